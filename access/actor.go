@@ -1,0 +1,32 @@
+package access
+
+import "strings"
+
+// Actor names who performs a mutating call: a user of the workspace, the
+// System actor, or (for provisioning) a SCIM token. It is recorded in the
+// audit trail as written.
+type Actor string
+
+// System is the actor the embedding application uses for bootstrap and its
+// own jobs. It passes every permission check and is recorded as "system".
+const System Actor = "system"
+
+const scimPrefix = "scim:"
+
+// UserActor returns the actor for a user id.
+func UserActor(userID string) Actor { return Actor(userPrefix + userID) }
+
+// SCIMActor returns the actor for a SCIM token id.
+func SCIMActor(tokenID string) Actor { return Actor(scimPrefix + tokenID) }
+
+// UserID returns the user id of a user actor, and false for any other actor.
+func (a Actor) UserID() (string, bool) {
+	id, ok := strings.CutPrefix(string(a), userPrefix)
+	return id, ok && id != ""
+}
+
+// Privileged reports whether the actor bypasses permission checks: System and
+// SCIM tokens (a SCIM token is scoped to its workspace by the caller).
+func (a Actor) Privileged() bool {
+	return a == System || (strings.HasPrefix(string(a), scimPrefix) && len(a) > len(scimPrefix))
+}
