@@ -1,0 +1,268 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/golang-migrate/migrate/v4"
+	"github.com/golang-migrate/migrate/v4/database"
+	"github.com/golang-migrate/migrate/v4/source/iofs"
+)
+
+//go:embed migrations
+var migrationFiles embed.FS
+
+// MigrationsTable is the table in which roster records its schema version. It
+// is not golang-migrate's default schema_migrations, so that an application
+// that uses golang-migrate for its own schema does not collide with roster.
+const MigrationsTable = "roster_schema_migrations"
+
+// postgresLockID is the advisory lock key that serializes roster migrations
+// across processes sharing one PostgreSQL database.
+const postgresLockID = 7_262_736_571
+
+// SchemaError reports a schema that roster cannot use: dirty after a failed
+// migration, or older or newer than this build expects while migrations are
+// skipped.
+type SchemaError struct {
+	Version int  // the version recorded in the migrations table
+	Dirty   bool // a migration to Version failed halfway
+	Want    int  // the version this build expects
+}
+
+func (e *SchemaError) Error() string {
+	if e.Dirty {
+		return fmt.Sprintf("roster: schema is dirty at version %d: a migration failed; repair it and force the version", e.Version)
+	}
+	return fmt.Sprintf("roster: schema is at version %d, this build expects %d", e.Version, e.Want)
+}
+
+// Migrations returns the embedded migration files of a dialect.
+func Migrations(d Dialect) (fs.FS, error) {
+	return fs.Sub(migrationFiles, "migrations/"+string(d))
+}
+
+// LatestVersion returns the highest migration version of a dialect.
+func LatestVersion(d Dialect) (int, error) {
+	files, err := Migrations(d)
+	if err != nil {
+		return 0, err
+	}
+	versions, err := MigrationVersions(files)
+	if err != nil || len(versions) == 0 {
+		return 0, fmt.Errorf("roster: no migrations for %s: %v", d, err)
+	}
+	return versions[len(versions)-1], nil
+}
+
+// MigrationVersions lists the distinct versions of the migration files in
+// files, ascending.
+func MigrationVersions(files fs.FS) ([]int, error) {
+	entries, err := fs.ReadDir(files, ".")
+	if err != nil {
+		return nil, err
+	}
+	seen := map[int]bool{}
+	for _, e := range entries {
+		head, _, ok := strings.Cut(e.Name(), "_")
+		v, err := strconv.Atoi(head)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("roster: migration file %q has no version prefix", e.Name())
+		}
+		seen[v] = true
+	}
+	versions := make([]int, 0, len(seen))
+	for v := range seen {
+		versions = append(versions, v)
+	}
+	sort.Ints(versions)
+	return versions, nil
+}
+
+// Migrate brings the schema up to the latest version, or, when skip is set,
+// only verifies that it is there. A dirty or mismatched schema is a
+// *SchemaError.
+func Migrate(ctx context.Context, db *sql.DB, d Dialect, skip bool) error {
+	want, err := LatestVersion(d)
+	if err != nil {
+		return err
+	}
+	drv := &migrationDriver{ctx: ctx, db: db, dialect: d}
+	if err := drv.ensureTable(); err != nil {
+		return err
+	}
+	if skip {
+		v, dirty, err := drv.Version()
+		if err != nil {
+			return err
+		}
+		if dirty || v != want {
+			return &SchemaError{Version: v, Dirty: dirty, Want: want}
+		}
+		return nil
+	}
+	return runUp(drv, d, want)
+}
+
+func runUp(drv *migrationDriver, d Dialect, want int) error {
+	files, err := Migrations(d)
+	if err != nil {
+		return err
+	}
+	src, err := iofs.New(files, ".")
+	if err != nil {
+		return err
+	}
+	m, err := migrate.NewWithInstance("iofs", src, "roster", drv)
+	if err != nil {
+		return err
+	}
+	defer m.Close() // closes the source and drv, never the caller's *sql.DB
+	err = m.Up()
+	var dirty migrate.ErrDirty
+	switch {
+	case errors.As(err, &dirty):
+		return &SchemaError{Version: dirty.Version, Dirty: true, Want: want}
+	case err != nil && !errors.Is(err, migrate.ErrNoChange):
+		v, isDirty, verr := drv.Version()
+		if verr == nil && isDirty {
+			return fmt.Errorf("%w (%v)", &SchemaError{Version: v, Dirty: true, Want: want}, err)
+		}
+		return fmt.Errorf("roster: migrate: %w", err)
+	}
+	return nil
+}
+
+// migrationDriver is golang-migrate's database.Driver over the *sql.DB that
+// gorm opened. Roster writes its own instead of using golang-migrate's stock
+// drivers because each of those breaks an embedding application: the SQLite
+// drivers link a second SQLite engine (modernc's registers the database/sql
+// name "sqlite", which gorm's glebarez driver registers too, and linking both
+// panics at start-up; mattn's needs cgo), and the PostgreSQL drivers' Close
+// closes the caller's *sql.DB. This one runs each migration in a transaction,
+// takes a PostgreSQL advisory lock on a dedicated connection, and closes only
+// that connection.
+type migrationDriver struct {
+	ctx     context.Context
+	db      *sql.DB
+	dialect Dialect
+
+	mu   sync.Mutex // guards conn
+	conn *sql.Conn  // holds the advisory lock on PostgreSQL
+}
+
+var _ database.Driver = (*migrationDriver)(nil)
+
+func (d *migrationDriver) Open(string) (database.Driver, error) {
+	return nil, errors.New("roster: the migration driver is built with an instance, not a URL")
+}
+
+func (d *migrationDriver) Close() error { return d.Unlock() }
+
+func (d *migrationDriver) ensureTable() error {
+	_, err := d.db.ExecContext(d.ctx, `CREATE TABLE IF NOT EXISTS `+MigrationsTable+
+		` (version BIGINT NOT NULL PRIMARY KEY, dirty BOOLEAN NOT NULL)`)
+	return err
+}
+
+// Lock takes the PostgreSQL advisory lock. SQLite needs none: roster's
+// migrations run inside immediate transactions, which serialize writers.
+func (d *migrationDriver) Lock() error {
+	if d.dialect != Postgres {
+		return nil
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	conn, err := d.db.Conn(d.ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := conn.ExecContext(d.ctx, `SELECT pg_advisory_lock($1)`, postgresLockID); err != nil {
+		conn.Close()
+		return err
+	}
+	d.conn = conn
+	return nil
+}
+
+func (d *migrationDriver) Unlock() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.conn == nil {
+		return nil
+	}
+	_, err := d.conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, postgresLockID)
+	cerr := d.conn.Close()
+	d.conn = nil
+	return errors.Join(err, cerr)
+}
+
+func (d *migrationDriver) Run(migration io.Reader) error {
+	body, err := io.ReadAll(migration)
+	if err != nil {
+		return err
+	}
+	tx, err := d.db.BeginTx(d.ctx, nil)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(d.ctx, string(body)); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+func (d *migrationDriver) SetVersion(version int, dirty bool) error {
+	tx, err := d.db.BeginTx(d.ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(d.ctx, `DELETE FROM `+MigrationsTable); err != nil {
+		return err
+	}
+	if version >= 0 || (version == database.NilVersion && dirty) {
+		q := `INSERT INTO ` + MigrationsTable + ` (version, dirty) VALUES (` + d.placeholders(2) + `)`
+		if _, err := tx.ExecContext(d.ctx, q, version, dirty); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+func (d *migrationDriver) Version() (int, bool, error) {
+	var v int
+	var dirty bool
+	err := d.db.QueryRowContext(d.ctx, `SELECT version, dirty FROM `+MigrationsTable+` LIMIT 1`).Scan(&v, &dirty)
+	if errors.Is(err, sql.ErrNoRows) {
+		return database.NilVersion, false, nil
+	}
+	return v, dirty, err
+}
+
+// Drop is refused: roster never drops an embedding application's tables.
+func (d *migrationDriver) Drop() error {
+	return errors.New("roster: the migration driver does not drop databases")
+}
+
+func (d *migrationDriver) placeholders(n int) string {
+	ps := make([]string, n)
+	for i := range ps {
+		if d.dialect == Postgres {
+			ps[i] = "$" + strconv.Itoa(i+1)
+		} else {
+			ps[i] = "?"
+		}
+	}
+	return strings.Join(ps, ", ")
+}

@@ -1,0 +1,176 @@
+// Package store is roster's storage layer: opening the database (SQLite by
+// default, PostgreSQL), the embedded migrations, the casbin_rule rows, and the
+// write path through which every audited mutation runs.
+//
+// Every mutation goes through [Store.Mutate]. It begins a transaction whose
+// first statement increments the single row of roster_version; that row lock
+// serializes roster's writers across every process sharing the database, so
+// checks made inside the transaction see a state no concurrent writer can
+// change before commit (this is what keeps "at least one active admin" true
+// on PostgreSQL at READ COMMITTED as well as on SQLite), and versions are
+// handed out in commit order without gaps. The transaction then runs the
+// caller's function (permission check, rows, casbin_rule lines, audit events),
+// appends a changelog row with the version and the lines added and removed,
+// and commits. After commit the change is handed to the in-memory index, in
+// version order, and the transaction's after-commit functions (mail) run.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/rosterhq/roster/access"
+
+
+)
+
+// Dialect is the SQL dialect of the database roster runs on.
+type Dialect string
+
+// The supported dialects; they name the migration folders too.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// SQLitePragmas are the connection parameters roster adds to every SQLite DSN
+// it opens, so that every pooled connection gets them: WAL, a busy timeout,
+// foreign keys, and immediate transactions (without _txlock=immediate most
+// contended read-then-write transactions failed with SQLITE_BUSY whatever the
+// busy timeout, measured on these machines).
+const SQLitePragmas = "_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+
+// Options configure Open.
+type Options struct {
+	DSN            string              // "sqlite:<path>", "<path>.db" or "postgres://..."; ignored when DB is set
+	DB             *gorm.DB            // an existing connection, used as is and not closed by Close
+	SkipMigrations bool                // verify the schema version instead of migrating
+	Logger         *slog.Logger        // never nil
+	Now            func() time.Time    // never nil
+	Apply          func(Change) // receives committed changes in version order
+}
+
+// Store is an open roster database. It is safe for concurrent use.
+type Store struct {
+	DB      *gorm.DB
+	Dialect Dialect
+	Now     func() time.Time
+	Log     *slog.Logger
+
+	ownsDB bool
+	apply  func(Change)
+	closed atomic.Bool
+
+	applyMu sync.Mutex // serializes apply and guards applied
+	applied int64      // the highest version handed to apply
+}
+
+// Open connects, migrates (unless told not to) and returns the store.
+func Open(ctx context.Context, o Options) (*Store, error) {
+	db, owns, err := connect(o)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{DB: db, Dialect: dialectOf(db), Now: o.Now, Log: o.Logger, ownsDB: owns, apply: o.Apply}
+	sqlDB, err := db.DB()
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := Migrate(ctx, sqlDB, s.Dialect, o.SkipMigrations); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func connect(o Options) (*gorm.DB, bool, error) {
+	if o.DB != nil {
+		if d := dialectOf(o.DB); d != SQLite && d != Postgres {
+			return nil, false, fmt.Errorf("roster: unsupported gorm dialect %q", o.DB.Dialector.Name())
+		}
+		return o.DB, false, nil
+	}
+	cfg := &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true}
+	var dialector gorm.Dialector
+	switch {
+	case strings.HasPrefix(o.DSN, "postgres://"), strings.HasPrefix(o.DSN, "postgresql://"):
+		dialector = postgres.Open(o.DSN)
+	default:
+		path := strings.TrimPrefix(o.DSN, "sqlite:")
+		if path == "" {
+			return nil, false, errors.New("roster: empty SQLite path")
+		}
+		dialector = sqlite.Open(sqliteDSN(path))
+	}
+	db, err := gorm.Open(dialector, cfg)
+	if err != nil {
+		return nil, false, fmt.Errorf("roster: open database: %w", err)
+	}
+	return db, true, nil
+}
+
+func sqliteDSN(path string) string {
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	return path + sep + SQLitePragmas
+}
+
+func dialectOf(db *gorm.DB) Dialect {
+	switch db.Dialector.Name() {
+	case "postgres":
+		return Postgres
+	case "sqlite":
+		return SQLite
+	}
+	return Dialect(db.Dialector.Name())
+}
+
+// ErrClosed is returned by every call on a closed store.
+var ErrClosed = access.ErrClosed
+
+// Read returns the database handle for a read, or ErrClosed.
+func (s *Store) Read(ctx context.Context) (*gorm.DB, error) {
+	if s.closed.Load() {
+		return nil, ErrClosed
+	}
+	return s.DB.WithContext(ctx), nil
+}
+
+// Close marks the store closed and closes the database if Open opened it.
+func (s *Store) Close() error {
+	if s.closed.Swap(true) || !s.ownsDB {
+		return nil
+	}
+	sqlDB, err := s.DB.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// IsUniqueViolation reports whether err is a unique-constraint violation on
+// either dialect.
+func IsUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "SQLSTATE 23505")
+}

@@ -1,0 +1,240 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/rosterhq/roster/access"
+)
+
+// Change is what one committed mutation did to the policy: its version and
+// the casbin lines it inserted and deleted. A change with no lines still has
+// a version (it was audited).
+type Change struct {
+	Version   int64
+	Workspace string
+	Added     []access.Line
+	Removed   []access.Line
+}
+
+// Tx is the transaction of one mutation. Functions given to Mutate write
+// roster's rows through DB, policy lines through AddLines and RemoveLines
+// (never directly, so the changelog and the index see every line), and record
+// what they did with Audit.
+type Tx struct {
+	DB        *gorm.DB
+	Workspace string
+	Actor     access.Actor
+	Now       time.Time
+	Dialect   Dialect
+
+	added, removed []access.Line
+	events         []auditRow
+	after          []func()
+}
+
+// AddLines inserts policy lines. A line that exists already is left alone and
+// not reported as added.
+func (tx *Tx) AddLines(lines ...access.Line) error {
+	for _, l := range lines {
+		row := ruleOf(l)
+		res := tx.DB.Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
+		if res.Error != nil {
+			return fmt.Errorf("roster: add policy line: %w", res.Error)
+		}
+		if res.RowsAffected > 0 {
+			tx.added = append(tx.added, l)
+		}
+	}
+	return nil
+}
+
+// RemoveLines deletes policy lines, each matched on every column (casbin's
+// own adapter widens a delete when a value is empty; this never does). A line
+// that does not exist is not reported as removed.
+func (tx *Tx) RemoveLines(lines ...access.Line) error {
+	for _, l := range lines {
+		res := tx.DB.Where("ptype = ? AND v0 = ? AND v1 = ? AND v2 = ? AND v3 = ? AND v4 = '' AND v5 = ''",
+			l.PType, l.V0, l.V1, l.V2, l.V3).Delete(&Rule{})
+		if res.Error != nil {
+			return fmt.Errorf("roster: remove policy line: %w", res.Error)
+		}
+		if res.RowsAffected > 0 {
+			tx.removed = append(tx.removed, l)
+		}
+	}
+	return nil
+}
+
+// Audit records an audit event in the transaction. details may be nil.
+func (tx *Tx) Audit(action, target string, details map[string]any) {
+	tx.events = append(tx.events, auditRow{Action: action, Target: target, details: details})
+}
+
+// AfterCommit schedules f to run after the transaction commits and the index
+// has the change, outside every lock; it never runs if the transaction fails.
+func (tx *Tx) AfterCommit(f func()) { tx.after = append(tx.after, f) }
+
+// Mutate runs fn as one audited mutation of workspace ws by actor, as the
+// package documentation describes, and returns the committed change.
+func (s *Store) Mutate(ctx context.Context, ws string, actor access.Actor, fn func(*Tx) error) (Change, error) {
+	if s.closed.Load() {
+		return Change{}, ErrClosed
+	}
+	var ch Change
+	var after []func()
+	err := s.DB.WithContext(ctx).Transaction(func(db *gorm.DB) error {
+		version, err := s.nextVersion(db)
+		if err != nil {
+			return err
+		}
+		tx := &Tx{DB: db, Workspace: ws, Actor: actor, Now: s.Now().UTC(), Dialect: s.Dialect}
+		if err := fn(tx); err != nil {
+			return err
+		}
+		ch = Change{Version: version, Workspace: ws, Added: tx.added, Removed: tx.removed}
+		if err := s.writeChange(db, tx, ch); err != nil {
+			return err
+		}
+		after = tx.after
+		return nil
+	})
+	if err != nil {
+		return Change{}, err
+	}
+	s.deliver(ctx, ch)
+	for _, f := range after {
+		f()
+	}
+	return ch, nil
+}
+
+// nextVersion increments the version row. Being the transaction's first
+// write, it takes the lock that serializes roster's writers (see the package
+// documentation); on SQLite the transaction is immediate anyway.
+func (s *Store) nextVersion(db *gorm.DB) (int64, error) {
+	var v int64
+	err := db.Raw(`UPDATE roster_version SET version = version + 1 WHERE id = 1 RETURNING version`).Scan(&v).Error
+	if err != nil {
+		return 0, fmt.Errorf("roster: next version: %w", err)
+	}
+	return v, nil
+}
+
+func (s *Store) writeChange(db *gorm.DB, tx *Tx, ch Change) error {
+	added, err := json.Marshal(linesJSON(ch.Added))
+	if err != nil {
+		return err
+	}
+	removed, err := json.Marshal(linesJSON(ch.Removed))
+	if err != nil {
+		return err
+	}
+	row := changeRow{Version: ch.Version, WorkspaceID: ch.Workspace, Added: string(added), Removed: string(removed), CreatedAt: tx.Now}
+	if err := db.Create(&row).Error; err != nil {
+		return fmt.Errorf("roster: changelog: %w", err)
+	}
+	for _, e := range tx.events {
+		if err := insertAudit(db, tx, ch.Version, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// deliver hands committed changes to the index in version order. A change
+// that arrives ahead of one not yet delivered (another goroutine committed
+// first but has not reached deliver) pulls the missing versions from the
+// changelog first, so the index never skips a version.
+func (s *Store) deliver(ctx context.Context, ch Change) {
+	s.applyMu.Lock()
+	defer s.applyMu.Unlock()
+	if ch.Version <= s.applied {
+		return
+	}
+	if ch.Version > s.applied+1 {
+		if err := s.catchUpLocked(ctx, ch.Version-1); err != nil {
+			s.Log.Error("roster: reading the changelog failed; the index may lag until the next catch-up",
+				"from_version", s.applied+1, "error", err)
+			return
+		}
+	}
+	s.applyLocked(ch)
+}
+
+func (s *Store) applyLocked(ch Change) {
+	if s.apply != nil {
+		s.apply(ch)
+	}
+	s.applied = ch.Version
+}
+
+// CatchUp applies every committed change above the applied version, reading
+// them from the changelog, and returns the applied version.
+func (s *Store) CatchUp(ctx context.Context) (int64, error) {
+	s.applyMu.Lock()
+	defer s.applyMu.Unlock()
+	err := s.catchUpLocked(ctx, 0)
+	return s.applied, err
+}
+
+// Applied returns the highest version the index has.
+func (s *Store) Applied() int64 {
+	s.applyMu.Lock()
+	defer s.applyMu.Unlock()
+	return s.applied
+}
+
+// SetApplied records the version a freshly loaded index reflects.
+func (s *Store) SetApplied(v int64) {
+	s.applyMu.Lock()
+	defer s.applyMu.Unlock()
+	s.applied = v
+}
+
+// catchUpLocked applies changelog rows above s.applied, up to limit (0: all).
+func (s *Store) catchUpLocked(ctx context.Context, limit int64) error {
+	q := s.DB.WithContext(ctx).Where("version > ?", s.applied).Order("version")
+	if limit > 0 {
+		q = q.Where("version <= ?", limit)
+	}
+	var rows []changeRow
+	if err := q.Find(&rows).Error; err != nil {
+		return err
+	}
+	for _, r := range rows {
+		ch, err := r.change()
+		if err != nil {
+			return err
+		}
+		if ch.Version != s.applied+1 {
+			return fmt.Errorf("roster: changelog gap: have version %d, next row is %d", s.applied, ch.Version)
+		}
+		s.applyLocked(ch)
+	}
+	return nil
+}
+
+// CurrentVersion reads the committed version from the database.
+func (s *Store) CurrentVersion(ctx context.Context) (int64, error) {
+	var v int64
+	err := s.DB.WithContext(ctx).Raw(`SELECT version FROM roster_version WHERE id = 1`).Scan(&v).Error
+	return v, err
+}
+
+// View runs fn in a read-only transaction of workspace ws, for reads that
+// must check the actor's permission against a consistent state. Lines and
+// audit events must not be written through it.
+func (s *Store) View(ctx context.Context, ws string, actor access.Actor, fn func(*Tx) error) error {
+	if s.closed.Load() {
+		return ErrClosed
+	}
+	return s.DB.WithContext(ctx).Transaction(func(db *gorm.DB) error {
+		return fn(&Tx{DB: db, Workspace: ws, Actor: actor, Now: s.Now().UTC(), Dialect: s.Dialect})
+	}, readOnlyTx(s.Dialect))
+}

@@ -1,0 +1,162 @@
+package roster
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/store"
+)
+
+// Defaults of Config.
+const (
+	// DefaultDSN is the database Open uses when Config names none: a SQLite
+	// file in the working directory.
+	DefaultDSN = "sqlite:roster.db"
+	// DefaultWorkspace is the id of the workspace that exists after Open, for
+	// applications with one tenant.
+	DefaultWorkspace = "default"
+)
+
+// Config configures Open. The zero value opens DefaultDSN and migrates it.
+type Config struct {
+	// DSN names the database: "sqlite:<path>" or a bare path for an embedded
+	// SQLite file (created if missing), "postgres://..." for PostgreSQL.
+	// DefaultDSN if empty; ignored when DB is set.
+	DSN string
+	// DB is an existing gorm connection to SQLite or PostgreSQL to use instead
+	// of DSN. Roster never closes it. A SQLite connection should carry
+	// store.SQLitePragmas' settings (WAL, busy timeout, foreign keys).
+	DB *gorm.DB
+	// SkipMigrations makes Open verify that the schema is at this build's
+	// version instead of migrating it. False by default: Open migrates.
+	SkipMigrations bool
+	// AdminEmails become admin when they sign up, in every workspace.
+	// None by default: only the first person of a workspace becomes admin.
+	AdminEmails []string
+	// Logger receives roster's logs, with ids and never emails or secrets.
+	// Discarded if nil.
+	Logger *slog.Logger
+	// Now is the clock. time.Now if nil. Tests pass a fake one.
+	Now func() time.Time
+}
+
+func (c Config) withDefaults() Config {
+	if c.DSN == "" {
+		c.DSN = DefaultDSN
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return c
+}
+
+// Directory is an open roster: the database, the compiled access index, and
+// the workspaces. Most applications open one at start-up, use
+// Directory.Default (or Directory.Workspace for several tenants), and Close it
+// at shutdown. A Directory is safe for concurrent use by multiple goroutines.
+// After Close every call fails with ErrClosed and every access check answers
+// false.
+type Directory struct {
+	cfg   Config
+	st    *store.Store
+	index policyIndex
+
+	mu         sync.Mutex            // guards workspaces
+	workspaces map[string]*Workspace // handles of known workspaces
+}
+
+// Open opens (creating and migrating if needed) the database of cfg, loads
+// every policy line into the access index, and makes sure the default
+// workspace exists. A schema left dirty by a failed migration, or at another
+// version while SkipMigrations is set, is a *SchemaError.
+func Open(ctx context.Context, cfg Config) (*Directory, error) {
+	cfg = cfg.withDefaults()
+	d := &Directory{cfg: cfg, index: newIndex(), workspaces: map[string]*Workspace{}}
+	st, err := store.Open(ctx, store.Options{DSN: cfg.DSN, DB: cfg.DB, SkipMigrations: cfg.SkipMigrations,
+		Logger: cfg.Logger, Now: cfg.Now, Apply: d.apply})
+	if err != nil {
+		return nil, err
+	}
+	d.st = st
+	if err := d.load(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	if err := d.ensureDefault(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// load streams every policy line into the index and records the version the
+// lines reflect.
+func (d *Directory) load(ctx context.Context) error {
+	v, err := d.st.LoadLines(ctx, func(lines []access.Line) { d.index.Apply(lines, nil) })
+	if err != nil {
+		return fmt.Errorf("roster: load policy: %w", err)
+	}
+	d.st.SetApplied(v)
+	return nil
+}
+
+func (d *Directory) apply(ch store.Change) { d.index.Apply(ch.Added, ch.Removed) }
+
+// Close closes the database if Open opened it. Calls after Close fail with
+// ErrClosed. Close is idempotent.
+func (d *Directory) Close() error {
+	return d.st.Close()
+}
+
+// Version returns the version of the last change the in-memory index holds.
+// Every mutation returns its version; reads that must see a given write wait
+// for it with AwaitVersion.
+func (d *Directory) Version() int64 { return d.st.Applied() }
+
+// AwaitVersion returns once the index holds version v or later, reading
+// changes other instances committed from the changelog. It returns ctx's
+// error if v is not committed before ctx ends.
+func (d *Directory) AwaitVersion(ctx context.Context, v int64) error {
+	for {
+		got, err := d.st.CatchUp(ctx)
+		if err != nil {
+			return err
+		}
+		if got >= v {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// Sentinel errors. Every error roster returns wraps one of these, so callers
+// branch with errors.Is; packages users, groups, invites and ratelimit add
+// finer errors that wrap them (users.ErrLastAdmin matches ErrConflict).
+var (
+	ErrInvalid   = access.ErrInvalid
+	ErrNotFound  = access.ErrNotFound
+	ErrForbidden = access.ErrForbidden
+	ErrConflict  = access.ErrConflict
+	ErrClosed    = access.ErrClosed
+)
+
+// SchemaError reports a database schema roster cannot use; see Open.
+type SchemaError = store.SchemaError
+
+// ErrWorkspaceNotFound is returned for an unknown workspace id. It matches
+// ErrNotFound.
+var ErrWorkspaceNotFound = fmt.Errorf("%w: workspace", access.ErrNotFound)

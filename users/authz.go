@@ -1,0 +1,99 @@
+package users
+
+import (
+	"fmt"
+
+	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/store"
+)
+
+// ActorRole returns the effective role of the actor inside tx: Admin for
+// System and SCIM actors; the user's role for an active user of tx's
+// workspace. Any other actor (unknown, deactivated, of another workspace) is
+// refused with access.ErrForbidden.
+func ActorRole(tx *store.Tx) (Role, error) {
+	if tx.Actor.Privileged() {
+		return access.Admin, nil
+	}
+	id, ok := tx.Actor.UserID()
+	if !ok {
+		return "", fmt.Errorf("%w: unknown actor %q", access.ErrForbidden, tx.Actor)
+	}
+	var n int64
+	if err := tx.DB.Model(&row{}).Where("id = ? AND workspace_id = ?", id, tx.Workspace).Count(&n).Error; err != nil {
+		return "", err
+	}
+	if n == 0 {
+		return "", fmt.Errorf("%w: the actor is not a user of this workspace", access.ErrForbidden)
+	}
+	st, err := loadState(tx.DB, tx.Workspace, id)
+	if err != nil {
+		return "", err
+	}
+	if !st.active {
+		return "", fmt.Errorf("%w: the actor is deactivated", access.ErrForbidden)
+	}
+	return st.role(), nil
+}
+
+// RequireAdmin refuses every actor but an active admin, System or SCIM.
+func RequireAdmin(tx *store.Tx) error {
+	role, err := ActorRole(tx)
+	if err != nil {
+		return err
+	}
+	if role != access.Admin {
+		return ErrNotAdmin
+	}
+	return nil
+}
+
+// refuseSelf refuses an actor acting on their own user.
+func refuseSelf(tx *store.Tx, target string) error {
+	if id, ok := tx.Actor.UserID(); ok && id == target {
+		return ErrSelfChange
+	}
+	return nil
+}
+
+// mustLoad returns the target user's row and state, or ErrUserNotFound if the
+// id is not a user of tx's workspace.
+func mustLoad(tx *store.Tx, id string) (row, state, error) {
+	var r row
+	res := tx.DB.Where("id = ? AND workspace_id = ?", id, tx.Workspace).Limit(1).Find(&r)
+	if res.Error != nil {
+		return row{}, state{}, res.Error
+	}
+	if res.RowsAffected == 0 {
+		return row{}, state{}, ErrUserNotFound
+	}
+	st, err := loadState(tx.DB, tx.Workspace, id)
+	return r, st, err
+}
+
+// activeAdmins counts the workspace's active admins inside tx. Mutations are
+// serialized by the store, so the count cannot change before commit.
+func activeAdmins(tx *store.Tx) (int64, error) {
+	var n int64
+	err := tx.DB.Model(&store.Rule{}).
+		Where("ptype = 'g' AND v1 = ? AND v2 = ?", "role:"+string(access.Admin), tx.Workspace).
+		Where("NOT EXISTS (SELECT 1 FROM casbin_rule d WHERE d.ptype = 'g' AND d.v0 = casbin_rule.v0 AND d.v1 = 'deactivated' AND d.v2 = casbin_rule.v2)").
+		Count(&n).Error
+	return n, err
+}
+
+// guardLastAdmin refuses a change that takes an active admin away when they
+// are the last one.
+func guardLastAdmin(tx *store.Tx, st state) error {
+	if st.stored != access.Admin || !st.active {
+		return nil
+	}
+	n, err := activeAdmins(tx)
+	if err != nil {
+		return err
+	}
+	if n <= 1 {
+		return ErrLastAdmin
+	}
+	return nil
+}

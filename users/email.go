@@ -1,0 +1,70 @@
+package users
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/rosterhq/roster/access"
+)
+
+// MaxEmailLen is the longest email address roster accepts (RFC 5321's path
+// limit less the angle brackets).
+const MaxEmailLen = 254
+
+// NormalizeEmail returns the identity form of an email address, or an error
+// wrapping ErrInvalidEmail. The identity form is the address trimmed of
+// surrounding white space and lowercased as a whole, so addresses compare
+// case-insensitively. A valid address has exactly one @, a non-empty local
+// part, a domain of non-empty dot-separated labels with at least one dot, no
+// white space or control characters anywhere, valid UTF-8, and at most
+// MaxEmailLen bytes. NormalizeEmail is idempotent: normalizing its result
+// returns the result unchanged.
+func NormalizeEmail(email string) (string, error) {
+	e := strings.ToLower(strings.TrimSpace(email))
+	if err := validateEmail(e); err != nil {
+		return "", fmt.Errorf("%w: %s", ErrInvalidEmail, err.Error())
+	}
+	return e, nil
+}
+
+func validateEmail(e string) error {
+	switch {
+	case e == "":
+		return errText("empty address")
+	case len(e) > MaxEmailLen:
+		return errText("longer than 254 bytes")
+	case !utf8.ValidString(e):
+		return errText("not valid UTF-8")
+	case strings.IndexFunc(e, badEmailRune) >= 0:
+		return errText("holds white space or a control character")
+	case strings.Count(e, "@") != 1:
+		return errText("needs exactly one @")
+	}
+	local, domain, _ := strings.Cut(e, "@")
+	if local == "" {
+		return errText("empty local part")
+	}
+	if !strings.Contains(domain, ".") {
+		return errText("domain needs a dot")
+	}
+	for _, label := range strings.Split(domain, ".") {
+		if label == "" {
+			return errText("domain has an empty label")
+		}
+	}
+	return nil
+}
+
+func badEmailRune(r rune) bool {
+	return unicode.IsSpace(r) || unicode.IsControl(r) || r == utf8.RuneError || !unicode.IsPrint(r)
+}
+
+type errText string
+
+func (e errText) Error() string { return string(e) }
+
+// ErrInvalidEmail is returned for an address NormalizeEmail refuses. It
+// matches access.ErrInvalid.
+var ErrInvalidEmail = fmt.Errorf("%w: bad email address", access.ErrInvalid)

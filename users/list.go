@@ -1,0 +1,130 @@
+package users
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"gorm.io/gorm"
+
+	"github.com/rosterhq/roster/access"
+)
+
+// MaxPageSize is the largest page List returns.
+const MaxPageSize = 1000
+
+// Filter selects users for List. Zero fields select everything.
+type Filter struct {
+	Query  string // substring of the email, case-insensitive
+	Roles  []Role // effective roles, OR-ed
+	Active *bool  // only active (true) or deactivated (false) users
+	Offset int    // users to skip, for paging
+	Limit  int    // page size; 100 if zero, at most MaxPageSize
+}
+
+// Page is one page of users and the count of every user the filter matches.
+type Page struct {
+	Users []User
+	Total int64
+}
+
+// List returns one page of users ordered by email. An unknown role in the
+// filter is ErrInvalidRole; a negative offset or limit is access.ErrInvalid.
+func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
+	if f.Offset < 0 || f.Limit < 0 {
+		return Page{}, fmt.Errorf("%w: negative offset or limit", access.ErrInvalid)
+	}
+	if f.Limit == 0 {
+		f.Limit = 100
+	}
+	f.Limit = min(f.Limit, MaxPageSize)
+	db, err := s.st.Read(ctx)
+	if err != nil {
+		return Page{}, err
+	}
+	q, err := s.filtered(db, f)
+	if err != nil {
+		return Page{}, err
+	}
+	var page Page
+	if err := q.Session(&gorm.Session{}).Count(&page.Total).Error; err != nil {
+		return Page{}, err
+	}
+	var rows []row
+	if err := q.Order("email").Offset(f.Offset).Limit(f.Limit).Find(&rows).Error; err != nil {
+		return Page{}, err
+	}
+	page.Users, err = s.withStates(db, rows)
+	return page, err
+}
+
+func (s *Service) withStates(db *gorm.DB, rows []row) ([]User, error) {
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	states, err := loadStates(db, s.ws, ids)
+	if err != nil {
+		return nil, err
+	}
+	users := make([]User, len(rows))
+	for i, r := range rows {
+		users[i] = r.user(states[r.ID])
+	}
+	return users, nil
+}
+
+// SQL fragments over roster_users testing the user's policy lines.
+const (
+	hasRole    = "EXISTS (SELECT 1 FROM casbin_rule c WHERE c.ptype = 'g' AND c.v0 = 'u:' || roster_users.id AND c.v1 = ? AND c.v2 = roster_users.workspace_id)"
+	hasFlag    = "EXISTS (SELECT 1 FROM casbin_rule c WHERE c.ptype = 'p' AND c.v0 = 'u:' || roster_users.id AND c.v1 = roster_users.workspace_id AND c.v3 = 'curate')"
+	isInactive = "EXISTS (SELECT 1 FROM casbin_rule c WHERE c.ptype = 'g' AND c.v0 = 'u:' || roster_users.id AND c.v1 = 'deactivated' AND c.v2 = roster_users.workspace_id)"
+)
+
+func (s *Service) filtered(db *gorm.DB, f Filter) (*gorm.DB, error) {
+	q := db.Model(&row{}).Where("workspace_id = ?", s.ws)
+	if f.Query != "" {
+		q = q.Where("email LIKE ? ESCAPE '\\'", "%"+escapeLike(strings.ToLower(f.Query))+"%")
+	}
+	if f.Active != nil {
+		if *f.Active {
+			q = q.Where("NOT " + isInactive)
+		} else {
+			q = q.Where(isInactive)
+		}
+	}
+	if len(f.Roles) == 0 {
+		return q, nil
+	}
+	conds, args, err := roleConditions(f.Roles)
+	if err != nil {
+		return nil, err
+	}
+	return q.Where("("+strings.Join(conds, " OR ")+")", args...), nil
+}
+
+func roleConditions(roles []Role) ([]string, []any, error) {
+	var conds []string
+	var args []any
+	for _, r := range roles {
+		if !r.Valid() {
+			return nil, nil, fmt.Errorf("%w: %q", ErrInvalidRole, r)
+		}
+		switch r {
+		case access.Curator:
+			conds = append(conds, "("+hasRole+" AND "+hasFlag+")")
+			args = append(args, "role:"+string(access.Basic))
+		case access.Basic:
+			conds = append(conds, "("+hasRole+" AND NOT "+hasFlag+")")
+			args = append(args, "role:"+string(access.Basic))
+		default:
+			conds = append(conds, hasRole)
+			args = append(args, "role:"+string(r))
+		}
+	}
+	return conds, args, nil
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}

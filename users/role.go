@@ -1,0 +1,74 @@
+package users
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/store"
+)
+
+// SetRole changes a user's stored role. Only an admin may, never on
+// themselves (ErrSelfChange, checked first), and only to Admin,
+// GlobalCurator, Basic or Limited: Curator is refused (ErrCuratorViaGroups),
+// any other string is ErrInvalidRole. Demoting the last active admin is
+// ErrLastAdmin. A curator who is given any role leaves curator: every curator
+// flag they hold is cleared.
+func (s *Service) SetRole(ctx context.Context, actor access.Actor, userID string, role Role) (User, error) {
+	if role == access.Curator {
+		return User{}, ErrCuratorViaGroups
+	}
+	if !role.Stored() {
+		return User{}, fmt.Errorf("%w: %q", ErrInvalidRole, role)
+	}
+	var u User
+	_, err := s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {
+		if err := refuseSelf(tx, userID); err != nil {
+			return err
+		}
+		if err := RequireAdmin(tx); err != nil {
+			return err
+		}
+		r, st, err := mustLoad(tx, userID)
+		if err != nil {
+			return err
+		}
+		if role != access.Admin {
+			if err := guardLastAdmin(tx, st); err != nil {
+				return err
+			}
+		}
+		if err := s.replaceRole(tx, userID, st, role); err != nil {
+			return err
+		}
+		tx.Audit("user.set_role", userID, map[string]any{"from": st.role(), "to": role})
+		st.stored, st.curator = role, false
+		u = r.user(st)
+		return nil
+	})
+	return u, err
+}
+
+func (s *Service) replaceRole(tx *store.Tx, userID string, st state, role Role) error {
+	if st.curator {
+		if err := ClearCuratorFlags(tx, userID); err != nil {
+			return err
+		}
+	}
+	if st.stored != "" && st.stored != role {
+		if err := tx.RemoveLines(access.RoleLine(s.ws, userID, st.stored)); err != nil {
+			return err
+		}
+	}
+	return tx.AddLines(access.RoleLine(s.ws, userID, role))
+}
+
+// ClearCuratorFlags removes every curator flag a user holds in tx's
+// workspace. Groups calls it when a user loses their last flag's group.
+func ClearCuratorFlags(tx *store.Tx, userID string) error {
+	flags, err := tx.Lines(access.Line{PType: "p", V0: access.UserSubject(userID), V1: tx.Workspace, V3: "curate"})
+	if err != nil {
+		return err
+	}
+	return tx.RemoveLines(flags...)
+}

@@ -1,0 +1,153 @@
+package roster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/store"
+	"github.com/rosterhq/roster/users"
+)
+
+// Actor names who performs a mutating call; see access.Actor.
+type Actor = access.Actor
+
+// System is the actor of the embedding application's own jobs and bootstrap.
+// It passes every permission check and is audited as "system".
+const System = access.System
+
+// AsUser returns the actor for the user with the given id.
+func AsUser(userID string) Actor { return access.UserActor(userID) }
+
+// Workspace is the handle of one workspace (tenant): every fact lives in
+// exactly one workspace and nothing crosses between them. A Workspace is
+// safe for concurrent use and cheap to keep; it stays valid until the
+// Directory is closed.
+type Workspace struct {
+	d     *Directory
+	id    string
+	users *users.Service
+}
+
+// WorkspaceInfo describes a workspace.
+type WorkspaceInfo struct {
+	ID        string
+	Name      string
+	CreatedAt time.Time
+}
+
+type workspaceRow struct {
+	ID        string `gorm:"primaryKey"`
+	Name      string
+	CreatedAt time.Time
+}
+
+func (workspaceRow) TableName() string { return "roster_workspaces" }
+
+var workspaceID = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,39}$`)
+
+// ID returns the workspace id (the casbin domain).
+func (w *Workspace) ID() string { return w.id }
+
+// Users returns the workspace's users.
+func (w *Workspace) Users() *users.Service { return w.users }
+
+// Default returns the default workspace, which Open creates.
+func (d *Directory) Default() *Workspace {
+	return d.handle(DefaultWorkspace)
+}
+
+// Workspace returns the handle of an existing workspace, or an error
+// matching ErrNotFound.
+func (d *Directory) Workspace(ctx context.Context, id string) (*Workspace, error) {
+	db, err := d.st.Read(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var n int64
+	if err := db.Model(&workspaceRow{}).Where("id = ?", id).Count(&n).Error; err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		return nil, fmt.Errorf("%w: %q", ErrWorkspaceNotFound, id)
+	}
+	return d.handle(id), nil
+}
+
+// CreateWorkspace creates a workspace. Only System may. The id is 1 to 40
+// characters of lowercase letters, digits, '-' and '_', starting with a
+// letter or digit; the name is 1 to 200 bytes. An existing id is an error
+// matching ErrConflict.
+func (d *Directory) CreateWorkspace(ctx context.Context, actor Actor, id, name string) (*Workspace, error) {
+	if !workspaceID.MatchString(id) {
+		return nil, fmt.Errorf("%w: workspace id %q", ErrInvalid, id)
+	}
+	if name == "" || len(name) > 200 {
+		return nil, fmt.Errorf("%w: workspace name must be 1 to 200 bytes", ErrInvalid)
+	}
+	if actor != System {
+		return nil, fmt.Errorf("%w: only System creates workspaces", ErrForbidden)
+	}
+	_, err := d.st.Mutate(ctx, id, actor, func(tx *store.Tx) error {
+		err := tx.DB.Create(&workspaceRow{ID: id, Name: name, CreatedAt: tx.Now}).Error
+		if store.IsUniqueViolation(err) {
+			return fmt.Errorf("%w: workspace %q exists", ErrConflict, id)
+		}
+		tx.Audit("workspace.create", id, map[string]any{"name": name})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return d.handle(id), nil
+}
+
+// Workspaces lists every workspace, ordered by id.
+func (d *Directory) Workspaces(ctx context.Context) ([]WorkspaceInfo, error) {
+	db, err := d.st.Read(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var rows []workspaceRow
+	if err := db.Order("id").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]WorkspaceInfo, len(rows))
+	for i, r := range rows {
+		out[i] = WorkspaceInfo(r)
+	}
+	return out, nil
+}
+
+func (d *Directory) ensureDefault(ctx context.Context) error {
+	if _, err := d.Workspace(ctx, DefaultWorkspace); err == nil {
+		return nil
+	}
+	_, err := d.CreateWorkspace(ctx, System, DefaultWorkspace, "Default")
+	if err != nil && !errors.Is(err, ErrConflict) {
+		return err
+	}
+	return nil
+}
+
+// handle returns the cached handle of workspace id, building it once.
+func (d *Directory) handle(id string) *Workspace {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if w, ok := d.workspaces[id]; ok {
+		return w
+	}
+	w := &Workspace{d: d, id: id}
+	w.users = users.New(d.st, id, users.Config{AdminEmails: d.cfg.AdminEmails, Hooks: w.userHooks()})
+	d.workspaces[id] = w
+	return w
+}
+
+// userHooks composes the operations that span packages into users'
+// transactions.
+func (w *Workspace) userHooks() users.Hooks {
+	return users.Hooks{}
+}
