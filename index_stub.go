@@ -2,7 +2,9 @@ package roster
 
 import "github.com/rosterhq/roster/access"
 
-type policyIndex interface{ Apply(added, removed []access.Line) }
+type policyIndex interface {
+	Apply(added, removed []access.Line)
+}
 
 type nopIndex struct{}
 

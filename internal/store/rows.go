@@ -65,4 +65,3 @@ func parseLines(s string) ([]access.Line, error) {
 	}
 	return lines, nil
 }
-

@@ -31,8 +31,6 @@ import (
 	"gorm.io/gorm/logger"
 
 	"github.com/rosterhq/roster/access"
-
-
 )
 
 // Dialect is the SQL dialect of the database roster runs on.
@@ -53,12 +51,12 @@ const SQLitePragmas = "_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pra
 
 // Options configure Open.
 type Options struct {
-	DSN            string              // "sqlite:<path>", "<path>.db" or "postgres://..."; ignored when DB is set
-	DB             *gorm.DB            // an existing connection, used as is and not closed by Close
-	SkipMigrations bool                // verify the schema version instead of migrating
-	Logger         *slog.Logger        // never nil
-	Now            func() time.Time    // never nil
-	Apply          func(Change) // receives committed changes in version order
+	DSN            string           // "sqlite:<path>", "<path>.db" or "postgres://..."; ignored when DB is set
+	DB             *gorm.DB         // an existing connection, used as is and not closed by Close
+	SkipMigrations bool             // verify the schema version instead of migrating
+	Logger         *slog.Logger     // never nil
+	Now            func() time.Time // never nil
+	Apply          func(Change)     // receives committed changes in version order
 }
 
 // Store is an open roster database. It is safe for concurrent use.
