@@ -9,6 +9,7 @@ import (
 
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/internal/store"
+	"github.com/rosterhq/roster/resources"
 	"github.com/rosterhq/roster/users"
 )
 
@@ -27,9 +28,10 @@ func AsUser(userID string) Actor { return access.UserActor(userID) }
 // safe for concurrent use and cheap to keep; it stays valid until the
 // Directory is closed.
 type Workspace struct {
-	d     *Directory
-	id    string
-	users *users.Service
+	d         *Directory
+	id        string
+	users     *users.Service
+	resources *resources.Service
 }
 
 // WorkspaceInfo describes a workspace.
@@ -54,6 +56,9 @@ func (w *Workspace) ID() string { return w.id }
 
 // Users returns the workspace's users.
 func (w *Workspace) Users() *users.Service { return w.users }
+
+// Resources returns the registry of the workspace's resources' access facts.
+func (w *Workspace) Resources() *resources.Service { return w.resources }
 
 // Default returns the default workspace, which Open creates.
 func (d *Directory) Default() *Workspace {
@@ -142,6 +147,7 @@ func (d *Directory) handle(id string) *Workspace {
 	}
 	w := &Workspace{d: d, id: id}
 	w.users = users.New(d.st, id, users.Config{AdminEmails: d.cfg.AdminEmails, Hooks: w.userHooks()})
+	w.resources = resources.New(d.st, id)
 	d.workspaces[id] = w
 	return w
 }

@@ -97,3 +97,9 @@ func guardLastAdmin(tx *store.Tx, st state) error {
 	}
 	return nil
 }
+
+// Exists returns nil if id is a user of tx's workspace, else ErrUserNotFound.
+func Exists(tx *store.Tx, id string) error {
+	_, _, err := mustLoad(tx, id)
+	return err
+}
