@@ -1,0 +1,192 @@
+package access
+
+// add records one fact and reports whether it was new. s.mu must be held for
+// writing.
+func (s *space) add(f fact) bool {
+	var changed bool
+	switch f.op {
+	case opRole, opDeactivated:
+		changed = s.addUserFlag(f)
+	case opMember:
+		changed = s.addMember(s.userSlot(f.user), s.groupSlot(f.group))
+	case opCurate:
+		u, g := s.userSlot(f.user), s.groupSlot(f.group)
+		changed = insertSlot(&s.users[u].flags, g)
+		insertSlot(&s.groups[g].curators, u)
+	case opAttach:
+		r, g := s.resourceSlot(f.kind, f.res), s.groupSlot(f.group)
+		res := &s.resources[r]
+		changed = insertSlot(&res.groups, g)
+		s.groups[g].res[f.kind].Add(res.id)
+	case opPublic, opExists:
+		changed = s.addResourceFlag(f)
+	case opOwn:
+		u, r := s.userSlot(f.user), s.resourceSlot(f.kind, f.res)
+		changed = insertSlot(&s.resources[r].owners, u)
+		s.users[u].owned[f.kind].Add(s.resources[r].id)
+	case opShare:
+		u, r := s.userSlot(f.user), s.resourceSlot(f.kind, f.res)
+		changed = insertSlot(&s.resources[r].shares, u)
+		s.users[u].shared.Add(s.resources[r].id)
+	}
+	if changed {
+		s.lines++
+	}
+	return changed
+}
+
+func (s *space) addUserFlag(f fact) bool {
+	u := &s.users[s.userSlot(f.user)]
+	if f.op == opDeactivated {
+		was := u.deactivated
+		u.deactivated = true
+		return !was
+	}
+	if u.roles&f.role != 0 {
+		return false
+	}
+	u.roles |= f.role
+	if f.role == bitAdmin {
+		s.admins.Add(u.id)
+	}
+	return true
+}
+
+func (s *space) addMember(u, g uint32) bool {
+	if !insertSlot(&s.users[u].groups, g) {
+		return false
+	}
+	s.groups[g].members.Add(s.users[u].id)
+	return true
+}
+
+func (s *space) addResourceFlag(f fact) bool {
+	res := &s.resources[s.resourceSlot(f.kind, f.res)]
+	kt := &s.kinds[f.kind]
+	if f.op == opPublic {
+		was := res.public
+		res.public = true
+		kt.public.Add(res.id)
+		return !was
+	}
+	was := res.exists
+	res.exists = true
+	kt.existing.Add(res.id)
+	return !was
+}
+
+// remove forgets one fact and reports whether it was held. Entities left
+// without lines are freed. s.mu must be held for writing.
+func (s *space) remove(f fact) bool {
+	var changed bool
+	switch f.op {
+	case opRole, opDeactivated:
+		changed = s.removeUserFlag(f)
+	case opMember, opCurate:
+		changed = s.removeMembership(f)
+	case opAttach:
+		changed = s.removeAttach(f)
+	case opPublic, opExists:
+		changed = s.removeResourceFlag(f)
+	case opOwn, opShare:
+		changed = s.removeUserResource(f)
+	}
+	if changed {
+		s.lines--
+	}
+	return changed
+}
+
+func (s *space) removeUserFlag(f fact) bool {
+	slot, ok := s.userIDs[f.user]
+	if !ok {
+		return false
+	}
+	u := &s.users[slot]
+	changed := false
+	switch {
+	case f.op == opDeactivated:
+		changed, u.deactivated = u.deactivated, false
+	case u.roles&f.role != 0:
+		u.roles &^= f.role
+		changed = true
+		if f.role == bitAdmin {
+			s.admins.Remove(u.id)
+		}
+	}
+	s.gcUser(slot)
+	return changed
+}
+
+func (s *space) removeMembership(f fact) bool {
+	us, ok1 := s.userIDs[f.user]
+	gs, ok2 := s.groupIDs[f.group]
+	if !ok1 || !ok2 {
+		return false
+	}
+	u, g := &s.users[us], &s.groups[gs]
+	var changed bool
+	if f.op == opMember {
+		if changed = removeSlot(&u.groups, gs); changed {
+			g.members.Remove(u.id)
+		}
+	} else if changed = removeSlot(&u.flags, gs); changed {
+		removeSlot(&g.curators, us)
+	}
+	s.gcUser(us)
+	s.gcGroup(gs)
+	return changed
+}
+
+func (s *space) removeAttach(f fact) bool {
+	rs, ok1 := s.kinds[f.kind].ids[f.res]
+	gs, ok2 := s.groupIDs[f.group]
+	if !ok1 || !ok2 {
+		return false
+	}
+	changed := removeSlot(&s.resources[rs].groups, gs)
+	if changed {
+		s.groups[gs].res[f.kind].Remove(f.res)
+	}
+	s.gcResource(rs)
+	s.gcGroup(gs)
+	return changed
+}
+
+func (s *space) removeResourceFlag(f fact) bool {
+	rs, ok := s.kinds[f.kind].ids[f.res]
+	if !ok {
+		return false
+	}
+	res, kt := &s.resources[rs], &s.kinds[f.kind]
+	changed := false
+	if f.op == opPublic {
+		changed, res.public = res.public, false
+		kt.public.Remove(f.res)
+	} else {
+		changed, res.exists = res.exists, false
+		kt.existing.Remove(f.res)
+	}
+	s.gcResource(rs)
+	return changed
+}
+
+func (s *space) removeUserResource(f fact) bool {
+	us, ok1 := s.userIDs[f.user]
+	rs, ok2 := s.kinds[f.kind].ids[f.res]
+	if !ok1 || !ok2 {
+		return false
+	}
+	res, u := &s.resources[rs], &s.users[us]
+	var changed bool
+	if f.op == opOwn {
+		if changed = removeSlot(&res.owners, us); changed {
+			u.owned[f.kind].Remove(f.res)
+		}
+	} else if changed = removeSlot(&res.shares, us); changed {
+		u.shared.Remove(f.res)
+	}
+	s.gcUser(us)
+	s.gcResource(rs)
+	return changed
+}

@@ -1,0 +1,177 @@
+package access
+
+// Can reports whether the user may perform act on the resource in workspace
+// ws, as SEMANTICS.md defines it:
+//
+//   - View: an admin, if the resource is registered; its owner; anyone, if it
+//     is public; a member of any attached group; for agents, a user it is
+//     shared with directly.
+//   - Edit: an admin, if the resource is registered; its owner; a curator or
+//     global curator, if the resource is attached to at least one group and
+//     they may curate every attached group (see [Index.Curates]). A basic or
+//     limited user edits only what they own.
+//
+// It answers false for an unknown workspace, user, resource, kind or action,
+// for a user without a valid stored role, and for a deactivated user. userID
+// is the bare id (no "u:" prefix). Can is constant time: a few map lookups
+// and a walk of the shorter of the user's and the resource's group lists; it
+// does not allocate.
+func (ix *Index) Can(ws, userID string, act Action, r Resource) bool {
+	k, ok := kindIndex(r.Kind)
+	if !ok || !act.Valid() {
+		return false
+	}
+	s := ix.space(ws)
+	if s == nil {
+		return false
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	us, ok := s.userIDs[userID]
+	if !ok {
+		return false
+	}
+	rs, ok := s.kinds[k].ids[r.ID]
+	if !ok {
+		return false
+	}
+	return s.can(us, act, rs)
+}
+
+// can is Can on slots; act must be valid. s.mu must be held.
+func (s *space) can(us uint32, act Action, rs uint32) bool {
+	u, r := &s.users[us], &s.resources[rs]
+	if !u.active() {
+		return false
+	}
+	if u.roles&bitAdmin != 0 && r.exists || hasSlot(r.owners, us) {
+		return true
+	}
+	if act == Edit {
+		return curatesAll(u, r)
+	}
+	return r.public || hasSlot(r.shares, us) || intersects(u.groups, r.groups)
+}
+
+// curatesAll reports whether the resource is attached to at least one group
+// and u may curate every one of them.
+func curatesAll(u *user, r *resource) bool {
+	for _, g := range r.groups {
+		if !curates(u, g) {
+			return false
+		}
+	}
+	return len(r.groups) > 0
+}
+
+// curates reports whether u holds curator powers over group slot g: as a
+// member who is a global curator, or as a member who is basic and holds the
+// group's curator flag. A flag without the membership it belongs to, or held
+// by a limited user (neither can be written), grants nothing.
+func curates(u *user, g uint32) bool {
+	if !hasSlot(u.groups, g) {
+		return false
+	}
+	return u.roles&bitGlobalCurator != 0 || u.roles&bitBasic != 0 && hasSlot(u.flags, g)
+}
+
+// Curates reports whether the user has group scope over the group: an
+// active admin (for any group id: the caller checks that the group exists),
+// or an active curator or global curator who may curate it (see
+// [Index.CuratedGroups]). It answers false for deactivated and unknown users.
+func (ix *Index) Curates(ws, userID, groupID string) bool {
+	s := ix.space(ws)
+	if s == nil {
+		return false
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	u := s.lookupUser(userID)
+	if u == nil || !u.active() {
+		return false
+	}
+	if u.roles&bitAdmin != 0 {
+		return true
+	}
+	g, ok := s.groupIDs[groupID]
+	return ok && curates(u, g)
+}
+
+// lookupUser returns the user or nil. s.mu must be held.
+func (s *space) lookupUser(id string) *user {
+	if slot, ok := s.userIDs[id]; ok {
+		return &s.users[slot]
+	}
+	return nil
+}
+
+// lookupResource returns the resource or nil. s.mu must be held.
+func (s *space) lookupResource(r Resource) *resource {
+	k, ok := kindIndex(r.Kind)
+	if !ok {
+		return nil
+	}
+	if slot, ok := s.kinds[k].ids[r.ID]; ok {
+		return &s.resources[slot]
+	}
+	return nil
+}
+
+// Role returns the user's effective role: the most powerful stored role
+// (admin, global curator, basic, limited), with a basic user who may curate
+// at least one group reported as Curator. It returns false when the user has
+// no valid stored role. Role does not look at deactivation; see
+// [Index.Active].
+func (ix *Index) Role(ws, userID string) (Role, bool) {
+	s := ix.space(ws)
+	if s == nil {
+		return "", false
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	u := s.lookupUser(userID)
+	if u == nil {
+		return "", false
+	}
+	switch {
+	case u.roles&bitAdmin != 0:
+		return Admin, true
+	case u.roles&bitGlobalCurator != 0:
+		return GlobalCurator, true
+	case u.roles&bitBasic != 0:
+		for _, g := range u.flags {
+			if curates(u, g) {
+				return Curator, true
+			}
+		}
+		return Basic, true
+	case u.roles&bitLimited != 0:
+		return Limited, true
+	}
+	return "", false
+}
+
+// Active reports whether the user has a valid stored role and is not
+// deactivated: the users every check may allow.
+func (ix *Index) Active(ws, userID string) bool {
+	s := ix.space(ws)
+	if s == nil {
+		return false
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	u := s.lookupUser(userID)
+	return u != nil && u.active()
+}
+
+// Exists reports whether the resource is registered (has its exists line).
+func (ix *Index) Exists(ws string, r Resource) bool {
+	s := ix.space(ws)
+	if s == nil {
+		return false
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	res := s.lookupResource(r)
+	return res != nil && res.exists
+}

@@ -1,0 +1,236 @@
+package access
+
+import (
+	"slices"
+	"strings"
+	"sync"
+)
+
+// space is the compiled policy of one workspace. Users, groups and resources
+// are interned to small integer slots so that the relations between them are
+// short sorted []uint32 slices; ids that are listed in order (resources of a
+// group or kind, members of a group) are kept in idSets.
+//
+// Every relation is stored on both sides (a membership is in the user's
+// groups and in the group's members), and an entity's slot is freed when the
+// last line naming it is removed, so no slot is ever referenced after it is
+// freed.
+type space struct {
+	id string
+
+	mu sync.RWMutex // guards every field below
+
+	userIDs   map[string]uint32
+	users     []user
+	freeUsers []uint32
+
+	groupIDs   map[string]uint32
+	groups     []group
+	freeGroups []uint32
+
+	kinds     [numKinds]kindTable
+	resources []resource
+	freeRes   []uint32
+
+	admins idSet // ids of users holding the stored admin role
+	lines  int   // number of understood lines held
+}
+
+// user is one user's lines. A user with no valid stored role, or with a
+// deactivated line, is not active and is denied everything.
+type user struct {
+	id          string
+	roles       roleSet
+	deactivated bool
+	groups      []uint32 // group slots the user is a member of, sorted
+	flags       []uint32 // group slots where the user holds the curator flag, sorted
+	owned       [numKinds]idSet
+	shared      idSet // agents shared with the user directly
+}
+
+func (u *user) active() bool { return u.roles != 0 && !u.deactivated }
+
+func (u *user) empty() bool {
+	if u.roles != 0 || u.deactivated || len(u.groups) != 0 || len(u.flags) != 0 || u.shared.Len() != 0 {
+		return false
+	}
+	for k := range u.owned {
+		if u.owned[k].Len() != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// group is one group's lines.
+type group struct {
+	id       string
+	members  idSet    // user ids
+	curators []uint32 // user slots holding the curator flag, sorted
+	res      [numKinds]idSet
+}
+
+func (g *group) empty() bool {
+	if g.members.Len() != 0 || len(g.curators) != 0 {
+		return false
+	}
+	for k := range g.res {
+		if g.res[k].Len() != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// resource is one resource's lines.
+type resource struct {
+	id     string
+	kind   kindIdx
+	exists bool
+	public bool
+	owners []uint32 // user slots, sorted (normally at most one)
+	groups []uint32 // attached group slots, sorted
+	shares []uint32 // user slots the agent is shared with, sorted
+}
+
+func (r *resource) empty() bool {
+	return !r.exists && !r.public && len(r.owners) == 0 && len(r.groups) == 0 && len(r.shares) == 0
+}
+
+// kindTable indexes the resources of one kind.
+type kindTable struct {
+	ids      map[string]uint32 // resource id → slot in space.resources
+	existing idSet             // ids with an exists line
+	public   idSet             // ids with a public line
+}
+
+func newSpace(id string) *space {
+	s := &space{
+		id:       id,
+		userIDs:  make(map[string]uint32),
+		groupIDs: make(map[string]uint32),
+	}
+	for k := range s.kinds {
+		s.kinds[k].ids = make(map[string]uint32)
+	}
+	return s
+}
+
+// allocSlot returns a free slot of items, growing it when none is free.
+func allocSlot[T any](items *[]T, free *[]uint32) uint32 {
+	if n := len(*free); n > 0 {
+		slot := (*free)[n-1]
+		*free = (*free)[:n-1]
+		return slot
+	}
+	var zero T
+	*items = append(*items, zero)
+	return uint32(len(*items) - 1)
+}
+
+// userSlot returns the slot of a user, creating it if needed.
+func (s *space) userSlot(id string) uint32 {
+	if slot, ok := s.userIDs[id]; ok {
+		return slot
+	}
+	slot := allocSlot(&s.users, &s.freeUsers)
+	id = strings.Clone(id)
+	s.users[slot] = user{id: id}
+	s.userIDs[id] = slot
+	return slot
+}
+
+// groupSlot returns the slot of a group, creating it if needed.
+func (s *space) groupSlot(id string) uint32 {
+	if slot, ok := s.groupIDs[id]; ok {
+		return slot
+	}
+	slot := allocSlot(&s.groups, &s.freeGroups)
+	id = strings.Clone(id)
+	s.groups[slot] = group{id: id}
+	s.groupIDs[id] = slot
+	return slot
+}
+
+// resourceSlot returns the slot of a resource, creating it if needed.
+func (s *space) resourceSlot(k kindIdx, id string) uint32 {
+	if slot, ok := s.kinds[k].ids[id]; ok {
+		return slot
+	}
+	slot := allocSlot(&s.resources, &s.freeRes)
+	id = strings.Clone(id)
+	s.resources[slot] = resource{id: id, kind: k}
+	s.kinds[k].ids[id] = slot
+	return slot
+}
+
+// gcUser frees the slot of a user that no line names any more.
+func (s *space) gcUser(slot uint32) {
+	if u := &s.users[slot]; u.empty() {
+		delete(s.userIDs, u.id)
+		*u = user{}
+		s.freeUsers = append(s.freeUsers, slot)
+	}
+}
+
+// gcGroup frees the slot of a group that no line names any more.
+func (s *space) gcGroup(slot uint32) {
+	if g := &s.groups[slot]; g.empty() {
+		delete(s.groupIDs, g.id)
+		*g = group{}
+		s.freeGroups = append(s.freeGroups, slot)
+	}
+}
+
+// gcResource frees the slot of a resource that no line names any more.
+func (s *space) gcResource(slot uint32) {
+	if r := &s.resources[slot]; r.empty() {
+		delete(s.kinds[r.kind].ids, r.id)
+		*r = resource{}
+		s.freeRes = append(s.freeRes, slot)
+	}
+}
+
+// insertSlot adds v to the sorted slice and reports whether it was absent.
+func insertSlot(list *[]uint32, v uint32) bool {
+	i, found := slices.BinarySearch(*list, v)
+	if found {
+		return false
+	}
+	*list = slices.Insert(*list, i, v)
+	return true
+}
+
+// removeSlot deletes v from the sorted slice and reports whether it was
+// present. An emptied slice is released.
+func removeSlot(list *[]uint32, v uint32) bool {
+	i, found := slices.BinarySearch(*list, v)
+	if !found {
+		return false
+	}
+	*list = slices.Delete(*list, i, i+1)
+	if len(*list) == 0 {
+		*list = nil
+	}
+	return true
+}
+
+// hasSlot reports whether the sorted slice holds v.
+func hasSlot(list []uint32, v uint32) bool {
+	_, found := slices.BinarySearch(list, v)
+	return found
+}
+
+// intersects reports whether two sorted slices share an element, iterating
+// the shorter one and searching the longer.
+func intersects(a, b []uint32) bool {
+	if len(a) > len(b) {
+		a, b = b, a
+	}
+	for _, v := range a {
+		if hasSlot(b, v) {
+			return true
+		}
+	}
+	return false
+}
