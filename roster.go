@@ -69,7 +69,7 @@ func (c Config) withDefaults() Config {
 type Directory struct {
 	cfg   Config
 	st    *store.Store
-	index policyIndex
+	index *access.Index
 
 	mu         sync.Mutex            // guards workspaces
 	workspaces map[string]*Workspace // handles of known workspaces
@@ -81,7 +81,7 @@ type Directory struct {
 // version while SkipMigrations is set, is a *SchemaError.
 func Open(ctx context.Context, cfg Config) (*Directory, error) {
 	cfg = cfg.withDefaults()
-	d := &Directory{cfg: cfg, index: newIndex(), workspaces: map[string]*Workspace{}}
+	d := &Directory{cfg: cfg, index: access.NewIndex(), workspaces: map[string]*Workspace{}}
 	st, err := store.Open(ctx, store.Options{DSN: cfg.DSN, DB: cfg.DB, SkipMigrations: cfg.SkipMigrations,
 		Logger: cfg.Logger, Now: cfg.Now, Apply: d.apply})
 	if err != nil {
@@ -103,6 +103,9 @@ func Open(ctx context.Context, cfg Config) (*Directory, error) {
 // lines reflect.
 func (d *Directory) load(ctx context.Context) error {
 	v, err := d.st.LoadLines(ctx, func(lines []access.Line) { d.index.Apply(lines, nil) })
+	if ignored := d.index.Ignored(); ignored > 0 {
+		d.cfg.Logger.Warn("roster: policy lines the index does not understand were ignored", "count", ignored)
+	}
 	if err != nil {
 		return fmt.Errorf("roster: load policy: %w", err)
 	}
@@ -110,7 +113,13 @@ func (d *Directory) load(ctx context.Context) error {
 	return nil
 }
 
-func (d *Directory) apply(ch store.Change) { d.index.Apply(ch.Added, ch.Removed) }
+func (d *Directory) apply(ch store.Change) {
+	before := d.index.Ignored()
+	d.index.Apply(ch.Added, ch.Removed)
+	if n := d.index.Ignored() - before; n > 0 {
+		d.cfg.Logger.Warn("roster: policy lines the index does not understand were ignored", "version", ch.Version, "count", n)
+	}
+}
 
 // Close closes the database if Open opened it. Calls after Close fail with
 // ErrClosed. Close is idempotent.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/groups"
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/resources"
 	"github.com/rosterhq/roster/users"
@@ -31,6 +32,7 @@ type Workspace struct {
 	d         *Directory
 	id        string
 	users     *users.Service
+	groups    *groups.Service
 	resources *resources.Service
 }
 
@@ -56,6 +58,9 @@ func (w *Workspace) ID() string { return w.id }
 
 // Users returns the workspace's users.
 func (w *Workspace) Users() *users.Service { return w.users }
+
+// Groups returns the workspace's groups.
+func (w *Workspace) Groups() *groups.Service { return w.groups }
 
 // Resources returns the registry of the workspace's resources' access facts.
 func (w *Workspace) Resources() *resources.Service { return w.resources }
@@ -147,6 +152,7 @@ func (d *Directory) handle(id string) *Workspace {
 	}
 	w := &Workspace{d: d, id: id}
 	w.users = users.New(d.st, id, users.Config{AdminEmails: d.cfg.AdminEmails, Hooks: w.userHooks()})
+	w.groups = groups.New(d.st, id, groups.Hooks{})
 	w.resources = resources.New(d.st, id)
 	d.workspaces[id] = w
 	return w

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/groups"
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/users"
 )
@@ -17,10 +18,16 @@ type Facts struct {
 	Public     bool     // every active user of the workspace may view it
 	Groups     []string // ids of the groups it is attached to
 	SharedWith []string // user ids it is shared with directly (agents only)
+	// Connectors are the connector ids of a document set. Roster does not
+	// store them; it checks the document-set rule against them: a private
+	// connector in a private document set must be attached to every group
+	// of the set.
+	Connectors []string
 }
 
 // Service registers the resources of one workspace. It is safe for
-// concurrent use; every method runs as one audited transaction.
+// concurrent use; every mutating method runs as one audited transaction and
+// returns the version of its change.
 type Service struct {
 	st *store.Store
 	ws string
@@ -30,25 +37,27 @@ type Service struct {
 // roster.Workspace.Resources.
 func New(st *store.Store, ws string) *Service { return &Service{st: st, ws: ws} }
 
-// Register records a new resource and its facts, and returns the version of
-// the change. A resource that exists is an error matching access.ErrConflict;
-// an unknown owner, group or shared user matches access.ErrNotFound.
+// Register records a new resource and its facts. The actor needs the
+// creation scope (see the package documentation). A resource that exists is
+// ErrExists; an unknown owner, group, shared user or connector matches
+// access.ErrNotFound.
 func (s *Service) Register(ctx context.Context, actor access.Actor, r access.Resource, f Facts) (int64, error) {
+	f = f.normalized()
 	if err := validate(r, f); err != nil {
 		return 0, err
 	}
 	ch, err := s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {
-		if err := s.authorizeCreate(tx, r, f); err != nil {
-			return err
-		}
 		exists, err := tx.HasLine(access.ExistsLine(s.ws, r))
 		if err != nil {
 			return err
 		}
 		if exists {
-			return fmt.Errorf("%w: resource %s exists", access.ErrConflict, r)
+			return fmt.Errorf("%w: %s", ErrExists, r)
 		}
-		if err := s.checkReferences(tx, f); err != nil {
+		if err := checkReferences(tx, r, f); err != nil {
+			return err
+		}
+		if err := authorizeFacts(tx, r, f, factsState{isNew: true}); err != nil {
 			return err
 		}
 		tx.Audit("resource.register", r.String(), factsDetails(f))
@@ -57,20 +66,86 @@ func (s *Service) Register(ctx context.Context, actor access.Actor, r access.Res
 	return ch.Version, err
 }
 
-// authorizeCreate is the creation scope. The foundation allows admins and
-// System, and any active user registering a resource they own.
-func (s *Service) authorizeCreate(tx *store.Tx, r access.Resource, f Facts) error {
-	role, err := users.ActorRole(tx)
-	if err != nil {
+// Update replaces a resource's facts. The actor needs edit access to the
+// resource as it is, and the creation scope for the facts it will have;
+// only an admin changes the owner (users.TransferOwnership moves many).
+func (s *Service) Update(ctx context.Context, actor access.Actor, r access.Resource, f Facts) (int64, error) {
+	f = f.normalized()
+	if err := validate(r, f); err != nil {
+		return 0, err
+	}
+	ch, err := s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {
+		old, err := loadFacts(tx, r)
+		if err != nil {
+			return err
+		}
+		if err := RequireEdit(tx, r); err != nil {
+			return err
+		}
+		if err := checkReferences(tx, r, f); err != nil {
+			return err
+		}
+		owned := actorIs(tx, old.Owner)
+		if err := authorizeFacts(tx, r, f, factsState{owned: owned, oldOwner: old.Owner}); err != nil {
+			return err
+		}
+		tx.Audit("resource.update", r.String(), factsDetails(f))
+		return replaceLines(tx, linesOf(s.ws, r, old), linesOf(s.ws, r, f))
+	})
+	return ch.Version, err
+}
+
+// Unregister removes a resource and every fact about it. The actor needs
+// edit access.
+func (s *Service) Unregister(ctx context.Context, actor access.Actor, r access.Resource) (int64, error) {
+	if err := r.Validate(); err != nil {
+		return 0, err
+	}
+	ch, err := s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {
+		old, err := loadFacts(tx, r)
+		if err != nil {
+			return err
+		}
+		if err := RequireEdit(tx, r); err != nil {
+			return err
+		}
+		tx.Audit("resource.unregister", r.String(), nil)
+		return tx.RemoveLines(linesOf(s.ws, r, old)...)
+	})
+	return ch.Version, err
+}
+
+// Facts returns the registered facts of a resource (Connectors is empty:
+// roster does not store them).
+func (s *Service) Facts(ctx context.Context, r access.Resource) (Facts, error) {
+	if err := r.Validate(); err != nil {
+		return Facts{}, err
+	}
+	var f Facts
+	err := s.st.View(ctx, s.ws, access.System, func(tx *store.Tx) error {
+		var err error
+		f, err = loadFacts(tx, r)
 		return err
+	})
+	return f, err
+}
+
+func (f Facts) normalized() Facts {
+	f.Groups = dedupe(f.Groups)
+	f.SharedWith = dedupe(f.SharedWith)
+	f.Connectors = dedupe(f.Connectors)
+	return f
+}
+
+func dedupe(xs []string) []string {
+	var out []string
+	for _, x := range xs {
+		if !slices.Contains(out, x) {
+			out = append(out, x)
+		}
 	}
-	if role == access.Admin {
-		return nil
-	}
-	if id, ok := tx.Actor.UserID(); ok && id == f.Owner {
-		return nil
-	}
-	return fmt.Errorf("%w: only an admin registers resources owned by others", access.ErrForbidden)
+	slices.Sort(out)
+	return out
 }
 
 func validate(r access.Resource, f Facts) error {
@@ -80,23 +155,29 @@ func validate(r access.Resource, f Facts) error {
 	if len(f.SharedWith) > 0 && r.Kind != access.Agent {
 		return fmt.Errorf("%w: only agents are shared with users directly", access.ErrInvalid)
 	}
+	if len(f.Connectors) > 0 && r.Kind != access.DocumentSet {
+		return fmt.Errorf("%w: only document sets hold connectors", access.ErrInvalid)
+	}
 	return nil
 }
 
-func (s *Service) checkReferences(tx *store.Tx, f Facts) error {
+func checkReferences(tx *store.Tx, r access.Resource, f Facts) error {
 	ids := slices.Clone(f.SharedWith)
 	if f.Owner != "" {
 		ids = append(ids, f.Owner)
 	}
 	for _, id := range ids {
 		if err := users.Exists(tx, id); err != nil {
-			return err
+			return fmt.Errorf("%w: %q", err, id)
 		}
 	}
 	for _, g := range f.Groups {
-		if err := groupExists(tx, g); err != nil {
+		if err := groups.Exists(tx, g); err != nil {
 			return err
 		}
+	}
+	if r.Kind == access.DocumentSet {
+		return checkDocumentSet(tx, f)
 	}
 	return nil
 }
@@ -118,12 +199,31 @@ func linesOf(ws string, r access.Resource, f Facts) []access.Line {
 	return lines
 }
 
+// replaceLines removes the lines of old that new lacks and adds the lines of
+// new that old lacks.
+func replaceLines(tx *store.Tx, old, new []access.Line) error {
+	var gone, fresh []access.Line
+	for _, l := range old {
+		if !slices.Contains(new, l) {
+			gone = append(gone, l)
+		}
+	}
+	for _, l := range new {
+		if !slices.Contains(old, l) {
+			fresh = append(fresh, l)
+		}
+	}
+	if err := tx.RemoveLines(gone...); err != nil {
+		return err
+	}
+	return tx.AddLines(fresh...)
+}
+
 func factsDetails(f Facts) map[string]any {
 	return map[string]any{"owner": f.Owner, "public": f.Public, "groups": f.Groups, "shared_with": f.SharedWith}
 }
 
-// groupExists is replaced by package groups' check once groups exist; until
-// then no group id is known.
-func groupExists(tx *store.Tx, id string) error {
-	return fmt.Errorf("%w: group %q", access.ErrNotFound, id)
+func actorIs(tx *store.Tx, userID string) bool {
+	id, ok := tx.Actor.UserID()
+	return ok && userID != "" && id == userID
 }

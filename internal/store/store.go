@@ -172,3 +172,6 @@ func IsUniqueViolation(err error) bool {
 	msg := err.Error()
 	return strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "SQLSTATE 23505")
 }
+
+// Closed reports whether Close was called.
+func (s *Store) Closed() bool { return s.closed.Load() }

@@ -1,0 +1,224 @@
+package groups
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/store"
+	"github.com/rosterhq/roster/users"
+)
+
+// MaxNameLen is the longest group name, in characters.
+const MaxNameLen = 100
+
+// Group is a group of one workspace.
+type Group struct {
+	ID        string
+	Workspace string
+	Name      string
+	CreatedAt time.Time
+}
+
+type row struct {
+	ID          string `gorm:"primaryKey"`
+	WorkspaceID string
+	Name        string
+	CreatedAt   time.Time
+}
+
+func (row) TableName() string { return "roster_groups" }
+
+func (r row) group() Group {
+	return Group{ID: r.ID, Workspace: r.WorkspaceID, Name: r.Name, CreatedAt: r.CreatedAt}
+}
+
+// Hooks let the roster package add clean-up that spans packages to a
+// group's deletion (its token rate limits). Every field may be nil.
+type Hooks struct {
+	BeforeDelete []func(tx *store.Tx, groupID string) error
+}
+
+// Service manages the groups of one workspace. It is safe for concurrent
+// use; every mutating method runs as one audited transaction and returns the
+// version of its change.
+type Service struct {
+	st    *store.Store
+	ws    string
+	hooks Hooks
+}
+
+// New returns the groups of workspace ws; applications get it from
+// roster.Workspace.Groups.
+func New(st *store.Store, ws string, hooks Hooks) *Service {
+	return &Service{st: st, ws: ws, hooks: hooks}
+}
+
+// normalizeName trims a group name and validates it: 1 to MaxNameLen
+// characters, valid UTF-8, no control characters.
+func normalizeName(name string) (string, error) {
+	n := strings.TrimSpace(name)
+	if n == "" || !utf8.ValidString(n) || utf8.RuneCountInString(n) > MaxNameLen || strings.IndexFunc(n, unicode.IsControl) >= 0 {
+		return "", ErrInvalidName
+	}
+	return n, nil
+}
+
+// Create creates a group. Admin only. A name in use is ErrDuplicateName.
+func (s *Service) Create(ctx context.Context, actor access.Actor, name string) (Group, error) {
+	n, err := normalizeName(name)
+	if err != nil {
+		return Group{}, err
+	}
+	var g Group
+	_, err = s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {
+		if err := users.RequireAdmin(tx); err != nil {
+			return err
+		}
+		r := row{ID: uuid.NewString(), WorkspaceID: s.ws, Name: n, CreatedAt: tx.Now}
+		if err := insertUnique(tx, &r); err != nil {
+			return err
+		}
+		tx.Audit("group.create", r.ID, map[string]any{"name": n})
+		g = r.group()
+		return nil
+	})
+	return g, err
+}
+
+func insertUnique(tx *store.Tx, r *row) error {
+	var n int64
+	if err := tx.DB.Model(&row{}).Where("workspace_id = ? AND name = ?", r.WorkspaceID, r.Name).Count(&n).Error; err != nil {
+		return err
+	}
+	if n > 0 {
+		return ErrDuplicateName
+	}
+	return tx.DB.Create(r).Error
+}
+
+// Rename renames a group. Admin only. Renaming changes no policy line and no
+// ACL token: groups are known by id.
+func (s *Service) Rename(ctx context.Context, actor access.Actor, id, name string) (Group, error) {
+	n, err := normalizeName(name)
+	if err != nil {
+		return Group{}, err
+	}
+	var g Group
+	_, err = s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {
+		if err := users.RequireAdmin(tx); err != nil {
+			return err
+		}
+		r, err := load(tx.DB, s.ws, id)
+		if err != nil {
+			return err
+		}
+		if r.Name == n {
+			g = r.group()
+			return nil
+		}
+		if err := checkNameFree(tx, n); err != nil {
+			return err
+		}
+		if err := tx.DB.Model(&row{}).Where("id = ?", id).Update("name", n).Error; err != nil {
+			return err
+		}
+		tx.Audit("group.rename", id, map[string]any{"from": r.Name, "to": n})
+		r.Name = n
+		g = r.group()
+		return nil
+	})
+	return g, err
+}
+
+func checkNameFree(tx *store.Tx, name string) error {
+	var n int64
+	if err := tx.DB.Model(&row{}).Where("workspace_id = ? AND name = ?", tx.Workspace, name).Count(&n).Error; err != nil {
+		return err
+	}
+	if n > 0 {
+		return ErrDuplicateName
+	}
+	return nil
+}
+
+// Delete deletes a group with its memberships, curator flags, attachments
+// and (through the hooks) its token rate limits. The attached resources
+// survive, detached. Admin only.
+func (s *Service) Delete(ctx context.Context, actor access.Actor, id string) (int64, error) {
+	ch, err := s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {
+		if err := users.RequireAdmin(tx); err != nil {
+			return err
+		}
+		if _, err := load(tx.DB, s.ws, id); err != nil {
+			return err
+		}
+		for _, h := range s.hooks.BeforeDelete {
+			if err := h(tx, id); err != nil {
+				return err
+			}
+		}
+		if err := removeGroupLines(tx, id); err != nil {
+			return err
+		}
+		tx.Audit("group.delete", id, nil)
+		return tx.DB.Delete(&row{}, "id = ? AND workspace_id = ?", id, s.ws).Error
+	})
+	return ch.Version, err
+}
+
+// removeGroupLines deletes the memberships, curator flags and attachments
+// of a group.
+func removeGroupLines(tx *store.Tx, id string) error {
+	sub := access.GroupSubject(id)
+	patterns := []access.Line{
+		{PType: "g", V1: sub, V2: tx.Workspace}, // memberships
+		{PType: "p", V1: tx.Workspace, V2: sub}, // curator flags
+		{PType: "p", V0: sub, V1: tx.Workspace}, // attachments
+	}
+	for _, p := range patterns {
+		lines, err := tx.Lines(p)
+		if err != nil {
+			return err
+		}
+		if err := tx.RemoveLines(lines...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Exists returns nil if id is a group of tx's workspace, else
+// ErrGroupNotFound.
+func Exists(tx *store.Tx, id string) error {
+	_, err := load(tx.DB, tx.Workspace, id)
+	return err
+}
+
+func load(db *gorm.DB, ws, id string) (row, error) {
+	var r row
+	err := db.Where("id = ? AND workspace_id = ?", id, ws).Take(&r).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return row{}, fmt.Errorf("%w: %q", ErrGroupNotFound, id)
+	}
+	return r, err
+}
+
+// Get returns a group by id, without a scope check (names are not secret
+// to the application; the HTTP layer scopes what it shows).
+func (s *Service) Get(ctx context.Context, id string) (Group, error) {
+	db, err := s.st.Read(ctx)
+	if err != nil {
+		return Group{}, err
+	}
+	r, err := load(db, s.ws, id)
+	return r.group(), err
+}

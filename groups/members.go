@@ -1,0 +1,149 @@
+package groups
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/store"
+	"github.com/rosterhq/roster/users"
+)
+
+// AddMembers adds users to a group; members already there are left alone.
+// Group scope is required; an unknown user id is users.ErrUserNotFound and
+// adds nobody.
+func (s *Service) AddMembers(ctx context.Context, actor access.Actor, id string, userIDs []string) (int64, error) {
+	ch, err := s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {
+		if err := RequireScope(tx, id); err != nil {
+			return err
+		}
+		return addMembers(tx, id, userIDs)
+	})
+	return ch.Version, err
+}
+
+func addMembers(tx *store.Tx, id string, userIDs []string) error {
+	for _, u := range userIDs {
+		if err := users.Exists(tx, u); err != nil {
+			return fmt.Errorf("%w: %q", err, u)
+		}
+		if err := tx.AddLines(access.MemberLine(tx.Workspace, u, id)); err != nil {
+			return err
+		}
+	}
+	if len(userIDs) > 0 {
+		tx.Audit("group.add_members", id, map[string]any{"user_ids": userIDs})
+	}
+	return nil
+}
+
+// RemoveMembers removes users from a group, with their curator flag there.
+// A user not in the group is left alone. Group scope is required.
+func (s *Service) RemoveMembers(ctx context.Context, actor access.Actor, id string, userIDs []string) (int64, error) {
+	ch, err := s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {
+		if err := RequireScope(tx, id); err != nil {
+			return err
+		}
+		return removeMembers(tx, id, userIDs)
+	})
+	return ch.Version, err
+}
+
+func removeMembers(tx *store.Tx, id string, userIDs []string) error {
+	for _, u := range userIDs {
+		err := tx.RemoveLines(access.MemberLine(tx.Workspace, u, id), access.CuratorLine(tx.Workspace, u, id))
+		if err != nil {
+			return err
+		}
+	}
+	if len(userIDs) > 0 {
+		tx.Audit("group.remove_members", id, map[string]any{"user_ids": userIDs})
+	}
+	return nil
+}
+
+// SetMembers replaces a group's members with userIDs (Onyx's PATCH). It
+// checks and writes only what changes: members who stay keep their curator
+// flags. Group scope is required.
+func (s *Service) SetMembers(ctx context.Context, actor access.Actor, id string, userIDs []string) (int64, error) {
+	ch, err := s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {
+		if err := RequireScope(tx, id); err != nil {
+			return err
+		}
+		current, err := memberIDs(tx, id)
+		if err != nil {
+			return err
+		}
+		if err := addMembers(tx, id, missing(userIDs, current)); err != nil {
+			return err
+		}
+		return removeMembers(tx, id, missing(current, userIDs))
+	})
+	return ch.Version, err
+}
+
+// missing returns the elements of a not in b, in a's order, without repeats.
+func missing(a, b []string) []string {
+	var out []string
+	for _, x := range a {
+		if !slices.Contains(b, x) && !slices.Contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func memberIDs(tx *store.Tx, id string) ([]string, error) {
+	lines, err := tx.Lines(access.Line{PType: "g", V1: access.GroupSubject(id), V2: tx.Workspace})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = l.V0[len("u:"):]
+	}
+	return out, nil
+}
+
+// SetCurator sets or clears a member's curator flag on a group. Group scope
+// is required. The target must be a member (ErrNotAMember) and basic or
+// curator: admins and global curators are ErrAlreadyPrivileged, limited
+// users ErrNotEligible. Clearing the last flag makes the user basic again.
+func (s *Service) SetCurator(ctx context.Context, actor access.Actor, id, userID string, curator bool) (int64, error) {
+	ch, err := s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {
+		if err := RequireScope(tx, id); err != nil {
+			return err
+		}
+		if err := checkCuratorTarget(tx, id, userID); err != nil {
+			return err
+		}
+		line := access.CuratorLine(s.ws, userID, id)
+		tx.Audit("group.set_curator", id, map[string]any{"user_id": userID, "is_curator": curator})
+		if curator {
+			return tx.AddLines(line)
+		}
+		return tx.RemoveLines(line)
+	})
+	return ch.Version, err
+}
+
+func checkCuratorTarget(tx *store.Tx, id, userID string) error {
+	role, err := users.RoleOf(tx, userID)
+	if err != nil {
+		return err
+	}
+	member, err := tx.HasLine(access.MemberLine(tx.Workspace, userID, id))
+	if err != nil {
+		return err
+	}
+	switch {
+	case !member:
+		return ErrNotAMember
+	case role == access.Admin || role == access.GlobalCurator:
+		return ErrAlreadyPrivileged
+	case role == access.Limited:
+		return ErrNotEligible
+	}
+	return nil
+}

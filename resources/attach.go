@@ -1,0 +1,114 @@
+package resources
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/groups"
+	"github.com/rosterhq/roster/internal/store"
+)
+
+// Attach attaches a resource to a group, so the group's members may view
+// it. The actor needs the group's scope and edit access to the resource; a
+// basic user may attach an agent they own to a group they belong to.
+func (s *Service) Attach(ctx context.Context, actor access.Actor, groupID string, r access.Resource) (int64, error) {
+	return s.attachment(ctx, actor, groupID, r, true)
+}
+
+// Detach detaches a resource from a group, with the same rule as Attach.
+func (s *Service) Detach(ctx context.Context, actor access.Actor, groupID string, r access.Resource) (int64, error) {
+	return s.attachment(ctx, actor, groupID, r, false)
+}
+
+func (s *Service) attachment(ctx context.Context, actor access.Actor, groupID string, r access.Resource, attach bool) (int64, error) {
+	if err := r.Validate(); err != nil {
+		return 0, err
+	}
+	ch, err := s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {
+		return setAttached(tx, groupID, r, attach)
+	})
+	return ch.Version, err
+}
+
+func setAttached(tx *store.Tx, groupID string, r access.Resource, attach bool) error {
+	if err := requireAttach(tx, groupID, r); err != nil {
+		return err
+	}
+	line := access.AttachLine(tx.Workspace, groupID, r)
+	if attach {
+		tx.Audit("resource.attach", r.String(), map[string]any{"group_id": groupID})
+		return tx.AddLines(line)
+	}
+	tx.Audit("resource.detach", r.String(), map[string]any{"group_id": groupID})
+	return tx.RemoveLines(line)
+}
+
+func requireAttach(tx *store.Tx, groupID string, r access.Resource) error {
+	if err := groups.Exists(tx, groupID); err != nil {
+		return err
+	}
+	f, err := loadFacts(tx, r)
+	if err != nil {
+		return err
+	}
+	if r.Kind == access.Agent && actorIs(tx, f.Owner) {
+		return agentScope(tx, Facts{Groups: []string{groupID}})
+	}
+	if err := groups.RequireScope(tx, groupID); err != nil {
+		return err
+	}
+	return RequireEdit(tx, r)
+}
+
+// SetAttached replaces the resources of one kind attached to a group with
+// ids (Onyx's PATCH of a group's cc_pair_ids). Only the attachments that
+// change are checked and written, each as Attach or Detach would.
+func (s *Service) SetAttached(ctx context.Context, actor access.Actor, groupID string, kind access.Kind, ids []string) (int64, error) {
+	for _, id := range ids {
+		if err := (access.Resource{Kind: kind, ID: id}).Validate(); err != nil {
+			return 0, err
+		}
+	}
+	ch, err := s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {
+		if err := groups.Exists(tx, groupID); err != nil {
+			return err
+		}
+		current, err := attachedIDs(tx, groupID, kind)
+		if err != nil {
+			return err
+		}
+		for _, id := range dedupe(ids) {
+			if !slices.Contains(current, id) {
+				if err := setAttached(tx, groupID, access.Resource{Kind: kind, ID: id}, true); err != nil {
+					return err
+				}
+			}
+		}
+		for _, id := range current {
+			if !slices.Contains(ids, id) {
+				if err := setAttached(tx, groupID, access.Resource{Kind: kind, ID: id}, false); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	return ch.Version, err
+}
+
+func attachedIDs(tx *store.Tx, groupID string, kind access.Kind) ([]string, error) {
+	lines, err := tx.Lines(access.Line{PType: "p", V0: access.GroupSubject(groupID), V1: tx.Workspace, V3: string(access.View)})
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	prefix := string(kind) + ":"
+	for _, l := range lines {
+		if id, ok := strings.CutPrefix(l.V2, prefix); ok {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}

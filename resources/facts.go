@@ -1,0 +1,128 @@
+package resources
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/groups"
+	"github.com/rosterhq/roster/internal/store"
+	"github.com/rosterhq/roster/users"
+)
+
+// loadFacts reads a registered resource's facts from its policy lines, or
+// returns ErrResourceNotFound.
+func loadFacts(tx *store.Tx, r access.Resource) (Facts, error) {
+	lines, err := tx.Lines(access.Line{PType: "p", V1: tx.Workspace, V2: r.String()})
+	if err != nil {
+		return Facts{}, err
+	}
+	var f Facts
+	exists := false
+	for _, l := range lines {
+		switch {
+		case l == access.ExistsLine(tx.Workspace, r):
+			exists = true
+		case l == access.PublicLine(tx.Workspace, r):
+			f.Public = true
+		case l.V3 == "own":
+			f.Owner = strings.TrimPrefix(l.V0, "u:")
+		case strings.HasPrefix(l.V0, "g:"):
+			f.Groups = append(f.Groups, strings.TrimPrefix(l.V0, "g:"))
+		case strings.HasPrefix(l.V0, "u:"):
+			f.SharedWith = append(f.SharedWith, strings.TrimPrefix(l.V0, "u:"))
+		}
+	}
+	if !exists {
+		return Facts{}, fmt.Errorf("%w: %s", ErrResourceNotFound, r)
+	}
+	return f.normalized(), nil
+}
+
+// RequireEdit returns nil when tx's actor may edit resource r: an admin; its
+// owner; or a curator or global curator when r is attached to at least one
+// group and every attached group is one they may curate. Anyone who may view
+// r but not edit it gets access.ErrForbidden; anyone else
+// ErrResourceNotFound, so a resource's existence does not leak.
+func RequireEdit(tx *store.Tx, r access.Resource) error {
+	f, err := loadFacts(tx, r)
+	if err != nil {
+		return err
+	}
+	role, err := users.ActorRole(tx)
+	if err != nil {
+		return err
+	}
+	ok, err := canEdit(tx, role, f)
+	if err != nil || ok {
+		return err
+	}
+	if visible, err := canView(tx, role, r, f); err != nil || !visible {
+		return errorOr(err, fmt.Errorf("%w: %s", ErrResourceNotFound, r))
+	}
+	return fmt.Errorf("%w: you may view %s but not edit it", access.ErrForbidden, r)
+}
+
+func errorOr(err, otherwise error) error {
+	if err != nil {
+		return err
+	}
+	return otherwise
+}
+
+func canEdit(tx *store.Tx, role access.Role, f Facts) (bool, error) {
+	if role == access.Admin || actorIs(tx, f.Owner) {
+		return true, nil
+	}
+	if (role != access.Curator && role != access.GlobalCurator) || len(f.Groups) == 0 {
+		return false, nil
+	}
+	actorID, _ := tx.Actor.UserID()
+	for _, g := range f.Groups {
+		ok, err := groups.Curatable(tx, actorID, role, g)
+		if err != nil || !ok {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+func canView(tx *store.Tx, role access.Role, r access.Resource, f Facts) (bool, error) {
+	actorID, _ := tx.Actor.UserID()
+	if role == access.Admin || f.Public || actorIs(tx, f.Owner) || slices.Contains(f.SharedWith, actorID) {
+		return true, nil
+	}
+	mine, err := groups.GroupsOf(tx, actorID)
+	if err != nil {
+		return false, err
+	}
+	for _, g := range f.Groups {
+		if slices.Contains(mine, g) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// checkDocumentSet enforces the document-set rule: every connector exists,
+// and in a private document set each private connector is attached to every
+// group of the set.
+func checkDocumentSet(tx *store.Tx, f Facts) error {
+	for _, id := range f.Connectors {
+		c := access.Resource{Kind: access.Connector, ID: id}
+		cf, err := loadFacts(tx, c)
+		if err != nil {
+			return err
+		}
+		if f.Public || cf.Public {
+			continue
+		}
+		for _, g := range f.Groups {
+			if !slices.Contains(cf.Groups, g) {
+				return fmt.Errorf("%w: private connector %q is not attached to group %q of the document set", ErrDocumentSetRule, id, g)
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,99 @@
+package resources
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/groups"
+	"github.com/rosterhq/roster/internal/store"
+	"github.com/rosterhq/roster/users"
+)
+
+// factsState tells authorizeFacts whether the resource is new and whether
+// the actor owns it.
+type factsState struct {
+	isNew    bool
+	owned    bool
+	oldOwner string
+}
+
+// authorizeFacts is the creation scope (Onyx's
+// validate_object_creation_for_user, with roster's fixes): may tx's actor
+// give resource r the facts f?
+func authorizeFacts(tx *store.Tx, r access.Resource, f Facts, st factsState) error {
+	role, err := users.ActorRole(tx)
+	if err != nil {
+		return err
+	}
+	if role == access.Admin {
+		return nil
+	}
+	if err := checkOwner(tx, f, st); err != nil {
+		return err
+	}
+	if role == access.Limited {
+		return fmt.Errorf("%w: limited users register no resources", access.ErrForbidden)
+	}
+	if r.Kind == access.Agent {
+		return agentScope(tx, f)
+	}
+	return curatorScope(tx, role, f, st)
+}
+
+// checkOwner lets a non-admin name only themselves as the owner of a new
+// resource, and keep the owner of an existing one.
+func checkOwner(tx *store.Tx, f Facts, st factsState) error {
+	if st.isNew {
+		if f.Owner != "" && !actorIs(tx, f.Owner) {
+			return fmt.Errorf("%w: only an admin registers a resource for another owner", access.ErrForbidden)
+		}
+		return nil
+	}
+	if f.Owner != st.oldOwner {
+		return fmt.Errorf("%w: only an admin changes a resource's owner", access.ErrForbidden)
+	}
+	return nil
+}
+
+// agentScope: any user from basic up may register agents they own, attached
+// only to groups they are a member of (Onyx let anyone set any group).
+func agentScope(tx *store.Tx, f Facts) error {
+	actorID, _ := tx.Actor.UserID()
+	mine, err := groups.GroupsOf(tx, actorID)
+	if err != nil {
+		return err
+	}
+	for _, g := range f.Groups {
+		if !slices.Contains(mine, g) {
+			return fmt.Errorf("%w: agents are attached only to groups you belong to", groups.ErrOutOfScope)
+		}
+	}
+	return nil
+}
+
+// curatorScope covers connectors and document sets: basic users register
+// none; curators and global curators register public ones when new or
+// owned, and otherwise must name at least one group, each one they curate.
+func curatorScope(tx *store.Tx, role access.Role, f Facts, st factsState) error {
+	if role != access.Curator && role != access.GlobalCurator {
+		return fmt.Errorf("%w: basic users cannot register connectors or document sets", access.ErrForbidden)
+	}
+	if f.Public && (st.isNew || st.owned) {
+		return nil
+	}
+	if len(f.Groups) == 0 {
+		return ErrNoGroups
+	}
+	actorID, _ := tx.Actor.UserID()
+	for _, g := range f.Groups {
+		ok, err := groups.Curatable(tx, actorID, role, g)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("%w: group %q", groups.ErrOutOfScope, g)
+		}
+	}
+	return nil
+}
