@@ -1,0 +1,58 @@
+// Package ratelimit limits the model tokens that users, groups and the whole workspace
+// may spend, with token buckets on golang.org/x/time/rate.
+//
+// # Model
+//
+// A [Limit] gives a scope (global, user or group) a budget of tokens per period. Each
+// limit has one token bucket per key: the user id for a user limit (each user has their
+// own bucket), the limit's group id for a group limit (the members share one pool), and
+// "" for a global limit (one bucket for the workspace). A bucket holds at most the
+// budget, starts full, and refills continuously at budget per period.
+//
+// [Engine.Check] runs before a model call, with an estimate of its tokens or 0;
+// [Engine.Record] charges the actual usage after it to every bucket that applies.
+// With an estimate, a bucket refuses when it holds fewer tokens than the estimate;
+// without, when it is at or below zero. Usage is known only after the call, so Record
+// never refuses and may drive a bucket into debt, by more than its budget too; the
+// bucket then refuses until it has refilled past zero.
+//
+// # Combination rules
+//
+//   - A request is refused when any enabled scope that applies is exhausted.
+//   - A group is exhausted when any of its enabled limits is; the user is blocked by
+//     groups only when every one of their groups that has an enabled limit is
+//     exhausted. A user in no limited group is never blocked by groups.
+//   - Service (API key) and anonymous principals meet global limits only.
+//   - Disabled limits never refuse and are not charged; their buckets keep their level.
+//   - The refusal, a [*LimitError] matching [ErrRateLimited], names the scope and limit
+//     with the longest wait and a retry-after: the longest wait among the refusing
+//     scopes, where the group scope waits for the first of the user's groups to recover.
+//
+// Edits of the limits ([Engine.SetLimits], [Engine.Upsert], [Engine.Remove]) and of a
+// user's groups (passed in every [Principal]) apply to the next Check. An edited limit's
+// buckets keep their level, capped at the new budget, and refill at the new rate from
+// the edit on.
+//
+// # Clock
+//
+// Time comes only from [Config.Now], never from a caller: rate limiters fed with
+// caller-supplied, non-monotonic times admit far more than their rate
+// (golang/go#56287). Tests pass a fake clock. Under concurrency, calls reach a bucket
+// with times out of order by their scheduling delay; x/time/rate then credits that
+// delay's refill twice, a few nanoseconds' worth.
+//
+// # Memory
+//
+// Global and group limits have one bucket each. A user's bucket is created when the
+// user is first charged, and a bucket that has refilled completely is indistinguishable
+// from a new one, so [Engine.Sweep] drops it without changing any decision. A hard cap,
+// [Config.MaxBuckets], backs this up: when reached, full buckets are swept and, if
+// needed, the fullest users are evicted; [Stats.ForcedEvictions] counts those.
+//
+// # Persistence
+//
+// Limiter state lives in this process only. The engine offers the seams for storage:
+// [Engine.Snapshot] and [Engine.Restore] save and bring back the bucket levels (as
+// tokens at a wall-clock time, refilled by the elapsed time on restore), and
+// [Engine.DrainUsage] hands over the hourly usage aggregates for a batch write.
+package ratelimit

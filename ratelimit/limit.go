@@ -1,0 +1,177 @@
+package ratelimit
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+)
+
+// ErrInvalid is matched (with [errors.Is]) by every error that reports bad input: a
+// [Limit] that fails [Limit.Validate], a negative or oversized token count, a
+// [Principal] without a user id, a malformed [BucketState]. Nothing is changed when
+// it is returned.
+var ErrInvalid = errors.New("ratelimit: invalid input")
+
+// ErrRateLimited is matched (with [errors.Is]) by the [*LimitError] that
+// [Engine.Check] returns when a request is refused.
+var ErrRateLimited = errors.New("ratelimit: rate limited")
+
+// ErrNotFound is returned by [Engine.Remove] for a limit id that is not configured.
+var ErrNotFound = errors.New("ratelimit: limit not found")
+
+// MaxPeriod is the longest [Limit.Period] accepted: 365 days.
+const MaxPeriod = 365 * 24 * time.Hour
+
+// MaxTokens is the largest budget, estimate or recorded count accepted. Buckets hold
+// their level as a float64 (x/time/rate), which counts whole tokens exactly up to 2^53.
+const MaxTokens = min(1<<53, math.MaxInt)
+
+// Scope says whom a [Limit] applies to.
+type Scope string
+
+const (
+	// ScopeGlobal limits the whole workspace: one bucket shared by every principal.
+	ScopeGlobal Scope = "global"
+	// ScopeUser limits each user separately: one bucket per user.
+	ScopeUser Scope = "user"
+	// ScopeGroup limits the members of one group together: one bucket per group.
+	ScopeGroup Scope = "group"
+)
+
+// Valid reports whether s is one of the three scopes.
+func (s Scope) Valid() bool {
+	return s == ScopeGlobal || s == ScopeUser || s == ScopeGroup
+}
+
+// A Limit is a token budget per period for one scope. Its buckets hold at most Budget
+// tokens and refill at Budget per Period. The zero value is not valid; see
+// [Limit.Validate].
+type Limit struct {
+	// ID names the limit; it keys the limit's buckets and persisted state.
+	ID string
+	// Scope is whom the limit applies to.
+	Scope Scope
+	// GroupID is the group a ScopeGroup limit applies to; empty for other scopes.
+	GroupID string
+	// Budget is the bucket capacity in tokens, and the refill per Period.
+	Budget int64
+	// Period is the time a bucket takes to refill from empty to Budget; at most MaxPeriod.
+	Period time.Duration
+	// Enabled limits refuse and are charged; disabled ones are ignored by Check and
+	// Record, but keep the levels of their buckets (which refill) for when they are
+	// enabled again.
+	Enabled bool
+}
+
+// InvalidError describes why a [Limit] or another input was refused. It matches
+// [ErrInvalid] with [errors.Is].
+type InvalidError struct {
+	// LimitID is the id of the limit at fault, if any.
+	LimitID string
+	// Field names the offending field or argument, such as "Budget" or "tokens".
+	Field string
+	// Reason says what is wrong with it.
+	Reason string
+}
+
+// Error returns "ratelimit: invalid <field> [of limit "<id>"]: <reason>".
+func (e *InvalidError) Error() string {
+	s := "ratelimit: invalid " + e.Field
+	if e.LimitID != "" {
+		s += " of limit " + strconv.Quote(e.LimitID)
+	}
+	return s + ": " + e.Reason
+}
+
+// Unwrap returns [ErrInvalid].
+func (e *InvalidError) Unwrap() error { return ErrInvalid }
+
+func invalid(id, field, format string, args ...any) error {
+	return &InvalidError{LimitID: id, Field: field, Reason: fmt.Sprintf(format, args...)}
+}
+
+// Validate returns an [*InvalidError] (matching [ErrInvalid]) when l has no ID, an
+// unknown scope, a budget outside 1..MaxTokens, a period outside (0, MaxPeriod], a
+// group scope without group id, or a group id on another scope. It returns nil
+// otherwise.
+func (l Limit) Validate() error {
+	switch {
+	case l.ID == "":
+		return invalid("", "ID", "must not be empty")
+	case !l.Scope.Valid():
+		return invalid(l.ID, "Scope", "unknown scope %q", string(l.Scope))
+	case l.Budget <= 0:
+		return invalid(l.ID, "Budget", "%d is not positive", l.Budget)
+	case l.Budget > MaxTokens:
+		return invalid(l.ID, "Budget", "%d exceeds %d", l.Budget, int64(MaxTokens))
+	case l.Period <= 0:
+		return invalid(l.ID, "Period", "%v is not positive", l.Period)
+	case l.Period > MaxPeriod:
+		return invalid(l.ID, "Period", "%v is longer than a year (365 days)", l.Period)
+	case l.Scope == ScopeGroup && l.GroupID == "":
+		return invalid(l.ID, "GroupID", "a group limit needs a group id")
+	case l.Scope != ScopeGroup && l.GroupID != "":
+		return invalid(l.ID, "GroupID", "only a group limit has a group id")
+	}
+	return nil
+}
+
+// checkTokens validates a token count passed to Check or Record.
+func checkTokens(field string, n int64) error {
+	if n < 0 {
+		return invalid("", field, "%d is negative", n)
+	}
+	if n > MaxTokens {
+		return invalid("", field, "%d exceeds %d", n, int64(MaxTokens))
+	}
+	return nil
+}
+
+// A Principal is the caller a request is checked and charged for. The engine does not
+// know memberships: the caller passes the user's current groups on every call, and a
+// change of Groups applies from the next call.
+type Principal struct {
+	// UserID identifies the user; required unless Service or Anonymous is set. For a
+	// service principal it is the key's id and is used for usage rows only.
+	UserID string
+	// Groups are the ids of the groups the user belongs to now.
+	Groups []string
+	// Service marks an API key principal: it meets global limits only.
+	Service bool
+	// Anonymous marks an unauthenticated caller: it meets global limits only.
+	Anonymous bool
+}
+
+func (p Principal) globalOnly() bool { return p.Service || p.Anonymous }
+
+func (p Principal) validate() error {
+	if !p.globalOnly() && p.UserID == "" {
+		return invalid("", "Principal", "a user principal needs a user id")
+	}
+	return nil
+}
+
+// LimitError is the refusal returned by [Engine.Check]. It matches [ErrRateLimited]
+// with [errors.Is]. Of all refusing scopes it names the one with the longest wait.
+type LimitError struct {
+	// Scope is the refusing scope whose wait is the longest.
+	Scope Scope
+	// LimitID is the limit that sets that wait.
+	LimitID string
+	// RetryAfter is how long until every refusing scope admits the same request, if
+	// nothing else is recorded meanwhile: the longest wait among the refusing scopes,
+	// where the group scope waits for the first of the user's groups to recover. It is
+	// rate.InfDuration when the estimate exceeds the budget of a refusing limit: no
+	// wait helps, the request must be made smaller.
+	RetryAfter time.Duration
+}
+
+// Error returns a message naming the scope, the limit and the wait.
+func (e *LimitError) Error() string {
+	return fmt.Sprintf("ratelimit: %s limit %q exhausted, retry after %v", e.Scope, e.LimitID, e.RetryAfter)
+}
+
+// Unwrap returns [ErrRateLimited].
+func (e *LimitError) Unwrap() error { return ErrRateLimited }
