@@ -22,7 +22,7 @@ import (
 // Deny by default: an unknown workspace, user, resource, kind or action
 // answers false and empty lists; so does a user without a valid stored role,
 // and a deactivated user, whatever their role. Lines that do not follow the
-// encoding of policy.go are ignored (Apply counts them); they can never grant.
+// encoding of policy.go are ignored and counted; they can never grant.
 //
 // The zero value is not usable; call NewIndex. An Index is safe for use by
 // multiple goroutines: reads take the read lock of their workspace, Apply
@@ -31,8 +31,9 @@ import (
 // updated only by Apply, which the caller makes after the database commit,
 // one call per transaction, in commit order. Most callers want Can.
 type Index struct {
-	mu     sync.Mutex                        // serializes adding workspaces
-	spaces atomic.Pointer[map[string]*space] // copied on write; workspaces are few
+	mu      sync.Mutex                        // serializes adding workspaces
+	spaces  atomic.Pointer[map[string]*space] // copied on write; workspaces are few
+	ignored atomic.Int64                      // lines Apply did not understand
 }
 
 // NewIndex returns an empty index, which denies everything.
@@ -70,20 +71,20 @@ func (ix *Index) spaceFor(ws string) *space {
 }
 
 // Apply updates the index with the lines one committed transaction inserted
-// (added) and deleted (removed), and returns how many of them it ignored
-// because they do not follow the encoding of policy.go. Removals are applied
-// before additions. Adding a line the index holds, or removing one it does
-// not, changes nothing, so replaying a transaction is harmless.
+// (added) and deleted (removed). Removals are applied before additions.
+// Adding a line the index holds, or removing one it does not, changes
+// nothing, so replaying a transaction is harmless. Lines that do not follow
+// the encoding of policy.go are skipped and counted (see [Index.Ignored]).
 //
 // Apply costs O(log n) per line touched and never copies the index. To load
 // the index at start-up, call Apply(batch, nil) with batches of rows as they
 // stream from the database.
-func (ix *Index) Apply(added, removed []Line) (ignored int) {
+func (ix *Index) Apply(added, removed []Line) {
 	facts := make([]appliedFact, 0, len(added)+len(removed))
 	for i, l := range slices.Concat(removed, added) {
 		f, ok := parseLine(l)
 		if !ok {
-			ignored++
+			ix.ignored.Add(1)
 			continue
 		}
 		facts = append(facts, appliedFact{fact: f, add: i >= len(removed)})
@@ -98,8 +99,15 @@ func (ix *Index) Apply(added, removed []Line) (ignored int) {
 		ix.applySpace(facts[:n])
 		facts = facts[n:]
 	}
-	return ignored
 }
+
+// Ignored returns how many lines, added or removed, Apply has skipped since
+// the index was created because they do not follow the encoding of
+// policy.go (an unknown policy type, role, kind or action, an empty id, a
+// stored curator role, a direct share of anything but an agent). Such lines
+// never grant anything; a non-zero count after loading means casbin_rule
+// holds rows roster did not write.
+func (ix *Index) Ignored() int64 { return ix.ignored.Load() }
 
 // appliedFact is a fact of an Apply call and whether it is added or removed.
 type appliedFact struct {
