@@ -103,3 +103,10 @@ func Exists(tx *store.Tx, id string) error {
 	_, _, err := mustLoad(tx, id)
 	return err
 }
+
+// RoleOf returns the effective role of user id inside tx, or
+// ErrUserNotFound.
+func RoleOf(tx *store.Tx, id string) (Role, error) {
+	_, st, err := mustLoad(tx, id)
+	return st.role(), err
+}
