@@ -1,0 +1,2 @@
+DROP TABLE roster_invites;
+DROP TABLE roster_invite_settings;
