@@ -209,16 +209,19 @@ func (e *Engine) Sweep() int {
 	for i := range e.shards {
 		sh := &e.shards[i]
 		sh.mu.Lock()
-		n += e.sweepShard(sh, e.set.Load(), e.now())
+		n += e.sweepShard(sh, e.set.Load(), e.now(), nil)
 		sh.mu.Unlock()
 	}
 	return n
 }
 
-// sweepShard requires sh.mu held for writing.
-func (e *Engine) sweepShard(sh *shard, s *limitSet, t time.Time) int {
+// sweepShard sweeps every entry but keep. It requires sh.mu held for writing.
+func (e *Engine) sweepShard(sh *shard, s *limitSet, t time.Time, keep *entry) int {
 	n := 0
 	for id, ent := range sh.users {
+		if ent == keep {
+			continue
+		}
 		sh.forget(ent)
 		for i, b := range ent.buckets {
 			if b != nil && b.TokensAt(t) >= float64(s.user[i].burst) {
@@ -241,7 +244,7 @@ func (e *Engine) sweepShard(sh *shard, s *limitSet, t time.Time) int {
 // their plan go first), never keep. Evicted buckets are counted as forced evictions:
 // unlike sweeping, they can change decisions. It requires sh.mu held for writing.
 func (e *Engine) makeRoom(sh *shard, s *limitSet, t time.Time, keep *entry) {
-	e.sweepShard(sh, s, t)
+	e.sweepShard(sh, s, t, keep)
 	target := e.cap - e.cap/8
 	if sh.cost() <= target {
 		return
