@@ -244,3 +244,9 @@ func sameUser(a, b users.User) bool {
 	a.CreatedAt, b.CreatedAt = ca.UTC(), cb.UTC()
 	return a == b
 }
+
+func sorted(xs []string) []string {
+	out := append([]string(nil), xs...)
+	sort.Strings(out)
+	return out
+}
