@@ -157,7 +157,7 @@ func TestLazySweepAtCap(t *testing.T) {
 // is evicted and counted, users held only for their groups go first and uncounted.
 func TestForcedEviction(t *testing.T) {
 	c := newClock()
-	e := ratelimit.New(ratelimit.Config{Now: c.Now, MaxBuckets: 8})
+	e := ratelimit.New(ratelimit.Config{Now: c.Now, MaxBuckets: 2})
 	if err := e.SetLimits([]ratelimit.Limit{userLimit("u", 10, time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
