@@ -16,6 +16,7 @@ const differentialWorlds = 120
 // that must grant nothing in either; after random removals the enforcer is
 // rebuilt from the remaining lines and the index is updated by Apply.
 func TestDifferential(t *testing.T) {
+	t.Parallel()
 	allowed := 0
 	for seed := range uint64(differentialWorlds) {
 		rng := rand.New(rand.NewPCG(seed, 0xd1ff))
@@ -83,10 +84,8 @@ func junkLines(w *world) []Line {
 					junk = append(junk, CuratorLine(ws, u, g))
 				}
 			}
-			for j, r := range w.resources[ws] {
-				if (i+j)%3 == 0 {
-					junk = append(junk, resourceJunk(ws, u, r)...)
-				}
+			if rs := w.resources[ws]; len(rs) > 0 {
+				junk = append(junk, resourceJunk(ws, u, rs[i%len(rs)])...)
 			}
 		}
 	}

@@ -14,6 +14,7 @@ const oracleWorlds = 300
 // world_test.go on random worlds: loaded, after random removals, after
 // re-adding some of them, and after a role swap applied as one transaction.
 func TestOracle(t *testing.T) {
+	t.Parallel()
 	for seed := range uint64(oracleWorlds) {
 		rng := rand.New(rand.NewPCG(seed, 0x0dd5eed))
 		w := genWorld(rng)
