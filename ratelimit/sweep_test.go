@@ -139,7 +139,7 @@ func TestSweepNeverChangesDecisions(t *testing.T) {
 // sweeps them, and nothing is force-evicted.
 func TestLazySweepAtCap(t *testing.T) {
 	c := newClock()
-	e := ratelimit.New(ratelimit.Config{Now: c.Now, MaxBuckets: 8})
+	e := ratelimit.New(ratelimit.Config{Now: c.Now, MaxBuckets: 4})
 	if err := e.SetLimits([]ratelimit.Limit{userLimit("u", 10, time.Second)}); err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,125 @@
+package ratelimit_test
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/rosterhq/roster/ratelimit"
+)
+
+// TestConcurrentChargesAreExact runs records (some above the burst), checks, status
+// calls, snapshots, sweeps and limit edits from many goroutines on a frozen clock.
+// Without refill every level must end at exactly budget minus what was charged, and
+// after a long wait at exactly the budget: a lost or doubled charge, or a burst left
+// raised, shows up. Run it with -race.
+func TestConcurrentChargesAreExact(t *testing.T) {
+	const budget = 1000
+	e, c := newEngine(t,
+		userLimit("u", budget, time.Hour),
+		groupLimit("g", "g1", budget, time.Hour),
+		globalLimit("w", budget, time.Hour),
+		userLimit("other", 50, time.Hour),
+	)
+	const workers, users = 8, 20
+	var total atomic.Int64
+	perUser := make([]atomic.Int64, users)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := range 300 {
+				u := (w*7 + i) % users
+				p := user(fmt.Sprint("u", u), "g1", fmt.Sprint("x", i%3))
+				n := int64(1 + i%5)
+				if i%50 == 0 {
+					n = 2*budget + 3 + int64(w)*100 // above every burst, sizes differ
+				}
+				if err := e.Record(p, n); err != nil {
+					t.Error(err)
+					return
+				}
+				total.Add(n)
+				perUser[u].Add(n)
+				_ = e.Check(p, int64(i%3))
+				if _, err := e.Status(p); err != nil {
+					t.Error(err)
+				}
+				switch i % 60 {
+				case 10:
+					e.Sweep()
+				case 20:
+					e.Snapshot()
+				case 30:
+					if err := e.Upsert(userLimit("other", int64(40+w), time.Hour)); err != nil {
+						t.Error(err)
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	T := float64(total.Load())
+	if got := remaining(t, e, user("u0", "g1"), "w"); got != budget-T {
+		t.Errorf("global level %v, want %v", got, budget-T)
+	}
+	if got := remaining(t, e, user("u0", "g1"), "g"); got != budget-T {
+		t.Errorf("group level %v, want %v", got, budget-T)
+	}
+	for u := range users {
+		want := float64(budget - perUser[u].Load())
+		if got := remaining(t, e, user(fmt.Sprint("u", u)), "u"); got != want {
+			t.Errorf("user u%d level %v, want %v", u, got, want)
+		}
+	}
+	var usage int64
+	for _, r := range e.DrainUsage() {
+		if r.GroupID == "" {
+			usage += r.Tokens
+		}
+	}
+	if usage != total.Load() {
+		t.Errorf("usage rows sum to %d, want %d", usage, total.Load())
+	}
+	if st := e.Stats(); st.ForcedEvictions != 0 {
+		t.Errorf("forced evictions: %+v", st)
+	}
+	c.Advance(1000 * time.Hour) // every bucket refills to its budget, not to a raised burst
+	for _, id := range []string{"u", "g", "w"} {
+		if got := remaining(t, e, user("u0", "g1"), id); got != budget {
+			t.Errorf("%s refilled to %v, want %v", id, got, float64(budget))
+		}
+	}
+}
+
+// TestConcurrentBigDebits races debits above the burst (and small ones) on one shared
+// bucket; each must be charged in full, and the burst must end as configured.
+func TestConcurrentBigDebits(t *testing.T) {
+	const budget = 10
+	e, c := newEngine(t, globalLimit("w", budget, time.Hour))
+	var total atomic.Int64
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Go(func() {
+			p := ratelimit.Principal{Anonymous: true}
+			for i := range 2000 {
+				n := int64(1 + (w*31+i)%(5*budget))
+				if err := e.Record(p, n); err != nil {
+					t.Error(err)
+					return
+				}
+				total.Add(n)
+			}
+		})
+	}
+	wg.Wait()
+	p := ratelimit.Principal{Anonymous: true}
+	if got, want := remaining(t, e, p, "w"), float64(budget-total.Load()); got != want {
+		t.Errorf("level %v, want %v", got, want)
+	}
+	c.Advance(100000 * time.Hour)
+	if got := remaining(t, e, p, "w"); got != budget {
+		t.Errorf("refilled to %v, want %v", got, float64(budget))
+	}
+}
