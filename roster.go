@@ -2,6 +2,7 @@ package roster
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -45,6 +46,10 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock. time.Now if nil. Tests pass a fake one.
 	Now func() time.Time
+	// Invites configures invitations, their mail and the invite gate.
+	Invites InvitesConfig
+	// Limits configures token rate limits.
+	Limits LimitsConfig
 }
 
 func (c Config) withDefaults() Config {
@@ -96,6 +101,10 @@ func Open(ctx context.Context, cfg Config) (*Directory, error) {
 		st.Close()
 		return nil, err
 	}
+	if err := d.startLimits(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
 	return d, nil
 }
 
@@ -124,7 +133,10 @@ func (d *Directory) apply(ch store.Change) {
 // Close closes the database if Open opened it. Calls after Close fail with
 // ErrClosed. Close is idempotent.
 func (d *Directory) Close() error {
-	return d.st.Close()
+	if d.st.Closed() {
+		return nil
+	}
+	return errors.Join(d.stopLimits(), d.st.Close())
 }
 
 // Version returns the version of the last change the in-memory index holds.

@@ -151,15 +151,13 @@ func (d *Directory) handle(id string) *Workspace {
 		return w
 	}
 	w := &Workspace{d: d, id: id}
-	w.users = users.New(d.st, id, users.Config{AdminEmails: d.cfg.AdminEmails, Hooks: w.userHooks()})
-	w.groups = groups.New(d.st, id, groups.Hooks{})
+	var uh users.Hooks
+	var gh groups.Hooks
+	w.wireInvites(&uh, &gh)
+	w.wireLimits(&uh, &gh)
+	w.users = users.New(d.st, id, users.Config{AdminEmails: d.cfg.AdminEmails, Hooks: uh})
+	w.groups = groups.New(d.st, id, gh)
 	w.resources = resources.New(d.st, id)
 	d.workspaces[id] = w
 	return w
-}
-
-// userHooks composes the operations that span packages into users'
-// transactions.
-func (w *Workspace) userHooks() users.Hooks {
-	return users.Hooks{}
 }
