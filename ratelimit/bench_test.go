@@ -1,0 +1,102 @@
+package ratelimit_test
+
+import (
+	"fmt"
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/rosterhq/roster/ratelimit"
+)
+
+// benchEngine returns an engine on the real clock and a user in 5 groups, each with
+// a limit, under a user limit and a global limit: 7 buckets per call. Budgets are
+// large so that no call is refused; the first Record builds the user's cached view.
+func benchEngine(b *testing.B) (*ratelimit.Engine, ratelimit.Principal) {
+	const budget = 1 << 50
+	limits := []ratelimit.Limit{
+		userLimit("user", budget, time.Hour),
+		globalLimit("workspace", budget, time.Hour),
+	}
+	var groups []string
+	for i := range 5 {
+		g := fmt.Sprint("group-", i)
+		groups = append(groups, g)
+		limits = append(limits, groupLimit("limit-"+g, g, budget, time.Hour))
+	}
+	e := ratelimit.New(ratelimit.Config{})
+	if err := e.SetLimits(limits); err != nil {
+		b.Fatal(err)
+	}
+	p := ratelimit.Principal{UserID: "user-42", Groups: groups}
+	if err := e.Record(p, 1); err != nil {
+		b.Fatal(err)
+	}
+	return e, p
+}
+
+func BenchmarkRateLimitCheck(b *testing.B) {
+	e, p := benchEngine(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := e.Check(p, 100); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkRateLimitRecord(b *testing.B) {
+	e, p := benchEngine(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := e.Record(p, 100); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRateLimitCheckParallel checks 1M distinct users, each holding a bucket
+// under a user limit, from all CPUs, and reports the heap held per bucket.
+func BenchmarkRateLimitCheckParallel(b *testing.B) {
+	const users = 1_000_000
+	ids := make([]string, users)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("user-%07d", i)
+	}
+	e := ratelimit.New(ratelimit.Config{MaxBuckets: 2 * users})
+	if err := e.SetLimits([]ratelimit.Limit{userLimit("user", 1<<50, time.Hour)}); err != nil {
+		b.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for _, id := range ids {
+		if err := e.Record(ratelimit.Principal{UserID: id}, 1); err != nil {
+			b.Fatal(err)
+		}
+	}
+	e.DrainUsage() // usage rows are not bucket state
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	if st := e.Stats(); st.Buckets != users {
+		b.Fatalf("Stats() = %+v, want %d buckets", st, users)
+	}
+	perBucket := float64(after.HeapAlloc-before.HeapAlloc) / users
+
+	var seed atomic.Uint64
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		x := seed.Add(1) * 0x9E3779B97F4A7C15
+		for pb.Next() {
+			x ^= x << 13
+			x ^= x >> 7
+			x ^= x << 17
+			if err := e.Check(ratelimit.Principal{UserID: ids[x%users]}, 100); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.ReportMetric(perBucket, "B/bucket")
+}
