@@ -1,39 +1,49 @@
 package invites
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/rosterhq/roster/access"
+)
 
 // Sentinel errors. Match them with [errors.Is]; the typed errors of this package
 // ([TokenError], [SignupError], [ThrottledError]) wrap them and carry the details.
+//
+// Where a broad roster error applies, the sentinel matches it too, so callers may
+// branch on the kind (errors.Is(err, roster.ErrForbidden)) or on the exact rule
+// (errors.Is(err, invites.ErrInviteRequired)).
 var (
 	// ErrInvalidToken reports an invite link token that is not one this package
 	// issued: wrong prefix, length, alphabet or encoding. It is the only thing a
-	// caller learns about a forged token.
-	ErrInvalidToken = errors.New("invites: invalid invite token")
+	// caller learns about a forged token. It matches access.ErrInvalid.
+	ErrInvalidToken error = &kindError{"invites: invalid invite token", access.ErrInvalid}
 
 	// ErrInviteRequired reports a sign-up refused by the invite gate: the workspace
-	// requires an invitation and the email holds none.
-	ErrInviteRequired = errors.New("invites: an invitation is required to join this workspace")
+	// requires an invitation and the email holds none. It matches
+	// access.ErrForbidden.
+	ErrInviteRequired error = &kindError{"invites: an invitation is required to join this workspace", access.ErrForbidden}
 
 	// ErrDomainNotAllowed reports a sign-up whose email domain is not in the
-	// workspace's allowed domains.
-	ErrDomainNotAllowed = errors.New("invites: email domain is not allowed")
+	// workspace's allowed domains. It matches access.ErrForbidden.
+	ErrDomainNotAllowed error = &kindError{"invites: email domain is not allowed", access.ErrForbidden}
 
 	// ErrInvalidSettings reports gate settings that cannot be applied: an unknown
 	// mode or a malformed allowed domain. The gate refuses every sign-up while its
-	// settings are invalid.
-	ErrInvalidSettings = errors.New("invites: invalid gate settings")
+	// settings are invalid. It matches access.ErrInvalid.
+	ErrInvalidSettings error = &kindError{"invites: invalid gate settings", access.ErrInvalid}
 
 	// ErrInvalidSource reports a sign-up source that is not one of the Source
-	// constants. The gate refuses it.
-	ErrInvalidSource = errors.New("invites: invalid sign-up source")
+	// constants. The gate refuses it. It matches access.ErrInvalid.
+	ErrInvalidSource error = &kindError{"invites: invalid sign-up source", access.ErrInvalid}
 
-	// ErrInvalidConfig reports a mailer or throttle configuration that cannot work.
-	ErrInvalidConfig = errors.New("invites: invalid configuration")
+	// ErrInvalidConfig reports a mailer or throttle configuration that cannot
+	// work. It matches access.ErrInvalid.
+	ErrInvalidConfig error = &kindError{"invites: invalid configuration", access.ErrInvalid}
 
 	// ErrInvalidMessage reports a mail message or invitation that cannot be sent:
 	// a malformed recipient, a header with line breaks, a link that is not an
-	// absolute http or https URL, or no body.
-	ErrInvalidMessage = errors.New("invites: invalid mail message")
+	// absolute http or https URL, or no body. It matches access.ErrInvalid.
+	ErrInvalidMessage error = &kindError{"invites: invalid mail message", access.ErrInvalid}
 
 	// ErrMailNotConfigured reports that no mailer is configured. [StatusOf] maps it
 	// to [StatusNotConfigured].
@@ -47,3 +57,13 @@ var (
 	// per-workspace throttle. The [ThrottledError] that wraps it says when to retry.
 	ErrThrottled = errors.New("invites: too many requests")
 )
+
+// kindError is a sentinel with its own text that also matches a broad roster
+// error.
+type kindError struct {
+	msg  string
+	kind error
+}
+
+func (e *kindError) Error() string { return e.msg }
+func (e *kindError) Unwrap() error { return e.kind }
