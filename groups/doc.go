@@ -8,9 +8,10 @@
 // Scope: create, rename and delete are for admins. Every call that changes
 // a group's members, curator flags or attachments checks the actor's scope
 // for that very group: an admin; a curator holding that group's curator
-// flag; a global curator who is a member of it. A member without scope gets
-// ErrOutOfScope, anyone else ErrGroupNotFound, so a group's existence does
-// not leak to non-members (Onyx bug #12525 let curators edit other groups;
+// flag; a global curator who is a member of it. A curator who is a member
+// without scope gets ErrOutOfScope, a basic or limited member
+// access.ErrForbidden, anyone else ErrGroupNotFound, so a group's existence
+// does not leak to non-members (Onyx bug #12525 let curators edit other groups;
 // roster checks every call).
 //
 // The curator role is derived: a basic user holding at least one curator

@@ -1,6 +1,8 @@
 package groups
 
 import (
+	"fmt"
+
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/users"
@@ -29,8 +31,11 @@ func RequireScope(tx *store.Tx, id string) error {
 	if err != nil {
 		return err
 	}
-	if member {
+	switch {
+	case member && role == access.Curator:
 		return ErrOutOfScope
+	case member:
+		return fmt.Errorf("%w: only admins and curators change groups", access.ErrForbidden)
 	}
 	return ErrGroupNotFound
 }
