@@ -8,11 +8,13 @@ import (
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/groups"
 	"github.com/rosterhq/roster/internal/store"
+	"github.com/rosterhq/roster/users"
 )
 
 // Attach attaches a resource to a group, so the group's members may view
 // it. The actor needs the group's scope and edit access to the resource; a
-// basic user may attach an agent they own to a group they belong to.
+// basic user (or curator) may attach an agent they own to a group they
+// belong to. A deactivated actor is refused like on every write.
 func (s *Service) Attach(ctx context.Context, actor access.Actor, groupID string, r access.Resource) (int64, error) {
 	return s.attachment(ctx, actor, groupID, r, true)
 }
@@ -53,7 +55,11 @@ func requireAttach(tx *store.Tx, groupID string, r access.Resource) error {
 	if err != nil {
 		return err
 	}
-	if r.Kind == access.Agent && actorIs(tx, f.Owner) {
+	role, err := users.ActorRole(tx)
+	if err != nil {
+		return err
+	}
+	if r.Kind == access.Agent && actorIs(tx, f.Owner) && role != access.Admin && role != access.Limited {
 		return agentScope(tx, Facts{Groups: []string{groupID}})
 	}
 	if err := groups.RequireScope(tx, groupID); err != nil {
