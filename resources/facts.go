@@ -43,8 +43,9 @@ func loadFacts(tx *store.Tx, r access.Resource) (Facts, error) {
 // RequireEdit returns nil when tx's actor may edit resource r: an admin; its
 // owner; or a curator or global curator when r is attached to at least one
 // group and every attached group is one they may curate. Anyone who may view
-// r but not edit it gets access.ErrForbidden; anyone else
-// ErrResourceNotFound, so a resource's existence does not leak.
+// r but not edit it gets access.ErrForbidden, and so does a limited owner
+// (limited users change no resources); anyone else ErrResourceNotFound, so a
+// resource's existence does not leak.
 func RequireEdit(tx *store.Tx, r access.Resource) error {
 	f, err := loadFacts(tx, r)
 	if err != nil {
@@ -55,8 +56,14 @@ func RequireEdit(tx *store.Tx, r access.Resource) error {
 		return err
 	}
 	ok, err := canEdit(tx, role, f)
-	if err != nil || ok {
+	if err != nil {
 		return err
+	}
+	if ok && role == access.Limited {
+		return fmt.Errorf("%w: limited users change no resources", access.ErrForbidden)
+	}
+	if ok {
+		return nil
 	}
 	if visible, err := canView(tx, role, r, f); err != nil || !visible {
 		return errorOr(err, fmt.Errorf("%w: %s", ErrResourceNotFound, r))
