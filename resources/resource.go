@@ -86,7 +86,7 @@ func (s *Service) Update(ctx context.Context, actor access.Actor, r access.Resou
 			return err
 		}
 		owned := actorIs(tx, old.Owner)
-		if err := authorizeFacts(tx, r, f, factsState{owned: owned, oldOwner: old.Owner}); err != nil {
+		if err := authorizeFacts(tx, r, f, factsState{owned: owned, wasPublic: old.Public, oldOwner: old.Owner}); err != nil {
 			return err
 		}
 		tx.Audit("resource.update", r.String(), factsDetails(f))

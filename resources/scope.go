@@ -10,12 +10,13 @@ import (
 	"github.com/rosterhq/roster/users"
 )
 
-// factsState tells authorizeFacts whether the resource is new and whether
-// the actor owns it.
+// factsState tells authorizeFacts whether the resource is new, whether the
+// actor owns it and whether it is public already.
 type factsState struct {
-	isNew    bool
-	owned    bool
-	oldOwner string
+	isNew     bool
+	owned     bool
+	wasPublic bool
+	oldOwner  string
 }
 
 // authorizeFacts is the creation scope (Onyx's
@@ -66,23 +67,24 @@ func agentScope(tx *store.Tx, f Facts) error {
 	}
 	for _, g := range f.Groups {
 		if !slices.Contains(mine, g) {
-			return fmt.Errorf("%w: agents are attached only to groups you belong to", groups.ErrOutOfScope)
+			return fmt.Errorf("%w: %q: agents are attached only to groups you belong to", groups.ErrGroupNotFound, g)
 		}
 	}
 	return nil
 }
 
 // curatorScope covers connectors and document sets: basic users register
-// none; curators and global curators register public ones when new or
-// owned, and otherwise must name at least one group, each one they curate.
+// none; curators and global curators make a resource public only when it is
+// new, owned by them or public already, must otherwise name at least one
+// group, and every group they name must be one they curate.
 func curatorScope(tx *store.Tx, role access.Role, f Facts, st factsState) error {
 	if role != access.Curator && role != access.GlobalCurator {
 		return fmt.Errorf("%w: basic users cannot register connectors or document sets", access.ErrForbidden)
 	}
-	if f.Public && (st.isNew || st.owned) {
-		return nil
+	if f.Public && !st.isNew && !st.owned && !st.wasPublic {
+		return fmt.Errorf("%w: curators make public only the resources they create or own", access.ErrForbidden)
 	}
-	if len(f.Groups) == 0 {
+	if len(f.Groups) == 0 && !f.Public {
 		return ErrNoGroups
 	}
 	actorID, _ := tx.Actor.UserID()
@@ -92,8 +94,22 @@ func curatorScope(tx *store.Tx, role access.Role, f Facts, st factsState) error 
 			return err
 		}
 		if !ok {
-			return fmt.Errorf("%w: group %q", groups.ErrOutOfScope, g)
+			return scopeRefusal(tx, actorID, g)
 		}
 	}
 	return nil
+}
+
+// scopeRefusal refuses a group the actor may not curate: ErrOutOfScope for
+// a member, ErrGroupNotFound for anyone else, so that a group's existence
+// does not leak to non-members (as groups.RequireScope does).
+func scopeRefusal(tx *store.Tx, actorID, g string) error {
+	member, err := tx.HasLine(access.MemberLine(tx.Workspace, actorID, g))
+	if err != nil {
+		return err
+	}
+	if member {
+		return fmt.Errorf("%w: group %q", groups.ErrOutOfScope, g)
+	}
+	return fmt.Errorf("%w: %q", groups.ErrGroupNotFound, g)
 }
