@@ -24,43 +24,13 @@ func TestConcurrentChargesAreExact(t *testing.T) {
 		userLimit("other", 50, time.Hour),
 	)
 	const workers, users = 8, 20
-	var total atomic.Int64
-	perUser := make([]atomic.Int64, users)
+	tl := &tally{perUser: make([]atomic.Int64, users)}
 	var wg sync.WaitGroup
 	for w := range workers {
-		wg.Go(func() {
-			for i := range 300 {
-				u := (w*7 + i) % users
-				p := user(fmt.Sprint("u", u), "g1", fmt.Sprint("x", i%3))
-				n := int64(1 + i%5)
-				if i%50 == 0 {
-					n = 2*budget + 3 + int64(w)*100 // above every burst, sizes differ
-				}
-				if err := e.Record(p, n); err != nil {
-					t.Error(err)
-					return
-				}
-				total.Add(n)
-				perUser[u].Add(n)
-				_ = e.Check(p, int64(i%3))
-				if _, err := e.Status(p); err != nil {
-					t.Error(err)
-				}
-				switch i % 60 {
-				case 10:
-					e.Sweep()
-				case 20:
-					e.Snapshot()
-				case 30:
-					if err := e.Upsert(userLimit("other", int64(40+w), time.Hour)); err != nil {
-						t.Error(err)
-					}
-				}
-			}
-		})
+		wg.Go(func() { hammer(t, e, w, budget, tl) })
 	}
 	wg.Wait()
-	T := float64(total.Load())
+	T := float64(tl.total.Load())
 	if got := remaining(t, e, user("u0", "g1"), "w"); got != budget-T {
 		t.Errorf("global level %v, want %v", got, budget-T)
 	}
@@ -68,7 +38,7 @@ func TestConcurrentChargesAreExact(t *testing.T) {
 		t.Errorf("group level %v, want %v", got, budget-T)
 	}
 	for u := range users {
-		want := float64(budget - perUser[u].Load())
+		want := float64(budget - tl.perUser[u].Load())
 		if got := remaining(t, e, user(fmt.Sprint("u", u)), "u"); got != want {
 			t.Errorf("user u%d level %v, want %v", u, got, want)
 		}
@@ -79,8 +49,8 @@ func TestConcurrentChargesAreExact(t *testing.T) {
 			usage += r.Tokens
 		}
 	}
-	if usage != total.Load() {
-		t.Errorf("usage rows sum to %d, want %d", usage, total.Load())
+	if usage != tl.total.Load() {
+		t.Errorf("usage rows sum to %d, want %d", usage, tl.total.Load())
 	}
 	if st := e.Stats(); st.ForcedEvictions != 0 {
 		t.Errorf("forced evictions: %+v", st)
@@ -89,6 +59,45 @@ func TestConcurrentChargesAreExact(t *testing.T) {
 	for _, id := range []string{"u", "g", "w"} {
 		if got := remaining(t, e, user("u0", "g1"), id); got != budget {
 			t.Errorf("%s refilled to %v, want %v", id, got, float64(budget))
+		}
+	}
+}
+
+// tally counts what the goroutines of TestConcurrentChargesAreExact charged.
+type tally struct {
+	total   atomic.Int64
+	perUser []atomic.Int64
+}
+
+// hammer is one goroutine of TestConcurrentChargesAreExact: records, checks and
+// status calls by changing users and groups, with sweeps, snapshots and edits.
+func hammer(t *testing.T, e *ratelimit.Engine, w int, budget int64, tl *tally) {
+	for i := range 300 {
+		u := (w*7 + i) % len(tl.perUser)
+		p := user(fmt.Sprint("u", u), "g1", fmt.Sprint("x", i%3))
+		n := int64(1 + i%5)
+		if i%50 == 0 {
+			n = 2*budget + 3 + int64(w)*100 // above every burst, sizes differ
+		}
+		if err := e.Record(p, n); err != nil {
+			t.Error(err)
+			return
+		}
+		tl.total.Add(n)
+		tl.perUser[u].Add(n)
+		_ = e.Check(p, int64(i%3))
+		if _, err := e.Status(p); err != nil {
+			t.Error(err)
+		}
+		switch i % 60 {
+		case 10:
+			e.Sweep()
+		case 20:
+			e.Snapshot()
+		case 30:
+			if err := e.Upsert(userLimit("other", int64(40+w), time.Hour)); err != nil {
+				t.Error(err)
+			}
 		}
 	}
 }

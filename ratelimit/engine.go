@@ -22,7 +22,8 @@ const (
 // Config configures an [Engine]. The zero value is ready to use.
 type Config struct {
 	// Now is the engine's only clock. Default time.Now. Tests pass a fake clock; the
-	// engine never takes times from its callers (golang/go#56287).
+	// engine never takes times from its callers (golang/go#56287). Now must not go
+	// backwards (time.Now's monotonic reading ensures it) and must not call the engine.
 	Now func() time.Time
 	// MaxBuckets caps the per-user state held in memory: the user-limit buckets, where
 	// a user held only for its cached group resolution counts as one bucket. Group and
@@ -289,8 +290,9 @@ func sameRules(a, b []*rule) bool {
 // mapping tells, for each rule of a new user-rule list, the index of the same limit in
 // the old list (-1 if new) and whether its buckets need retuning.
 type mapping struct {
-	from   []int
-	retune []bool
+	from     []int
+	retune   []bool
+	identity bool // same limits in the same order: buckets stay in place
 }
 
 func newMapping(old, next []*rule) mapping {
@@ -298,7 +300,7 @@ func newMapping(old, next []*rule) mapping {
 	for i, r := range old {
 		idx[r.ID] = i
 	}
-	m := mapping{from: make([]int, len(next)), retune: make([]bool, len(next))}
+	m := mapping{from: make([]int, len(next)), retune: make([]bool, len(next)), identity: len(old) == len(next)}
 	for j, r := range next {
 		i, ok := idx[r.ID]
 		if !ok {
@@ -306,6 +308,7 @@ func newMapping(old, next []*rule) mapping {
 		}
 		m.from[j] = i
 		m.retune[j] = ok && old[i] != r
+		m.identity = m.identity && i == j
 	}
 	return m
 }

@@ -291,7 +291,10 @@ func (ent *entry) fill(s *limitSet, t time.Time) float64 {
 func (sh *shard) realign(m mapping, rules []*rule, t time.Time) {
 	for id, ent := range sh.users {
 		sh.forget(ent)
-		nb := make([]*rate.Limiter, len(rules))
+		nb := ent.buckets
+		if !m.identity {
+			nb = make([]*rate.Limiter, len(rules))
+		}
 		for j, i := range m.from {
 			if i < 0 || ent.buckets[i] == nil {
 				continue

@@ -110,7 +110,7 @@ func TestSweepNeverChangesDecisions(t *testing.T) {
 			t.Fatal(err)
 		}
 		refusals := 0
-		for i, o := range randomOps(r, 3000) {
+		for i, o := range randomOps(r, 2000) {
 			want := run(t, plain, cp, o)
 			got := run(t, eager, ce, o)
 			eager.Sweep()
