@@ -2,6 +2,7 @@ package resources
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -70,8 +71,12 @@ func requireAttach(tx *store.Tx, groupID string, r access.Resource) error {
 
 // SetAttached replaces the resources of one kind attached to a group with
 // ids (Onyx's PATCH of a group's cc_pair_ids). Only the attachments that
-// change are checked and written, each as Attach or Detach would.
+// change are checked and written, each as Attach or Detach would; the actor
+// must be an admin or a member of the group even when nothing changes.
 func (s *Service) SetAttached(ctx context.Context, actor access.Actor, groupID string, kind access.Kind, ids []string) (int64, error) {
+	if !kind.Valid() {
+		return 0, fmt.Errorf("%w: unknown resource kind %q", access.ErrInvalid, kind)
+	}
 	for _, id := range ids {
 		if err := (access.Resource{Kind: kind, ID: id}).Validate(); err != nil {
 			return 0, err
@@ -79,6 +84,9 @@ func (s *Service) SetAttached(ctx context.Context, actor access.Actor, groupID s
 	}
 	ch, err := s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {
 		if err := groups.Exists(tx, groupID); err != nil {
+			return err
+		}
+		if err := requireMember(tx, groupID); err != nil {
 			return err
 		}
 		current, err := attachedIDs(tx, groupID, kind)
@@ -102,6 +110,23 @@ func (s *Service) SetAttached(ctx context.Context, actor access.Actor, groupID s
 		return nil
 	})
 	return ch.Version, err
+}
+
+// requireMember refuses a deactivated actor, and one who is neither an
+// admin nor a member of the group (ErrGroupNotFound): they may change none of
+// its attachments, so a call that would change nothing must not succeed for
+// them, nor tell them that the group exists.
+func requireMember(tx *store.Tx, groupID string) error {
+	role, err := users.ActorRole(tx)
+	if err != nil || role == access.Admin {
+		return err
+	}
+	actorID, _ := tx.Actor.UserID()
+	member, err := tx.HasLine(access.MemberLine(tx.Workspace, actorID, groupID))
+	if err != nil || member {
+		return err
+	}
+	return fmt.Errorf("%w: %q", groups.ErrGroupNotFound, groupID)
 }
 
 func attachedIDs(tx *store.Tx, groupID string, kind access.Kind) ([]string, error) {
