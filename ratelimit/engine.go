@@ -77,7 +77,7 @@ func New(cfg Config) *Engine {
 		e.shards[i].users = make(map[string]*entry)
 		e.shards[i].usage = make(map[usageKey]*int64)
 	}
-	e.set.Store(buildSet(nil, nil))
+	e.set.Store(buildSet(new(limitSet), nil))
 	return e
 }
 
@@ -126,9 +126,10 @@ func buildSet(old *limitSet, limits map[string]Limit) *limitSet {
 	}
 	for _, id := range slices.Sorted(maps.Keys(limits)) {
 		l := limits[id]
+		o := old.byID[id]
 		r := newRule(l)
-		if old != nil && old.byID[id] != nil && old.byID[id].Limit == l {
-			r = old.byID[id]
+		if o != nil && o.Limit == l {
+			r = o
 		}
 		s.byID[id] = r
 		if l.Scope == ScopeUser {
@@ -136,7 +137,7 @@ func buildSet(old *limitSet, limits map[string]Limit) *limitSet {
 			continue
 		}
 		b := &fixed{lim: rate.NewLimiter(r.rate, r.burst)}
-		if o := oldRule(old, id); o != nil && o.Scope == l.Scope && o.GroupID == l.GroupID {
+		if o != nil && o.Scope == l.Scope && o.GroupID == l.GroupID {
 			b = old.fixed[id]
 		}
 		s.fixed[id] = b
@@ -150,13 +151,6 @@ func buildSet(old *limitSet, limits map[string]Limit) *limitSet {
 	}
 	s.none = &plan{set: s}
 	return s
-}
-
-func oldRule(old *limitSet, id string) *rule {
-	if old == nil {
-		return nil
-	}
-	return old.byID[id]
 }
 
 // limits returns the configured limits keyed by ID.
@@ -244,7 +238,7 @@ func (e *Engine) Remove(id string) error {
 func (e *Engine) apply(limits map[string]Limit) {
 	old := e.set.Load()
 	next := buildSet(old, limits)
-	walk := !sameRules(old.user, next.user)
+	walk := !slices.Equal(old.user, next.user)
 	if walk {
 		for i := range e.shards {
 			e.shards[i].mu.Lock()
@@ -273,18 +267,6 @@ func (e *Engine) apply(limits map[string]Limit) {
 func retune(lim *rate.Limiter, t time.Time, r *rule) {
 	lim.SetLimitAt(t, r.rate)
 	lim.SetBurstAt(t, r.burst)
-}
-
-func sameRules(a, b []*rule) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // mapping tells, for each rule of a new user-rule list, the index of the same limit in
