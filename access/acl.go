@@ -29,12 +29,12 @@ func (ix *Index) ACLFor(ws, userID string) []string {
 	if u == nil || !u.active() {
 		return nil
 	}
-	tokens := make([]string, 0, len(u.groups)+3)
+	tokens := make([]string, 0, u.groups.len()+3)
 	tokens = append(tokens, tokenUser+u.id, tokenPublic+ws)
 	if u.roles&bitAdmin != 0 {
 		tokens = append(tokens, tokenAdmin+ws)
 	}
-	for _, g := range u.groups {
+	for _, g := range u.groups.list() {
 		tokens = append(tokens, tokenGroup+s.groups[g].id)
 	}
 	slices.Sort(tokens)
@@ -57,17 +57,17 @@ func (ix *Index) ACLOf(ws string, r Resource) []string {
 	if res == nil {
 		return nil
 	}
-	tokens := make([]string, 0, 2+len(res.owners)+len(res.shares)+len(res.groups))
+	tokens := make([]string, 0, 2+res.owners.len()+res.shares.len()+res.groups.len())
 	if res.exists {
 		tokens = append(tokens, tokenAdmin+ws)
 	}
 	if res.public {
 		tokens = append(tokens, tokenPublic+ws)
 	}
-	for _, us := range slices.Concat(res.owners, res.shares) {
+	for _, us := range slices.Concat(res.owners.list(), res.shares.list()) {
 		tokens = append(tokens, tokenUser+s.users[us].id)
 	}
-	for _, g := range res.groups {
+	for _, g := range res.groups.list() {
 		tokens = append(tokens, tokenGroup+s.groups[g].id)
 	}
 	slices.Sort(tokens)

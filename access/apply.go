@@ -11,23 +11,23 @@ func (s *space) add(f fact) bool {
 		changed = s.addMember(s.userSlot(f.user), s.groupSlot(f.group))
 	case opCurate:
 		u, g := s.userSlot(f.user), s.groupSlot(f.group)
-		changed = insertSlot(&s.users[u].flags, g)
-		insertSlot(&s.groups[g].curators, u)
+		changed = s.users[u].flags.insert(g)
+		s.groups[g].curators.insert(u)
 	case opAttach:
 		r, g := s.resourceSlot(f.kind, f.res), s.groupSlot(f.group)
 		res := &s.resources[r]
-		changed = insertSlot(&res.groups, g)
+		changed = res.groups.insert(g)
 		s.groups[g].res[f.kind].Add(res.id)
 	case opPublic, opExists:
 		changed = s.addResourceFlag(f)
 	case opOwn:
 		u, r := s.userSlot(f.user), s.resourceSlot(f.kind, f.res)
-		changed = insertSlot(&s.resources[r].owners, u)
-		s.users[u].owned[f.kind].Add(s.resources[r].id)
+		changed = s.resources[r].owners.insert(u)
+		s.users[u].resources().owned[f.kind].Add(s.resources[r].id)
 	case opShare:
 		u, r := s.userSlot(f.user), s.resourceSlot(f.kind, f.res)
-		changed = insertSlot(&s.resources[r].shares, u)
-		s.users[u].shared.Add(s.resources[r].id)
+		changed = s.resources[r].shares.insert(u)
+		s.users[u].resources().shared.Add(s.resources[r].id)
 	}
 	if changed {
 		s.lines++
@@ -53,7 +53,7 @@ func (s *space) addUserFlag(f fact) bool {
 }
 
 func (s *space) addMember(u, g uint32) bool {
-	if !insertSlot(&s.users[u].groups, g) {
+	if !s.users[u].groups.insert(g) {
 		return false
 	}
 	s.groups[g].members.Add(s.users[u].id)
@@ -127,11 +127,11 @@ func (s *space) removeMembership(f fact) bool {
 	u, g := &s.users[us], &s.groups[gs]
 	var changed bool
 	if f.op == opMember {
-		if changed = removeSlot(&u.groups, gs); changed {
+		if changed = u.groups.remove(gs); changed {
 			g.members.Remove(u.id)
 		}
-	} else if changed = removeSlot(&u.flags, gs); changed {
-		removeSlot(&g.curators, us)
+	} else if changed = u.flags.remove(gs); changed {
+		g.curators.remove(us)
 	}
 	s.gcUser(us)
 	s.gcGroup(gs)
@@ -144,7 +144,7 @@ func (s *space) removeAttach(f fact) bool {
 	if !ok1 || !ok2 {
 		return false
 	}
-	changed := removeSlot(&s.resources[rs].groups, gs)
+	changed := s.resources[rs].groups.remove(gs)
 	if changed {
 		s.groups[gs].res[f.kind].Remove(f.res)
 	}
@@ -180,11 +180,14 @@ func (s *space) removeUserResource(f fact) bool {
 	res, u := &s.resources[rs], &s.users[us]
 	var changed bool
 	if f.op == opOwn {
-		if changed = removeSlot(&res.owners, us); changed {
-			u.owned[f.kind].Remove(f.res)
+		if changed = res.owners.remove(us); changed {
+			u.res.owned[f.kind].Remove(f.res)
 		}
-	} else if changed = removeSlot(&res.shares, us); changed {
-		u.shared.Remove(f.res)
+	} else if changed = res.shares.remove(us); changed {
+		u.res.shared.Remove(f.res)
+	}
+	if u.res != nil && u.res.empty() {
+		u.res = nil
 	}
 	s.gcUser(us)
 	s.gcResource(rs)

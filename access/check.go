@@ -44,24 +44,24 @@ func (s *space) can(us uint32, act Action, rs uint32) bool {
 	if !u.active() {
 		return false
 	}
-	if u.roles&bitAdmin != 0 && r.exists || hasSlot(r.owners, us) {
+	if u.roles&bitAdmin != 0 && r.exists || r.owners.has(us) {
 		return true
 	}
 	if act == Edit {
 		return curatesAll(u, r)
 	}
-	return r.public || hasSlot(r.shares, us) || intersects(u.groups, r.groups)
+	return r.public || r.shares.has(us) || intersects(&u.groups, &r.groups)
 }
 
 // curatesAll reports whether the resource is attached to at least one group
 // and u may curate every one of them.
 func curatesAll(u *user, r *resource) bool {
-	for _, g := range r.groups {
+	for _, g := range r.groups.list() {
 		if !curates(u, g) {
 			return false
 		}
 	}
-	return len(r.groups) > 0
+	return r.groups.len() > 0
 }
 
 // curates reports whether u holds curator powers over group slot g: as a
@@ -69,10 +69,10 @@ func curatesAll(u *user, r *resource) bool {
 // group's curator flag. A flag without the membership it belongs to, or held
 // by a limited user (neither can be written), grants nothing.
 func curates(u *user, g uint32) bool {
-	if !hasSlot(u.groups, g) {
+	if !u.groups.has(g) {
 		return false
 	}
-	return u.roles&bitGlobalCurator != 0 || u.roles&bitBasic != 0 && hasSlot(u.flags, g)
+	return u.roles&bitGlobalCurator != 0 || u.roles&bitBasic != 0 && u.flags.has(g)
 }
 
 // Curates reports whether the user has group scope over the group: an
@@ -139,7 +139,7 @@ func (ix *Index) Role(ws, userID string) (Role, bool) {
 	case u.roles&bitGlobalCurator != 0:
 		return GlobalCurator, true
 	case u.roles&bitBasic != 0:
-		for _, g := range u.flags {
+		for _, g := range u.flags.list() {
 			if curates(u, g) {
 				return Curator, true
 			}

@@ -69,7 +69,7 @@ func (s *space) explain(us uint32, act Action, rs uint32) Explanation {
 	if u.roles&bitAdmin != 0 && res.exists {
 		lines = append(lines, ExistsLine(s.id, r))
 	}
-	if hasSlot(res.owners, us) {
+	if res.owners.has(us) {
 		lines = append(lines, OwnerLine(s.id, u.id, r))
 	}
 	if act == View {
@@ -83,7 +83,7 @@ func (s *space) explain(us uint32, act Action, rs uint32) Explanation {
 	switch {
 	case act == View:
 		return Explanation{Reason: ReasonNoGrant}
-	case len(res.groups) == 0:
+	case res.groups.len() == 0:
 		return Explanation{Reason: ReasonNotAttached}
 	}
 	return Explanation{Reason: ReasonNotCurator}
@@ -106,11 +106,11 @@ func (s *space) viewLines(lines []Line, us uint32, res *resource, r Resource) []
 	if res.public {
 		lines = append(lines, PublicLine(s.id, r))
 	}
-	if hasSlot(res.shares, us) {
+	if res.shares.has(us) {
 		lines = append(lines, ShareLine(s.id, u.id, r))
 	}
-	for _, g := range res.groups {
-		if hasSlot(u.groups, g) {
+	for _, g := range res.groups.list() {
+		if u.groups.has(g) {
 			gid := s.groups[g].id
 			lines = append(lines, MemberLine(s.id, u.id, gid), AttachLine(s.id, gid, r))
 		}
@@ -121,7 +121,7 @@ func (s *space) viewLines(lines []Line, us uint32, res *resource, r Resource) []
 // curatorLines appends, for every attached group, the lines that make u its
 // curator.
 func (s *space) curatorLines(lines []Line, u *user, res *resource, r Resource) []Line {
-	for _, g := range res.groups {
+	for _, g := range res.groups.list() {
 		gid := s.groups[g].id
 		lines = append(lines, MemberLine(s.id, u.id, gid), AttachLine(s.id, gid, r))
 		if u.roles&bitGlobalCurator == 0 {

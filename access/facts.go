@@ -27,9 +27,9 @@ func (ix *Index) ResourceFacts(ws string, r Resource) (ResourceFacts, bool) {
 	return ResourceFacts{
 		Exists: res.exists,
 		Public: res.public,
-		Owners: s.userIDList(res.owners),
-		Groups: s.groupIDList(res.groups),
-		Shares: s.userIDList(res.shares),
+		Owners: s.userIDList(res.owners.list()),
+		Groups: s.groupIDList(res.groups.list()),
+		Shares: s.userIDList(res.shares.list()),
 	}, true
 }
 
@@ -56,7 +56,7 @@ func (ix *Index) GroupFacts(ws, groupID string) (GroupFacts, bool) {
 	g := &s.groups[slot]
 	return GroupFacts{
 		Members:   g.members.AppendTo(nil),
-		Curators:  s.userIDList(g.curators),
+		Curators:  s.userIDList(g.curators.list()),
 		Resources: resourceList(&g.res),
 	}, true
 }
@@ -73,7 +73,7 @@ func (ix *Index) Groups(ws, userID string) []string {
 	if u == nil {
 		return nil
 	}
-	return s.groupIDList(u.groups)
+	return s.groupIDList(u.groups.list())
 }
 
 // CuratedGroups returns the ids of the groups an active curator or global
@@ -94,7 +94,7 @@ func (ix *Index) CuratedGroups(ws, userID string) []string {
 		return nil
 	}
 	var ids []string
-	for _, g := range u.groups {
+	for _, g := range u.groups.list() {
 		if curates(u, g) {
 			ids = append(ids, s.groups[g].id)
 		}
@@ -113,10 +113,10 @@ func (ix *Index) Owned(ws, userID string) []Resource {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	u := s.lookupUser(userID)
-	if u == nil {
+	if u == nil || u.res == nil {
 		return nil
 	}
-	return resourceList(&u.owned)
+	return resourceList(&u.res.owned)
 }
 
 // userIDList maps user slots to their ids, sorted. s.mu must be held.

@@ -127,3 +127,44 @@ func TestMergeIDs(t *testing.T) {
 		t.Fatalf("paged merge = %d ids, want %d", len(got), len(want))
 	}
 }
+
+// TestSlots drives a slots set and a plain sorted slice with the same random
+// inserts and removes, across the inline/spilled boundary.
+func TestSlots(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var s, other slots
+	var want []uint32
+	for step := range 5000 {
+		v := uint32(rng.IntN(2 * slotsInline))
+		i, found := slices.BinarySearch(want, v)
+		if rng.IntN(2) == 0 {
+			if got := s.insert(v); got == found {
+				t.Fatalf("step %d: insert(%d) = %v, want %v", step, v, got, !found)
+			}
+			if !found {
+				want = slices.Insert(want, i, v)
+			}
+		} else {
+			if got := s.remove(v); got != found {
+				t.Fatalf("step %d: remove(%d) = %v, want %v", step, v, got, found)
+			}
+			if found {
+				want = slices.Delete(want, i, i+1)
+			}
+		}
+		if !slices.Equal(s.list(), want) || s.len() != len(want) || (s.more != nil) != (len(want) > slotsInline) {
+			t.Fatalf("step %d: slots = %v (spilled %v), want %v", step, s.list(), s.more != nil, want)
+		}
+		if s.has(v) != slices.Contains(want, v) {
+			t.Fatalf("step %d: has(%d) = %v", step, v, !slices.Contains(want, v))
+		}
+		other.insert(uint32(rng.IntN(4 * slotsInline)))
+		meet := slices.ContainsFunc(other.list(), func(x uint32) bool { return slices.Contains(want, x) })
+		if intersects(&s, &other) != meet || intersects(&other, &s) != meet {
+			t.Fatalf("step %d: intersects(%v, %v) = %v", step, s.list(), other.list(), !meet)
+		}
+		if step%50 == 0 {
+			other = slots{}
+		}
+	}
+}

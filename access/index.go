@@ -89,8 +89,11 @@ func (ix *Index) Apply(added, removed []Line) {
 		}
 		facts = append(facts, appliedFact{fact: f, add: i >= len(removed)})
 	}
-	// Stable: within a workspace, removals stay before additions.
-	slices.SortStableFunc(facts, func(a, b appliedFact) int { return strings.Compare(a.ws, b.ws) })
+	// Stable: within a workspace, removals stay before additions. A
+	// transaction touches one workspace, so the sort is normally skipped.
+	if slices.ContainsFunc(facts, func(f appliedFact) bool { return f.ws != facts[0].ws }) {
+		slices.SortStableFunc(facts, func(a, b appliedFact) int { return strings.Compare(a.ws, b.ws) })
+	}
 	for len(facts) > 0 {
 		n := 1
 		for n < len(facts) && facts[n].ws == facts[0].ws {

@@ -1,14 +1,13 @@
 package access
 
 import (
-	"slices"
 	"strings"
 	"sync"
 )
 
 // space is the compiled policy of one workspace. Users, groups and resources
 // are interned to small integer slots so that the relations between them are
-// short sorted []uint32 slices; ids that are listed in order (resources of a
+// short sorted sets of slots (see slots); ids that are listed in order (resources of a
 // group or kind, members of a group) are kept in idSets.
 //
 // Every relation is stored on both sides (a membership is in the user's
@@ -37,41 +36,53 @@ type space struct {
 }
 
 // user is one user's lines. A user with no valid stored role, or with a
-// deactivated line, is not active and is denied everything.
+// deactivated line, is not active and is denied everything. The fields a
+// check reads come first; owned and shared resources, read only by listings,
+// live behind a pointer so that the struct stays small.
 type user struct {
-	id          string
 	roles       roleSet
 	deactivated bool
-	groups      []uint32 // group slots the user is a member of, sorted
-	flags       []uint32 // group slots where the user holds the curator flag, sorted
-	owned       [numKinds]idSet
-	shared      idSet // agents shared with the user directly
+	groups      slots // group slots the user is a member of
+	flags       slots // group slots where the user holds the curator flag
+	id          string
+	res         *userResources // nil when the user owns and shares nothing
+}
+
+// userResources are the resources a user owns, per kind, and the agents
+// shared with them directly.
+type userResources struct {
+	owned  [numKinds]idSet
+	shared idSet
+}
+
+func (r *userResources) empty() bool {
+	return r.owned[0].Len() == 0 && r.owned[1].Len() == 0 && r.owned[2].Len() == 0 && r.shared.Len() == 0
+}
+
+// resources returns u.res, allocating it. For the write path.
+func (u *user) resources() *userResources {
+	if u.res == nil {
+		u.res = &userResources{}
+	}
+	return u.res
 }
 
 func (u *user) active() bool { return u.roles != 0 && !u.deactivated }
 
 func (u *user) empty() bool {
-	if u.roles != 0 || u.deactivated || len(u.groups) != 0 || len(u.flags) != 0 || u.shared.Len() != 0 {
-		return false
-	}
-	for k := range u.owned {
-		if u.owned[k].Len() != 0 {
-			return false
-		}
-	}
-	return true
+	return u.roles == 0 && !u.deactivated && u.groups.len() == 0 && u.flags.len() == 0 && u.res == nil
 }
 
 // group is one group's lines.
 type group struct {
 	id       string
-	members  idSet    // user ids
-	curators []uint32 // user slots holding the curator flag, sorted
+	members  idSet // user ids
+	curators slots // user slots holding the curator flag
 	res      [numKinds]idSet
 }
 
 func (g *group) empty() bool {
-	if g.members.Len() != 0 || len(g.curators) != 0 {
+	if g.members.Len() != 0 || g.curators.len() != 0 {
 		return false
 	}
 	for k := range g.res {
@@ -82,19 +93,19 @@ func (g *group) empty() bool {
 	return true
 }
 
-// resource is one resource's lines.
+// resource is one resource's lines, the fields a check reads first.
 type resource struct {
-	id     string
-	kind   kindIdx
 	exists bool
 	public bool
-	owners []uint32 // user slots, sorted (normally at most one)
-	groups []uint32 // attached group slots, sorted
-	shares []uint32 // user slots the agent is shared with, sorted
+	kind   kindIdx
+	owners slots // user slots (normally at most one)
+	groups slots // attached group slots
+	shares slots // user slots an agent is shared with
+	id     string
 }
 
 func (r *resource) empty() bool {
-	return !r.exists && !r.public && len(r.owners) == 0 && len(r.groups) == 0 && len(r.shares) == 0
+	return !r.exists && !r.public && r.owners.len() == 0 && r.groups.len() == 0 && r.shares.len() == 0
 }
 
 // kindTable indexes the resources of one kind.
@@ -189,48 +200,4 @@ func (s *space) gcResource(slot uint32) {
 		*r = resource{}
 		s.freeRes = append(s.freeRes, slot)
 	}
-}
-
-// insertSlot adds v to the sorted slice and reports whether it was absent.
-func insertSlot(list *[]uint32, v uint32) bool {
-	i, found := slices.BinarySearch(*list, v)
-	if found {
-		return false
-	}
-	*list = slices.Insert(*list, i, v)
-	return true
-}
-
-// removeSlot deletes v from the sorted slice and reports whether it was
-// present. An emptied slice is released.
-func removeSlot(list *[]uint32, v uint32) bool {
-	i, found := slices.BinarySearch(*list, v)
-	if !found {
-		return false
-	}
-	*list = slices.Delete(*list, i, i+1)
-	if len(*list) == 0 {
-		*list = nil
-	}
-	return true
-}
-
-// hasSlot reports whether the sorted slice holds v.
-func hasSlot(list []uint32, v uint32) bool {
-	_, found := slices.BinarySearch(list, v)
-	return found
-}
-
-// intersects reports whether two sorted slices share an element, iterating
-// the shorter one and searching the longer.
-func intersects(a, b []uint32) bool {
-	if len(a) > len(b) {
-		a, b = b, a
-	}
-	for _, v := range a {
-		if hasSlot(b, v) {
-			return true
-		}
-	}
-	return false
 }

@@ -39,7 +39,7 @@ func (ix *Index) Visible(ws, userID string, kind Kind, after string, limit int) 
 // View on resources of kind k, positioned after the cursor, and an upper
 // bound of the ids they hold. s.mu must be held.
 func (s *space) visibleSources(u *user, k kindIdx, after string) (cursorHeap, int) {
-	h := make(cursorHeap, 0, len(u.groups)+4)
+	h := make(cursorHeap, 0, u.groups.len()+4)
 	total := 0
 	push := func(set *idSet) {
 		if c := set.after(after); !c.done() {
@@ -51,11 +51,13 @@ func (s *space) visibleSources(u *user, k kindIdx, after string) (cursorHeap, in
 		push(&s.kinds[k].existing)
 	}
 	push(&s.kinds[k].public)
-	push(&u.owned[k])
-	if kindOf(k) == Agent {
-		push(&u.shared)
+	if u.res != nil {
+		push(&u.res.owned[k])
+		if kindOf(k) == Agent {
+			push(&u.res.shared)
+		}
 	}
-	for _, g := range u.groups {
+	for _, g := range u.groups.list() {
 		push(&s.groups[g].res[k])
 	}
 	h.init()
@@ -124,10 +126,10 @@ func (s *space) candidates(res *resource, act Action) []uint32 {
 		return c
 	}
 	c = s.appendSlots(c, &s.admins)
-	c = append(c, res.owners...)
-	groups := res.groups
+	c = append(c, res.owners.list()...)
+	groups := res.groups.list()
 	if act == View {
-		c = append(c, res.shares...)
+		c = append(c, res.shares.list()...)
 	} else if len(groups) > 0 {
 		groups = groups[:1] // a curator is a member of every attached group
 	}

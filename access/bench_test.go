@@ -1,0 +1,265 @@
+package access
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+)
+
+// The benchmark workspace of issue 3: 100k users, 10k groups, every user
+// basic and in 5 groups, and `lines` document sets each attached to one
+// group. User 0's five groups (groups 0-4) hold lines/100 of the resources
+// between them (10k at 1M), the rest are spread over the other groups.
+const (
+	benchWS         = "bench"
+	benchUsers      = 100_000
+	benchGroups     = 10_000
+	benchPerUser    = 5
+	benchSpecial    = 5 // groups of user 0
+	benchBatch      = 1000
+	benchSeqLen     = 1 << 16
+	benchVisibleDiv = 100
+)
+
+// benchData is the deterministic shape of a benchmark workspace; lines are
+// generated from it in batches so that the million-line fixture is never
+// held as lines.
+type benchData struct {
+	lines      int
+	userGroups [][benchPerUser]int32
+	resGroup   []int32
+}
+
+func newBenchData(lines int) *benchData {
+	rng := rand.New(rand.NewPCG(uint64(lines), 42))
+	d := &benchData{lines: lines, userGroups: make([][benchPerUser]int32, benchUsers), resGroup: make([]int32, lines)}
+	for u := range d.userGroups {
+		for i := range benchPerUser {
+			d.userGroups[u][i] = int32(benchSpecial + rng.IntN(benchGroups-benchSpecial))
+			if u == 0 {
+				d.userGroups[u][i] = int32(i)
+			}
+		}
+	}
+	special := lines / benchVisibleDiv
+	for r := range d.resGroup {
+		d.resGroup[r] = int32(benchSpecial + rng.IntN(benchGroups-benchSpecial))
+		if r < special {
+			d.resGroup[r] = int32(r % benchSpecial)
+		}
+	}
+	return d
+}
+
+func benchUser(u int) string  { return fmt.Sprintf("user%06d", u) }
+func benchGroup(g int) string { return fmt.Sprintf("group%05d", g) }
+func benchRes(r int) Resource { return Resource{Kind: DocumentSet, ID: fmt.Sprintf("doc%07d", r)} }
+
+// emit passes every line of the workspace to fn in batches. A user may draw
+// the same group twice; the duplicate line is then a no-op, as in
+// casbin_rule's unique index.
+func (d *benchData) emit(fn func([]Line)) {
+	batch := make([]Line, 0, benchBatch)
+	flush := func(force bool) {
+		if len(batch) == cap(batch) || force && len(batch) > 0 {
+			fn(batch)
+			batch = batch[:0]
+		}
+	}
+	for u, groups := range d.userGroups {
+		batch = append(batch, RoleLine(benchWS, benchUser(u), Basic))
+		flush(false)
+		for _, g := range groups {
+			batch = append(batch, MemberLine(benchWS, benchUser(u), benchGroup(int(g))))
+			flush(false)
+		}
+	}
+	for r, g := range d.resGroup {
+		batch = append(batch, AttachLine(benchWS, benchGroup(int(g)), benchRes(r)))
+		flush(false)
+	}
+	flush(true)
+}
+
+// benchCheck is one precomputed check of the benchmark sequence.
+type benchCheck struct {
+	user string
+	res  Resource
+}
+
+// checks returns the sequence of checks: a random user, and alternately a
+// random resource (almost always denied) and a resource of one of that
+// user's groups (allowed), so that both paths are measured.
+func (d *benchData) checks() []benchCheck {
+	rng := rand.New(rand.NewPCG(7, uint64(d.lines)))
+	byGroup := make([][]int32, benchGroups)
+	for r, g := range d.resGroup {
+		byGroup[g] = append(byGroup[g], int32(r))
+	}
+	seq := make([]benchCheck, benchSeqLen)
+	for i := range seq {
+		u := rng.IntN(benchUsers)
+		r := rng.IntN(d.lines)
+		if g := byGroup[d.userGroups[u][rng.IntN(benchPerUser)]]; i%2 == 1 && len(g) > 0 {
+			r = int(g[rng.IntN(len(g))])
+		}
+		seq[i] = benchCheck{user: benchUser(u), res: benchRes(r)}
+	}
+	return seq
+}
+
+// indexFixture is a loaded index and the checks to run on it.
+type indexFixture struct {
+	ix        *Index
+	seq       []benchCheck
+	heapMiB   float64 // HeapInuse after loading and a GC
+	indexMiB  float64 // HeapInuse growth caused by loading
+	peakMiB   float64 // highest HeapInuse seen between batches while loading
+	visible   int     // how many resources user 0 may view
+	buildSecs float64
+}
+
+// benchFixtures caches fixtures across benchmarks and b.N rounds.
+type benchFixtures struct {
+	mu        sync.Mutex
+	indexes   map[int]*indexFixture
+	enforcers map[int]*enforcerFixture
+}
+
+// fixtures is test-only state: building the million-line index takes seconds.
+var fixtures = benchFixtures{indexes: map[int]*indexFixture{}, enforcers: map[int]*enforcerFixture{}}
+
+func (f *benchFixtures) index(lines int) *indexFixture {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if fx, ok := f.indexes[lines]; ok {
+		return fx
+	}
+	fx := buildIndexFixture(lines)
+	f.indexes[lines] = fx
+	return fx
+}
+
+func buildIndexFixture(lines int) *indexFixture {
+	const mib = 1 << 20
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	before := ms.HeapInuse
+	d := newBenchData(lines)
+	start := time.Now()
+	fx := &indexFixture{ix: NewIndex(), seq: d.checks(), visible: lines / benchVisibleDiv}
+	var peak uint64
+	batches := 0
+	d.emit(func(batch []Line) {
+		fx.ix.Apply(batch, nil)
+		if batches++; batches%64 == 0 {
+			runtime.ReadMemStats(&ms)
+			peak = max(peak, ms.HeapInuse)
+		}
+	})
+	fx.buildSecs = time.Since(start).Seconds()
+	d = nil
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	fx.heapMiB = float64(ms.HeapInuse) / mib
+	fx.indexMiB = float64(ms.HeapInuse-min(before, ms.HeapInuse)) / mib
+	fx.peakMiB = float64(max(peak, ms.HeapInuse)) / mib
+	return fx
+}
+
+// BenchmarkCheck measures Index.Can (View) on a random user per iteration.
+func BenchmarkCheck(b *testing.B) {
+	for _, lines := range []int{10_000, 100_000, 1_000_000} {
+		b.Run(fmt.Sprintf("lines=%d", lines), func(b *testing.B) {
+			fx := fixtures.index(lines)
+			b.ReportAllocs()
+			allowed := 0
+			i := 0
+			for b.Loop() {
+				c := &fx.seq[i&(benchSeqLen-1)]
+				if fx.ix.Can(benchWS, c.user, View, c.res) {
+					allowed++
+				}
+				i++
+			}
+			b.ReportMetric(float64(allowed)/float64(i), "allowed/op")
+			if lines == 1_000_000 {
+				b.ReportMetric(fx.heapMiB, "heap-MiB")
+				b.ReportMetric(fx.indexMiB, "index-MiB")
+				b.ReportMetric(fx.peakMiB, "peak-heap-MiB")
+				b.ReportMetric(fx.buildSecs, "load-s")
+			}
+		})
+	}
+}
+
+// enforcerFixture is a casbin enforcer over a benchmark workspace.
+type enforcerFixture struct {
+	e interface {
+		Enforce(rvals ...any) (bool, error)
+	}
+	seq []benchCheck
+}
+
+func (f *benchFixtures) enforcer(b *testing.B, lines int) *enforcerFixture {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if fx, ok := f.enforcers[lines]; ok {
+		return fx
+	}
+	d := newBenchData(lines)
+	var all []Line
+	d.emit(func(batch []Line) { all = append(all, batch...) })
+	e, err := NewEnforcer(all)
+	if err != nil {
+		b.Fatalf("NewEnforcer: %v", err)
+	}
+	fx := &enforcerFixture{e: e, seq: d.checks()}
+	f.enforcers[lines] = fx
+	return fx
+}
+
+// BenchmarkCasbinEnforce measures casbin's own Enforce with model.conf on
+// the same data and the same checks as BenchmarkCheck: the baseline.
+func BenchmarkCasbinEnforce(b *testing.B) {
+	for _, lines := range []int{10_000, 100_000} {
+		b.Run(fmt.Sprintf("lines=%d", lines), func(b *testing.B) {
+			fx := fixtures.enforcer(b, lines)
+			b.ReportAllocs()
+			allowed := 0
+			i := 0
+			for b.Loop() {
+				c := &fx.seq[i&(benchSeqLen-1)]
+				ok, err := fx.e.Enforce(UserSubject(c.user), benchWS, c.res.String(), string(View))
+				if err != nil {
+					b.Fatal(err)
+				}
+				if ok {
+					allowed++
+				}
+				i++
+			}
+			b.ReportMetric(float64(allowed)/float64(i), "allowed/op")
+		})
+	}
+}
+
+// BenchmarkVisible measures the full Visible list of user 0, whose five
+// groups hold 10k of the million resources.
+func BenchmarkVisible(b *testing.B) {
+	b.Run("lines=1000000", func(b *testing.B) {
+		fx := fixtures.index(1_000_000)
+		b.ReportAllocs()
+		for b.Loop() {
+			ids, next := fx.ix.Visible(benchWS, benchUser(0), DocumentSet, "", 0)
+			if len(ids) != fx.visible || next != "" {
+				b.Fatalf("Visible = %d ids, next %q; want %d", len(ids), next, fx.visible)
+			}
+		}
+		b.ReportMetric(float64(fx.visible), "ids/op")
+	})
+}
