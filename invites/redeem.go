@@ -2,6 +2,7 @@ package invites
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/rosterhq/roster/access"
@@ -66,10 +67,12 @@ func checkSignup(tx *store.Tx, email string, reg users.Registration) error {
 		// SSO and SCIM vouch for the mailbox themselves.
 		invited = found && row.usable(tx.Now)
 	}
-	if err := g.Check(Signup{Email: email, Source: src, Invited: invited}); err != nil {
+	err = g.Check(Signup{Email: email, Source: src, Invited: invited})
+	if err != nil && !errors.Is(err, access.ErrForbidden) {
+		// Unusable stored settings refuse too (fail closed).
 		return fmt.Errorf("%w: %w", access.ErrForbidden, err)
 	}
-	return nil
+	return err
 }
 
 // consumeInvite deletes the new user's invite. With a link token it deletes

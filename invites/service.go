@@ -1,7 +1,6 @@
 package invites
 
 import (
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -24,17 +23,17 @@ var (
 	// used: malformed, forged, expired, already used, revoked, or issued to
 	// another email. It never says which, so it reveals nothing about whether
 	// an email is a user or invited. It matches access.ErrForbidden.
-	ErrInviteInvalid = fmt.Errorf("%w: invites: invite link is invalid or expired", access.ErrForbidden)
+	ErrInviteInvalid error = &kindError{"invites: invite link is invalid or expired", access.ErrForbidden}
 
 	// ErrInviteNotFound reports that the workspace holds no pending invite for
 	// the email given to [Service.Revoke] or [Service.Resend]. It matches
 	// access.ErrNotFound.
-	ErrInviteNotFound = fmt.Errorf("%w: invites: no pending invite for this email", access.ErrNotFound)
+	ErrInviteNotFound error = &kindError{"invites: no pending invite for this email", access.ErrNotFound}
 
 	// ErrInvalidRequest reports a bulk invite that cannot be applied: an empty
 	// list, more than [MaxBulk] addresses, or a malformed address. Nothing is
 	// written. It matches access.ErrInvalid.
-	ErrInvalidRequest = fmt.Errorf("%w: invites: invalid invitation request", access.ErrInvalid)
+	ErrInvalidRequest error = &kindError{"invites: invalid invitation request", access.ErrInvalid}
 )
 
 // Config configures a [Service]. The zero Config works: no mail is sent (every

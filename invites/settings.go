@@ -3,7 +3,6 @@ package invites
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 
 	"gorm.io/gorm/clause"
 
@@ -61,14 +60,14 @@ func normalizeSettings(in Settings) (Settings, error) {
 		out.Mode = ModeAuto
 	}
 	if _, err := ParseMode(string(out.Mode)); err != nil {
-		return Settings{}, fmt.Errorf("%w: %w", access.ErrInvalid, err)
+		return Settings{}, err
 	}
 	seen := map[string]bool{}
 	out.AllowedDomains = []string{}
 	for _, d := range in.AllowedDomains {
 		n, err := NormalizeDomain(d)
 		if err != nil {
-			return Settings{}, fmt.Errorf("%w: %w", access.ErrInvalid, err)
+			return Settings{}, err
 		}
 		if !seen[n] {
 			seen[n] = true
@@ -76,7 +75,7 @@ func normalizeSettings(in Settings) (Settings, error) {
 		}
 	}
 	if err := out.Validate(); err != nil {
-		return Settings{}, fmt.Errorf("%w: %w", access.ErrInvalid, err)
+		return Settings{}, err
 	}
 	return out, nil
 }
