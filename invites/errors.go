@@ -65,5 +65,8 @@ type kindError struct {
 	kind error
 }
 
+// Error returns the sentinel's own text.
 func (e *kindError) Error() string { return e.msg }
+
+// Unwrap returns the broad roster error the sentinel also matches.
 func (e *kindError) Unwrap() error { return e.kind }

@@ -43,8 +43,10 @@ const (
 // Budget is a token bucket: up to Events at once, refilled at Events per Per.
 // The zero Budget means the default.
 type Budget struct {
+	// Events is the bucket's capacity: how many may pass at once.
 	Events int
-	Per    time.Duration
+	// Per is the time the empty bucket takes to refill completely.
+	Per time.Duration
 }
 
 // ThrottleConfig configures a [Throttle]. The zero value works.
