@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -81,7 +82,10 @@ func (tx *Tx) Audit(action, target string, details map[string]any) {
 func (tx *Tx) AfterCommit(f func()) { tx.after = append(tx.after, f) }
 
 // Mutate runs fn as one audited mutation of workspace ws by actor, as the
-// package documentation describes, and returns the committed change.
+// package documentation describes, and returns the committed change. A
+// mutation that writes no policy line and no audit event is rolled back (any
+// row it wrote goes too) and returns the current version: a call that
+// changes nothing takes no version.
 func (s *Store) Mutate(ctx context.Context, ws string, actor access.Actor, fn func(*Tx) error) (Change, error) {
 	if s.closed.Load() {
 		return Change{}, ErrClosed
@@ -97,6 +101,9 @@ func (s *Store) Mutate(ctx context.Context, ws string, actor access.Actor, fn fu
 		if err := fn(tx); err != nil {
 			return err
 		}
+		if len(tx.added) == 0 && len(tx.removed) == 0 && len(tx.events) == 0 {
+			return errNoChange
+		}
 		ch = Change{Version: version, Workspace: ws, Added: tx.added, Removed: tx.removed}
 		if err := s.writeChange(db, tx, ch); err != nil {
 			return err
@@ -104,6 +111,9 @@ func (s *Store) Mutate(ctx context.Context, ws string, actor access.Actor, fn fu
 		after = tx.after
 		return nil
 	})
+	if errors.Is(err, errNoChange) {
+		return Change{Version: s.Applied(), Workspace: ws}, nil
+	}
 	if err != nil {
 		return Change{}, err
 	}
@@ -113,6 +123,10 @@ func (s *Store) Mutate(ctx context.Context, ws string, actor access.Actor, fn fu
 	}
 	return ch, nil
 }
+
+// errNoChange rolls back a mutation that changed nothing, so that it takes
+// no version and leaves no changelog row.
+var errNoChange = errors.New("roster: no change")
 
 // nextVersion increments the version row. Being the transaction's first
 // write, it takes the lock that serializes roster's writers (see the package
