@@ -1,10 +1,11 @@
 // Package invites holds roster's invitation model: the invite gate, one-time
 // invite link tokens, invitation mail and per-workspace throttles.
 //
-// This package is storage-free. The invite list lives in the database and is
-// wired by package roster: the workspace handle stores invites, runs the gate
-// inside the registration transaction, redeems link tokens there and sends mail
-// after the commit. It calls the pure pieces below.
+// The gate decision, link tokens, mail and throttles are storage-free and
+// usable on their own. The invite list lives in the database; its service is
+// wired by package roster (a workspace handle's Invites), which stores invites,
+// runs the gate inside the registration transaction, redeems link tokens there
+// and sends mail after the commit, calling the pure pieces below.
 //
 // # The invite list
 //
