@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"slices"
 	"strings"
@@ -280,7 +281,7 @@ func checkRow(row matrixRow) error {
 	if _, ok := matrixOps()[row.op]; !ok {
 		return fmt.Errorf("unknown operation %q", row.op)
 	}
-	if _, ok := matrixCodes()[row.expect]; !ok && row.expect != "allow" {
+	if _, ok := matrixCodes()[row.expect]; !ok && row.expect != "allow" && row.expect != "noop" {
 		return fmt.Errorf("unknown expected result %q", row.expect)
 	}
 	for _, k := range []string{"users", "user", "owner", "shared"} {
@@ -534,7 +535,7 @@ func runMatrixRow(t *testing.T, f *fixture, row matrixRow) (wrote bool) {
 	got, err := op.run(context.Background(), f, row)
 	after := f.state(t)
 	wrote = after.version != before.version
-	if row.expect == "allow" {
+	if row.expect == "allow" || row.expect == "noop" {
 		if err != nil {
 			t.Errorf("%s\ngot error %v, want allow", row.text, err)
 			return wrote
@@ -542,7 +543,7 @@ func runMatrixRow(t *testing.T, f *fixture, row matrixRow) (wrote bool) {
 		if want, ok := row.kv["want"]; ok && !slices.Equal(got, split(want)) {
 			t.Errorf("%s\ngot %q, want %q", row.text, got, split(want))
 		}
-		if op.writes {
+		if op.writes && row.expect == "allow" {
 			if !wrote {
 				t.Errorf("%s\nallowed, but committed no new version", row.text)
 			}
@@ -556,3 +557,433 @@ func runMatrixRow(t *testing.T, f *fixture, row matrixRow) (wrote bool) {
 	}
 	return wrote
 }
+
+// population names what a snapshot of a workspace's answers covers.
+type population struct {
+	w     *roster.Workspace
+	users []string
+	res   []access.Resource
+}
+
+func (f *fixture) population() population {
+	p := population{w: f.w, res: f.res}
+	for _, name := range matrixPrincipals() {
+		p.users = append(p.users, f.users[name])
+	}
+	return p
+}
+
+// buildWorld builds a random-ish workspace through the public API: users of
+// every role (some deactivated, one curator promoted away from their flags),
+// groups with members and curator flags, and resources of every kind with
+// random owners, public flags, groups and shares.
+func buildWorld(t *testing.T, d *roster.Directory, wsID string, seed uint64) population {
+	t.Helper()
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(seed, 42))
+	w, err := d.CreateWorkspace(ctx, roster.System, wsID, "World "+wsID)
+	must(t, "CreateWorkspace", err)
+	p := population{w: w}
+	roles := map[string]users.Role{}
+	for i := range 10 {
+		u, err := w.Users().Register(ctx, users.Registration{Email: fmt.Sprintf("u%d@example.com", i), Actor: roster.System})
+		must(t, "Register", err)
+		p.users, roles[u.ID] = append(p.users, u.ID), u.Role
+		if role := []users.Role{users.RoleAdmin, users.RoleGlobalCurator, users.RoleLimited}[rng.IntN(3)]; i > 0 && rng.IntN(2) == 0 {
+			_, err := w.Users().SetRole(ctx, roster.System, u.ID, role)
+			must(t, "SetRole", err)
+			roles[u.ID] = role
+		}
+	}
+	var groupIDs, flagged []string
+	for i := range 4 {
+		g, err := w.Groups().Create(ctx, roster.System, fmt.Sprintf("group %d", i))
+		must(t, "Create", err)
+		groupIDs = append(groupIDs, g.ID)
+		members := pick(rng, p.users, 0.4)
+		_, err = w.Groups().AddMembers(ctx, roster.System, g.ID, members)
+		must(t, "AddMembers", err)
+		for _, m := range members {
+			if (roles[m] == users.RoleBasic || roles[m] == users.RoleCurator) && rng.IntN(2) == 0 {
+				_, err := w.Groups().SetCurator(ctx, roster.System, g.ID, m, true)
+				must(t, "SetCurator", err)
+				roles[m], flagged = users.RoleCurator, append(flagged, m)
+			}
+		}
+	}
+	for i := range 18 {
+		r := access.Resource{Kind: access.Kinds()[i%3], ID: fmt.Sprintf("r%02d", i)}
+		f := resources.Facts{Public: rng.IntN(5) == 0, Groups: pick(rng, groupIDs, 0.3)}
+		if rng.IntN(2) == 0 {
+			f.Owner = p.users[rng.IntN(len(p.users))]
+		}
+		if r.Kind == access.Agent {
+			f.SharedWith = pick(rng, p.users, 0.15)
+		}
+		_, err := w.Resources().Register(ctx, roster.System, r, f)
+		must(t, "Register "+r.String(), err)
+		p.res = append(p.res, r)
+	}
+	if len(flagged) > 0 {
+		_, err := w.Users().SetRole(ctx, roster.System, flagged[0], users.RoleGlobalCurator)
+		must(t, "SetRole of a curator", err)
+	}
+	for _, u := range pick(rng, p.users[1:], 0.2) {
+		_, err := w.Users().Deactivate(ctx, roster.System, u)
+		must(t, "Deactivate", err)
+	}
+	return p
+}
+
+// pick returns each element of xs with probability p, in order.
+func pick(rng *rand.Rand, xs []string, p float64) []string {
+	var out []string
+	for _, x := range xs {
+		if rng.Float64() < p {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func must(t *testing.T, call string, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%s: %v", call, err)
+	}
+}
+
+// can is Access.Can that fails the test on an error.
+func can(t *testing.T, p population, user string, act access.Action, r access.Resource) bool {
+	t.Helper()
+	ok, err := p.w.Access().Can(context.Background(), user, act, r)
+	if err != nil {
+		t.Fatalf("Can(%s, %s, %s): %v", user, act, r, err)
+	}
+	return ok
+}
+
+func TestAccessAnswersAgreeWithCan(t *testing.T) {
+	rostertest.ForEachStore(t, func(t *testing.T, dsn string) {
+		d := openDirectory(t, dsn)
+		for seed := uint64(1); seed <= 3; seed++ {
+			p := buildWorld(t, d, fmt.Sprintf("world%d", seed), seed)
+			t.Run(fmt.Sprintf("seed%d/acl", seed), func(t *testing.T) { checkACL(t, p) })
+			t.Run(fmt.Sprintf("seed%d/visible", seed), func(t *testing.T) { checkVisible(t, p) })
+			t.Run(fmt.Sprintf("seed%d/whocan", seed), func(t *testing.T) { checkWhoCan(t, p) })
+		}
+	})
+}
+
+// checkACL: ACLFor(user) and ACLOf(resource) intersect exactly when Can
+// allows view.
+func checkACL(t *testing.T, p population) {
+	ctx := context.Background()
+	allowed := 0
+	for _, u := range p.users {
+		mine, err := p.w.Access().ACLFor(ctx, u)
+		must(t, "ACLFor", err)
+		for _, r := range p.res {
+			theirs, err := p.w.Access().ACLOf(ctx, r)
+			must(t, "ACLOf", err)
+			got := slices.ContainsFunc(mine, func(tok string) bool { return slices.Contains(theirs, tok) })
+			if want := can(t, p, u, access.View, r); got != want {
+				t.Errorf("user %s, %s: ACLFor %q ∩ ACLOf %q non-empty = %v, Can(view) = %v", u, r, mine, theirs, got, want)
+			}
+			if got {
+				allowed++
+			}
+		}
+	}
+	if allowed == 0 || allowed == len(p.users)*len(p.res) {
+		t.Errorf("%d of %d pairs allowed: the world tests nothing", allowed, len(p.users)*len(p.res))
+	}
+}
+
+// checkVisible: Visible lists exactly what Can allows, and pages of every
+// size, cursor to cursor, reassemble that list.
+func checkVisible(t *testing.T, p population) {
+	ctx := context.Background()
+	for _, u := range p.users {
+		for _, k := range access.Kinds() {
+			var want []string
+			for _, r := range p.res {
+				if r.Kind == k && can(t, p, u, access.View, r) {
+					want = append(want, r.ID)
+				}
+			}
+			all, next, err := p.w.Access().Visible(ctx, u, k, roster.Page{})
+			if err != nil || next != "" || !slices.Equal(all, want) {
+				t.Errorf("Visible(%s, %s) = %q, next %q, %v; want %q, \"\"", u, k, all, next, err, want)
+			}
+			for size := 1; size <= 3; size++ {
+				if got := visiblePaged(t, p, u, k, size); !slices.Equal(got, want) {
+					t.Errorf("Visible(%s, %s) by pages of %d = %q, want %q", u, k, size, got, want)
+				}
+			}
+		}
+	}
+}
+
+func visiblePaged(t *testing.T, p population, u string, k access.Kind, size int) []string {
+	t.Helper()
+	var got []string
+	cursor := ""
+	for range len(p.res) + 2 {
+		ids, next, err := p.w.Access().Visible(context.Background(), u, k, roster.Page{After: cursor, Limit: size})
+		must(t, "Visible", err)
+		if len(ids) > size || (next != "" && len(ids) != size) {
+			t.Fatalf("Visible(%s, %s, after %q, limit %d) = %q, next %q: page too long or silently short", u, k, cursor, size, ids, next)
+		}
+		got = append(got, ids...)
+		if next == "" {
+			return got
+		}
+		cursor = next
+	}
+	t.Fatalf("Visible(%s, %s) by pages of %d never ended", u, k, size)
+	return nil
+}
+
+// checkWhoCan: WhoCan lists exactly the users Can allows.
+func checkWhoCan(t *testing.T, p population) {
+	for _, r := range p.res {
+		for _, act := range []access.Action{access.View, access.Edit} {
+			var want []string
+			for _, u := range p.users {
+				if can(t, p, u, act, r) {
+					want = append(want, u)
+				}
+			}
+			slices.Sort(want)
+			got, err := p.w.Access().WhoCan(context.Background(), r, act)
+			if err != nil || !slices.Equal(got, want) {
+				t.Errorf("WhoCan(%s, %s) = %q, %v; want %q", r, act, got, err, want)
+			}
+		}
+	}
+}
+
+// snapshot records every answer of a workspace: Can, Explain, Visible,
+// WhoCan, ACLFor and ACLOf for every user, resource, kind and action.
+func snapshot(t *testing.T, p population) map[string]string {
+	t.Helper()
+	ctx := context.Background()
+	ac := p.w.Access()
+	out := map[string]string{}
+	for _, u := range p.users {
+		for _, r := range p.res {
+			for _, act := range []access.Action{access.View, access.Edit} {
+				ok, err := ac.Can(ctx, u, act, r)
+				ex, exErr := ac.Explain(ctx, u, act, r)
+				out[fmt.Sprintf("Can(%s, %s, %s)", u, act, r)] = fmt.Sprint(ok, err, ex, exErr)
+			}
+		}
+		for _, k := range access.Kinds() {
+			ids, next, err := ac.Visible(ctx, u, k, roster.Page{})
+			out[fmt.Sprintf("Visible(%s, %s)", u, k)] = fmt.Sprint(ids, next, err)
+		}
+		acl, err := ac.ACLFor(ctx, u)
+		out["ACLFor("+u+")"] = fmt.Sprint(acl, err)
+	}
+	for _, r := range p.res {
+		for _, act := range []access.Action{access.View, access.Edit} {
+			who, err := ac.WhoCan(ctx, r, act)
+			out[fmt.Sprintf("WhoCan(%s, %s)", r, act)] = fmt.Sprint(who, err)
+		}
+		acl, err := ac.ACLOf(ctx, r)
+		out["ACLOf("+r.String()+")"] = fmt.Sprint(acl, err)
+	}
+	return out
+}
+
+func TestReopenGivesTheSameAnswers(t *testing.T) {
+	rostertest.ForEachStore(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		d := openDirectory(t, dsn)
+		pops := []population{buildWorld(t, d, "world", 7), newFixture(t, d, "fixture").population()}
+		// Changes after the build, so the reload must replay removals too.
+		f := pops[1]
+		_, err := f.w.Resources().Unregister(ctx, roster.System, f.res[0])
+		must(t, "Unregister", err)
+		_, err = f.w.Users().Activate(ctx, roster.System, f.users[len(f.users)-1])
+		must(t, "Activate", err)
+		var before []map[string]string
+		for _, p := range pops {
+			before = append(before, snapshot(t, p))
+		}
+		version := d.Version()
+		must(t, "Close", d.Close())
+
+		d2 := openDirectory(t, dsn)
+		if got := d2.Version(); got != version {
+			t.Errorf("Version after reopen = %d, want %d", got, version)
+		}
+		for i, p := range pops {
+			w, err := d2.Workspace(ctx, p.w.ID())
+			must(t, "Workspace", err)
+			p.w = w
+			after := snapshot(t, p)
+			for k, v := range before[i] {
+				if after[k] != v {
+					t.Errorf("workspace %s, %s after reopen:\n got %s\nwant %s", w.ID(), k, after[k], v)
+				}
+			}
+		}
+	})
+}
+
+func TestDeactivationDeniesAtOnceAndActivateRestores(t *testing.T) {
+	rostertest.ForEachStore(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		f := newFixture(t, openDirectory(t, dsn), "fixture")
+		p := f.population()
+		us := f.w.Users()
+		for _, name := range []string{"member1", "gcurator", "curator1"} {
+			id := f.users[name]
+			before := snapshot(t, p)
+			_, err := us.Deactivate(ctx, roster.System, id)
+			must(t, "Deactivate "+name, err)
+			deniedEverything(t, p, id)
+			_, err = us.Activate(ctx, roster.System, id)
+			must(t, "Activate "+name, err)
+			if d := diffMaps(before, snapshot(t, p)); len(d) > 0 {
+				t.Errorf("after Activate(%s), answers differ from before Deactivate:\n  %s", name, strings.Join(d, "\n  "))
+			}
+		}
+		// The deactivated admin is denied like anyone, and Activate gives them
+		// every resource again.
+		dead := f.users["deadadmin"]
+		deniedEverything(t, p, dead)
+		_, err := us.Activate(ctx, roster.System, dead)
+		must(t, "Activate deadadmin", err)
+		for _, r := range f.res[:len(f.res)-len(access.Kinds())] {
+			if !can(t, p, dead, access.View, r) || !can(t, p, dead, access.Edit, r) {
+				t.Errorf("reactivated admin cannot view and edit %s", r)
+			}
+		}
+	})
+}
+
+// deniedEverything checks that a user gets no access answer at all.
+func deniedEverything(t *testing.T, p population, user string) {
+	t.Helper()
+	ctx := context.Background()
+	ac := p.w.Access()
+	for _, r := range p.res {
+		for _, act := range []access.Action{access.View, access.Edit} {
+			if ok, err := ac.Can(ctx, user, act, r); ok || (err != nil && !errors.Is(err, roster.ErrNotFound)) {
+				t.Errorf("deactivated: Can(%s, %s) = %v, %v; want false", act, r, ok, err)
+			}
+		}
+		who, err := ac.WhoCan(ctx, r, access.View)
+		if err != nil || slices.Contains(who, user) {
+			t.Errorf("deactivated: WhoCan(%s) = %q, %v; want without them", r, who, err)
+		}
+	}
+	for _, k := range access.Kinds() {
+		if ids, _, err := ac.Visible(ctx, user, k, roster.Page{}); len(ids) > 0 || err != nil {
+			t.Errorf("deactivated: Visible(%s) = %q, %v; want none", k, ids, err)
+		}
+	}
+	if acl, err := ac.ACLFor(ctx, user); len(acl) > 0 || err != nil {
+		t.Errorf("deactivated: ACLFor = %q, %v; want empty", acl, err)
+	}
+	ex, err := ac.Explain(ctx, user, access.View, p.res[0])
+	if err != nil || ex.Allowed || ex.Reason != access.ReasonDeactivated {
+		t.Errorf("deactivated: Explain = %+v, %v; want denied as deactivated", ex, err)
+	}
+}
+
+func diffMaps(before, after map[string]string) []string {
+	var out []string
+	for k, v := range before {
+		if after[k] != v {
+			out = append(out, fmt.Sprintf("%s: %s → %s", k, v, after[k]))
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestWorkspaceIsolation(t *testing.T) {
+	rostertest.ForEachStore(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		d := openDirectory(t, dsn)
+		a, b := newFixture(t, d, "a"), newFixture(t, d, "b")
+		onlyA := access.Resource{Kind: access.Connector, ID: "only-a"}
+		_, err := a.w.Resources().Register(ctx, roster.System, onlyA, resources.Facts{Public: true})
+		must(t, "Register", err)
+		a.res = append(a.res, onlyA)
+		before := a.state(t)
+
+		// B's users see nothing of A's, through either workspace's handle.
+		for _, name := range matrixPrincipals() {
+			bu := b.users[name]
+			if ok, err := b.w.Access().Can(ctx, bu, access.View, onlyA); ok || !errors.Is(err, roster.ErrNotFound) {
+				t.Errorf("B's %s: Can(view, A's resource) in B = %v, %v; want false, ErrNotFound", name, ok, err)
+			}
+			if ok, err := a.w.Access().Can(ctx, bu, access.View, onlyA); ok || !errors.Is(err, roster.ErrNotFound) {
+				t.Errorf("B's %s: Can(view, A's resource) in A = %v, %v; want false, ErrNotFound", name, ok, err)
+			}
+			ids, _, err := b.w.Access().Visible(ctx, bu, access.Connector, roster.Page{})
+			if err != nil || slices.Contains(ids, onlyA.ID) {
+				t.Errorf("B's %s: Visible = %q, %v; want without %s", name, ids, err, onlyA.ID)
+			}
+			if ids, _, err := a.w.Access().Visible(ctx, bu, access.Connector, roster.Page{}); len(ids) > 0 || err != nil {
+				t.Errorf("B's %s: Visible in A = %q, %v; want none", name, ids, err)
+			}
+			mine, err := b.w.Access().ACLFor(ctx, bu)
+			must(t, "ACLFor", err)
+			for _, r := range a.res {
+				theirs, err := a.w.Access().ACLOf(ctx, r)
+				must(t, "ACLOf", err)
+				if slices.ContainsFunc(mine, func(tok string) bool { return slices.Contains(theirs, tok) }) {
+					t.Errorf("B's %s: ACLFor %q meets ACLOf(A's %s) %q", name, mine, r, theirs)
+				}
+			}
+		}
+		who, err := a.w.Access().WhoCan(ctx, onlyA, access.View)
+		must(t, "WhoCan", err)
+		for _, u := range who {
+			if slices.Contains(b.population().users, u) {
+				t.Errorf("WhoCan(A's resource) holds B's user %s", u)
+			}
+		}
+
+		// B's admin cannot touch A's groups or resources: through B's handle
+		// they do not exist; through A's handle B's admin is nobody.
+		bAdmin := roster.AsUser(b.users["admin"])
+		g1, r := a.groups["G1"], access.Resource{Kind: access.Connector, ID: "g1"}
+		refusals := []struct {
+			call string
+			err  error
+			want error
+		}{
+			{"B.Rename(A's G1)", second(b.w.Groups().Rename(ctx, bAdmin, g1, "Mine"))(), roster.ErrNotFound},
+			{"B.Delete(A's G1)", second(b.w.Groups().Delete(ctx, bAdmin, g1))(), roster.ErrNotFound},
+			{"B.AddMembers(A's G1)", second(b.w.Groups().AddMembers(ctx, bAdmin, g1, []string{b.users["basic"]}))(), roster.ErrNotFound},
+			{"B.SetCurator(A's G1)", second(b.w.Groups().SetCurator(ctx, bAdmin, g1, a.users["member1"], true))(), roster.ErrNotFound},
+			{"B.Describe(A's G1)", second(b.w.Groups().Describe(ctx, bAdmin, g1))(), roster.ErrNotFound},
+			{"B.Attach(A's resource to A's G1)", second(b.w.Resources().Attach(ctx, bAdmin, g1, onlyA))(), roster.ErrNotFound},
+			{"B.Register(in A's G1)", second(b.w.Resources().Register(ctx, bAdmin, access.Resource{Kind: access.Connector, ID: "x"}, resources.Facts{Groups: []string{g1}}))(), roster.ErrNotFound},
+			{"B.Unregister(A's only resource)", second(b.w.Resources().Unregister(ctx, bAdmin, onlyA))(), roster.ErrNotFound},
+			{"A.Rename(G1) as B's admin", second(a.w.Groups().Rename(ctx, bAdmin, g1, "Mine"))(), roster.ErrForbidden},
+			{"A.AddMembers(G1) as B's admin", second(a.w.Groups().AddMembers(ctx, bAdmin, g1, []string{a.users["basic"]}))(), roster.ErrForbidden},
+			{"A.Detach(g1) as B's admin", second(a.w.Resources().Detach(ctx, bAdmin, g1, r))(), roster.ErrForbidden},
+			{"A.Unregister(g1) as B's admin", second(a.w.Resources().Unregister(ctx, bAdmin, r))(), roster.ErrForbidden},
+		}
+		for _, c := range refusals {
+			if !errors.Is(c.err, c.want) {
+				t.Errorf("%s: %v, want %v", c.call, c.err, c.want)
+			}
+		}
+		if diff := before.diff(a.state(t)); len(diff) > 0 {
+			t.Errorf("workspace A changed:\n  %s", strings.Join(diff, "\n  "))
+		}
+	})
+}
+
+// second returns a call's error, for tables of calls whose first result does
+// not matter.
+func second[T any](_ T, err error) func() error { return func() error { return err } }
