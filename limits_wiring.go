@@ -2,19 +2,167 @@ package roster
 
 import (
 	"context"
+	"errors"
+	"sync"
+	"time"
 
 	"github.com/rosterhq/roster/groups"
+	"github.com/rosterhq/roster/ratelimit"
 	"github.com/rosterhq/roster/users"
 )
 
-// LimitsConfig configures token rate limits.
-type LimitsConfig struct{}
+// Defaults of LimitsConfig.
+const (
+	// DefaultLimitsFlushInterval is how often bucket levels and usage are written.
+	DefaultLimitsFlushInterval = 10 * time.Second
+	// DefaultUsageRetention is how long hourly usage is kept.
+	DefaultUsageRetention = 90 * 24 * time.Hour
+)
 
-// wireLimits adds the rate-limit clean-up to the workspace's hooks.
-func (w *Workspace) wireLimits(uh *users.Hooks, gh *groups.Hooks) {}
+// LimitsConfig configures token rate limits; see package ratelimit. The zero
+// value uses the defaults.
+type LimitsConfig struct {
+	// FlushInterval is how often, in real time, the bucket levels and the
+	// usage recorded in memory are written to the database; a crash loses at
+	// most one interval of them. Close writes them too.
+	// DefaultLimitsFlushInterval if not positive.
+	FlushInterval time.Duration
+	// Retention is how long hourly usage rows are kept; older ones are deleted
+	// at every flush. DefaultUsageRetention if not positive.
+	Retention time.Duration
+	// MaxBuckets caps the per-user buckets each workspace holds in memory.
+	// ratelimit.DefaultMaxBuckets if below 1.
+	MaxBuckets int
+}
 
-// startLimits starts what token rate limits need once the Directory is open.
-func (d *Directory) startLimits(ctx context.Context) error { return nil }
+func (c LimitsConfig) withDefaults() LimitsConfig {
+	if c.FlushInterval <= 0 {
+		c.FlushInterval = DefaultLimitsFlushInterval
+	}
+	if c.Retention <= 0 {
+		c.Retention = DefaultUsageRetention
+	}
+	return c
+}
 
-// stopLimits stops it at Close; it runs before the database closes.
-func (d *Directory) stopLimits() error { return nil }
+// limitsState is the Directory's rate-limit state. The zero value is ready:
+// handles are built (and wired) before startLimits runs.
+type limitsState struct {
+	mu       sync.Mutex                    // guards services, cancel, done
+	services map[string]*ratelimit.Service // by workspace id
+	cancel   context.CancelFunc            // stops the flusher; nil if not running
+	done     chan struct{}                 // closed when the flusher has returned
+}
+
+// Limits returns the workspace's token rate limits: Check before a model
+// call, Record after it, and the admin's limits and usage reports.
+func (w *Workspace) Limits() *ratelimit.Service {
+	return w.d.limits.service(w.id)
+}
+
+func (l *limitsState) service(ws string) *ratelimit.Service {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.services[ws]
+}
+
+func (l *limitsState) all() []*ratelimit.Service {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make([]*ratelimit.Service, 0, len(l.services))
+	for _, s := range l.services {
+		out = append(out, s)
+	}
+	return out
+}
+
+// wireLimits creates the workspace's rate-limit service and adds its
+// clean-up to the workspace's hooks: a deleted group's limits go with it, a
+// deleted user's buckets too (their usage stays).
+func (w *Workspace) wireLimits(uh *users.Hooks, gh *groups.Hooks) {
+	d := w.d
+	cfg := d.cfg.Limits.withDefaults()
+	svc := ratelimit.NewService(d.st, w.id, ratelimit.ServiceConfig{
+		Engine: ratelimit.Config{Now: d.cfg.Now, MaxBuckets: cfg.MaxBuckets},
+		Index:  d.index,
+		Logger: d.cfg.Logger,
+	})
+	d.limits.mu.Lock()
+	if d.limits.services == nil {
+		d.limits.services = make(map[string]*ratelimit.Service)
+	}
+	d.limits.services[w.id] = svc
+	d.limits.mu.Unlock()
+	gh.BeforeDelete = append(gh.BeforeDelete, svc.DeleteGroupLimits)
+	uh.BeforeDelete = append(uh.BeforeDelete, svc.ForgetUser)
+}
+
+// startLimits loads every workspace's limits and saved bucket levels (refilled
+// by the time elapsed since they were saved), then starts the one goroutine
+// that flushes them every FlushInterval.
+func (d *Directory) startLimits(ctx context.Context) error {
+	infos, err := d.Workspaces(ctx)
+	if err != nil {
+		return err
+	}
+	for _, info := range infos {
+		if err := d.handle(info.ID).Limits().Load(ctx); err != nil {
+			return err
+		}
+	}
+	cfg := d.cfg.Limits.withDefaults()
+	fctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	d.limits.mu.Lock()
+	d.limits.cancel, d.limits.done = cancel, done
+	d.limits.mu.Unlock()
+	go d.runLimits(fctx, done, cfg)
+	return nil
+}
+
+// runLimits flushes every interval, in real time, until ctx ends.
+func (d *Directory) runLimits(ctx context.Context, done chan<- struct{}, cfg LimitsConfig) {
+	defer close(done)
+	tick := time.NewTicker(cfg.FlushInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			if err := d.flushLimits(ctx, cfg, true); err != nil && ctx.Err() == nil {
+				d.cfg.Logger.Error("roster: flushing rate-limit state failed; retrying at the next flush", "error", err)
+			}
+		}
+	}
+}
+
+// flushLimits writes every workspace's bucket levels and usage; with upkeep
+// it also prunes old usage, picks up limit edits of other processes and
+// sweeps full buckets.
+func (d *Directory) flushLimits(ctx context.Context, cfg LimitsConfig, upkeep bool) error {
+	var errs []error
+	for _, s := range d.limits.all() {
+		errs = append(errs, s.Flush(ctx))
+		if upkeep {
+			errs = append(errs, s.Prune(ctx, d.cfg.Now().Add(-cfg.Retention)), s.Reload(ctx))
+			s.Engine().Sweep()
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// stopLimits stops the flusher, waits for it, and flushes a last time; it
+// runs before the database closes. Calls after the first do nothing.
+func (d *Directory) stopLimits() error {
+	d.limits.mu.Lock()
+	cancel, done := d.limits.cancel, d.limits.done
+	d.limits.cancel = nil
+	d.limits.mu.Unlock()
+	if cancel == nil {
+		return nil
+	}
+	cancel()
+	<-done
+	return d.flushLimits(context.Background(), d.cfg.Limits.withDefaults(), false)
+}

@@ -78,6 +78,8 @@ type Directory struct {
 
 	mu         sync.Mutex            // guards workspaces
 	workspaces map[string]*Workspace // handles of known workspaces
+
+	limits limitsState // token rate limits: each workspace's service and the flusher
 }
 
 // Open opens (creating and migrating if needed) the database of cfg, loads

@@ -1,0 +1,229 @@
+package ratelimit
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/groups"
+	"github.com/rosterhq/roster/internal/store"
+	"github.com/rosterhq/roster/users"
+)
+
+// CreateLimit adds a limit to the workspace and returns it with its new ID; l.ID must
+// be empty. It applies from the next Check. Admin only (users.ErrNotAdmin otherwise).
+//
+// It returns an [*InvalidError] (matching [ErrInvalid] and roster.ErrInvalid) when l
+// fails [Limit.Validate] or its period is not a whole number of seconds, and
+// groups.ErrGroupNotFound when a group limit names no group of the workspace. Nothing
+// is written when it fails.
+func (s *Service) CreateLimit(ctx context.Context, actor access.Actor, l Limit) (Limit, error) {
+	if l.ID != "" {
+		return Limit{}, bridge(invalid(l.ID, "ID", "is assigned by CreateLimit"))
+	}
+	l.ID = uuid.NewString()
+	if err := validateStored(l); err != nil {
+		return Limit{}, err
+	}
+	if err := s.ready(ctx); err != nil {
+		return Limit{}, err
+	}
+	_, err := s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {
+		if err := requireEditable(tx, l); err != nil {
+			return err
+		}
+		row := rowOf(s.ws, l, tx.Now)
+		if err := tx.DB.Create(&row).Error; err != nil {
+			return err
+		}
+		tx.Audit("ratelimit.create", l.ID, details(l))
+		tx.AfterCommit(s.reloadAfterCommit)
+		return nil
+	})
+	if err != nil {
+		return Limit{}, err
+	}
+	return l, nil
+}
+
+// UpdateLimit replaces the limit with ID l.ID. Its buckets keep their levels, capped
+// at the new budget, and refill at the new rate from the next Check; a change of
+// scope or group starts it with full buckets. Admin only. It fails as CreateLimit
+// does, and with an error matching [ErrNotFound] and roster.ErrNotFound for an ID
+// that is not a limit of the workspace.
+func (s *Service) UpdateLimit(ctx context.Context, actor access.Actor, l Limit) (Limit, error) {
+	if err := validateStored(l); err != nil {
+		return Limit{}, err
+	}
+	if err := s.ready(ctx); err != nil {
+		return Limit{}, err
+	}
+	_, err := s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {
+		if err := requireEditable(tx, l); err != nil {
+			return err
+		}
+		old, err := loadLimit(tx.DB, s.ws, l.ID)
+		if err != nil {
+			return err
+		}
+		if old.Scope != l.Scope || old.GroupID != l.GroupID {
+			if err := tx.DB.Delete(&bucketRow{}, "limit_id = ?", l.ID).Error; err != nil {
+				return err
+			}
+		}
+		err = tx.DB.Model(&limitRow{}).Where("id = ? AND workspace_id = ?", l.ID, s.ws).Updates(map[string]any{
+			"scope": string(l.Scope), "group_id": l.GroupID, "budget": l.Budget,
+			"period_seconds": int64(l.Period / time.Second), "enabled": l.Enabled,
+		}).Error
+		if err != nil {
+			return err
+		}
+		tx.Audit("ratelimit.update", l.ID, details(l))
+		tx.AfterCommit(s.reloadAfterCommit)
+		return nil
+	})
+	if err != nil {
+		return Limit{}, err
+	}
+	return l, nil
+}
+
+// DeleteLimit deletes a limit and its buckets. Admin only; an unknown id is an error
+// matching [ErrNotFound] and roster.ErrNotFound.
+func (s *Service) DeleteLimit(ctx context.Context, actor access.Actor, id string) error {
+	if err := s.ready(ctx); err != nil {
+		return err
+	}
+	_, err := s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {
+		if err := users.RequireAdmin(tx); err != nil {
+			return err
+		}
+		l, err := loadLimit(tx.DB, s.ws, id)
+		if err != nil {
+			return err
+		}
+		if err := deleteLimits(tx, []string{id}); err != nil {
+			return err
+		}
+		tx.Audit("ratelimit.delete", id, details(l))
+		tx.AfterCommit(s.reloadAfterCommit)
+		return nil
+	})
+	return err
+}
+
+// ListLimits returns the workspace's limits, oldest first. Admin only.
+func (s *Service) ListLimits(ctx context.Context, actor access.Actor) ([]Limit, error) {
+	var out []Limit
+	err := s.st.View(ctx, s.ws, actor, func(tx *store.Tx) error {
+		if err := users.RequireAdmin(tx); err != nil {
+			return err
+		}
+		var err error
+		out, err = loadLimits(tx.DB, s.ws)
+		return err
+	})
+	return out, err
+}
+
+// GroupLimits returns the limits of one group, oldest first, to an actor within the
+// group's scope (see groups.RequireScope): admins, and the curators of the group.
+func (s *Service) GroupLimits(ctx context.Context, actor access.Actor, groupID string) ([]Limit, error) {
+	var out []Limit
+	err := s.st.View(ctx, s.ws, actor, func(tx *store.Tx) error {
+		if err := groups.RequireScope(tx, groupID); err != nil {
+			return err
+		}
+		var err error
+		out, err = findLimits(tx.DB.Where("workspace_id = ? AND scope = ? AND group_id = ?", s.ws, string(ScopeGroup), groupID))
+		return err
+	})
+	return out, err
+}
+
+// DeleteGroupLimits deletes the limits of group groupID and their buckets, inside
+// the group's deletion: the roster package adds it to groups.Hooks.BeforeDelete.
+func (s *Service) DeleteGroupLimits(tx *store.Tx, groupID string) error {
+	var ids []string
+	err := tx.DB.Model(&limitRow{}).Where("workspace_id = ? AND scope = ? AND group_id = ?",
+		s.ws, string(ScopeGroup), groupID).Order("id").Pluck("id", &ids).Error
+	if err != nil || len(ids) == 0 {
+		return err
+	}
+	if err := deleteLimits(tx, ids); err != nil {
+		return err
+	}
+	for _, id := range ids {
+		tx.Audit("ratelimit.delete", id, map[string]any{"group_id": groupID, "reason": "group deleted"})
+	}
+	tx.AfterCommit(s.reloadAfterCommit)
+	return nil
+}
+
+// ForgetUser deletes the saved buckets of user userID and, after commit, drops the
+// user's buckets from the engine, inside the user's deletion: the roster package adds
+// it to users.Hooks.BeforeDelete. The user's usage rows are kept.
+func (s *Service) ForgetUser(tx *store.Tx, userID string) error {
+	userLimits := tx.DB.Session(&gorm.Session{NewDB: true}).Model(&limitRow{}).Select("id").
+		Where("workspace_id = ? AND scope = ?", s.ws, string(ScopeUser))
+	err := tx.DB.Where(`"key" = ? AND limit_id IN (?)`, userID, userLimits).
+		Delete(&bucketRow{}).Error
+	if err != nil {
+		return err
+	}
+	tx.AfterCommit(func() {
+		s.eng.Forget(userID)
+		s.kindMu.Lock()
+		delete(s.service, userID)
+		s.kindMu.Unlock()
+	})
+	return nil
+}
+
+// validateStored is Limit.Validate plus what the table needs: whole seconds.
+func validateStored(l Limit) error {
+	if err := l.Validate(); err != nil {
+		return bridge(err)
+	}
+	if l.Period%time.Second != 0 {
+		return bridge(invalid(l.ID, "Period", "%v is not a whole number of seconds", l.Period))
+	}
+	return nil
+}
+
+// requireEditable refuses a non-admin actor, and a group limit whose group is not a
+// group of the workspace.
+func requireEditable(tx *store.Tx, l Limit) error {
+	if err := users.RequireAdmin(tx); err != nil {
+		return err
+	}
+	if l.Scope == ScopeGroup {
+		return groups.Exists(tx, l.GroupID)
+	}
+	return nil
+}
+
+func deleteLimits(tx *store.Tx, ids []string) error {
+	if err := tx.DB.Where("limit_id IN ?", ids).Delete(&bucketRow{}).Error; err != nil {
+		return err
+	}
+	return tx.DB.Where("id IN ? AND workspace_id = ?", ids, tx.Workspace).Delete(&limitRow{}).Error
+}
+
+func loadLimit(db *gorm.DB, ws, id string) (Limit, error) {
+	var r limitRow
+	err := db.Where("id = ? AND workspace_id = ?", id, ws).Take(&r).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return Limit{}, bridge(ErrNotFound)
+	}
+	return r.limit(), err
+}
+
+func details(l Limit) map[string]any {
+	return map[string]any{"scope": l.Scope, "group_id": l.GroupID, "budget": l.Budget,
+		"period_seconds": int64(l.Period / time.Second), "enabled": l.Enabled}
+}

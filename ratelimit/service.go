@@ -1,0 +1,252 @@
+package ratelimit
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/store"
+)
+
+// ServiceConfig configures a [Service]. Index is required; the other fields have
+// defaults.
+type ServiceConfig struct {
+	// Engine configures the workspace's [Engine]: its clock (time.Now if nil) and its
+	// bucket cap (DefaultMaxBuckets if below 1).
+	Engine Config
+	// Index is the access index a user's role and groups are read from on every
+	// Check, Record and Status, so that membership changes apply to the next call.
+	Index *access.Index
+	// Logger receives errors of work done after a commit, with ids only. Discarded
+	// if nil.
+	Logger *slog.Logger
+}
+
+// Service is the token rate limits of one workspace, kept in the database: the
+// limits (admin-managed and audited), an [Engine] holding their buckets, the bucket
+// levels saved across restarts, and the hourly usage for reports. Most callers want
+// [Service.Check] before a model call and [Service.Record] after it; the roster
+// package returns a workspace's Service from roster.Workspace.Limits and flushes it
+// in the background.
+//
+// The limits are loaded from the database on first use (roster.Open loads every
+// workspace's), with the saved bucket levels refilled by the time elapsed since they
+// were saved. Edits of the limits apply to the next Check of this process once they
+// commit; [Service.Reload] picks up edits made by other processes. Bucket levels and
+// usage live in memory until [Service.Flush] writes them.
+//
+// A Service is safe for concurrent use. Create it with [NewService]; the zero value
+// is not usable.
+type Service struct {
+	st  *store.Store
+	ws  string
+	ix  *access.Index
+	eng *Engine
+	now func() time.Time
+	log *slog.Logger
+
+	loadMu sync.Mutex  // serializes loading and reloading the limits
+	loaded atomic.Bool // the limits and saved buckets have been loaded
+
+	kindMu  sync.RWMutex    // guards service
+	service map[string]bool // user id → is a service principal; a user's kind never changes
+
+	flushMu sync.Mutex // serializes flushes; guards pending
+	pending []UsageRow // usage drained but not yet written (a failed flush)
+}
+
+// NewService returns the rate limits of workspace ws. It is called by the roster
+// package; applications get a Service from roster.Workspace.Limits.
+func NewService(st *store.Store, ws string, cfg ServiceConfig) *Service {
+	if cfg.Engine.Now == nil {
+		cfg.Engine.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return &Service{st: st, ws: ws, ix: cfg.Index, eng: New(cfg.Engine), now: cfg.Engine.Now,
+		log: cfg.Logger, service: make(map[string]bool)}
+}
+
+// Engine returns the in-memory engine of the workspace, for its statistics and
+// sweeping. Change limits through the Service, not the engine: the engine's limits
+// are replaced from the database on every edit and reload.
+func (s *Service) Engine() *Engine { return s.eng }
+
+// Check reports whether user userID may make a model call now, with the estimated
+// tokens of the call or 0 if unknown; see [Engine.Check] for the rules. The user's
+// groups come from the access index at the time of the call. A service principal
+// (users.KindService) meets global limits only, and so does an id that is not a
+// user of the workspace, or "" for an anonymous caller.
+//
+// A refusal is a [*LimitError] matching [ErrRateLimited]. Bad input is an
+// [*InvalidError] matching [ErrInvalid] and roster.ErrInvalid; after the Directory
+// is closed Check fails with roster.ErrClosed.
+func (s *Service) Check(ctx context.Context, userID string, estimate int64) error {
+	p, err := s.principal(ctx, userID)
+	if err != nil {
+		return err
+	}
+	return bridge(s.eng.Check(p, estimate))
+}
+
+// Record charges tokens, the actual usage of a model call by user userID, to every
+// bucket that applies (see [Engine.Record]) and adds them to the user's hourly usage.
+// Principals are resolved as by [Service.Check]. It never refuses; it returns an
+// [*InvalidError] for a negative count.
+func (s *Service) Record(ctx context.Context, userID string, tokens int64) error {
+	p, err := s.principal(ctx, userID)
+	if err != nil {
+		return err
+	}
+	return bridge(s.eng.Record(p, tokens))
+}
+
+// Status reports the remaining budget per scope of user userID, as Check sees it now.
+func (s *Service) Status(ctx context.Context, userID string) (Status, error) {
+	p, err := s.principal(ctx, userID)
+	if err != nil {
+		return Status{}, err
+	}
+	st, err := s.eng.Status(p)
+	return st, bridge(err)
+}
+
+// principal resolves userID into the engine's Principal from the access index, after
+// making sure the limits are loaded.
+func (s *Service) principal(ctx context.Context, userID string) (Principal, error) {
+	if s.st.Closed() {
+		return Principal{}, store.ErrClosed
+	}
+	if err := s.ready(ctx); err != nil {
+		return Principal{}, err
+	}
+	if userID == "" {
+		return Principal{Anonymous: true}, nil
+	}
+	if _, ok := s.ix.Role(s.ws, userID); !ok {
+		return Principal{Anonymous: true}, nil
+	}
+	svc, err := s.isService(ctx, userID)
+	if err != nil {
+		return Principal{}, err
+	}
+	if svc {
+		return Principal{UserID: userID, Service: true}, nil
+	}
+	return Principal{UserID: userID, Groups: s.ix.Groups(s.ws, userID)}, nil
+}
+
+// isService reports whether userID is a service principal. The kind is read from the
+// database once per user and cached: it never changes.
+func (s *Service) isService(ctx context.Context, userID string) (bool, error) {
+	s.kindMu.RLock()
+	svc, ok := s.service[userID]
+	s.kindMu.RUnlock()
+	if ok {
+		return svc, nil
+	}
+	db, err := s.st.Read(ctx)
+	if err != nil {
+		return false, err
+	}
+	var kinds []string
+	err = db.Table("roster_users").Where("id = ? AND workspace_id = ?", userID, s.ws).Limit(1).Pluck("kind", &kinds).Error
+	if err != nil || len(kinds) == 0 {
+		return false, err
+	}
+	svc = kinds[0] == "service"
+	s.kindMu.Lock()
+	s.service[userID] = svc
+	s.kindMu.Unlock()
+	return svc, nil
+}
+
+// ready loads the limits and saved buckets on first use.
+func (s *Service) ready(ctx context.Context) error {
+	if s.loaded.Load() {
+		return nil
+	}
+	return s.Load(ctx)
+}
+
+// Load reads the workspace's limits and saved bucket levels into the engine, unless
+// done already. The roster package calls it for every workspace at Open; otherwise
+// the first call that needs the limits does.
+func (s *Service) Load(ctx context.Context) error {
+	s.loadMu.Lock()
+	defer s.loadMu.Unlock()
+	if s.loaded.Load() {
+		return nil
+	}
+	if err := s.reloadLocked(ctx); err != nil {
+		return err
+	}
+	states, err := s.savedBuckets(ctx)
+	if err != nil {
+		return err
+	}
+	if err := s.eng.Restore(states); err != nil {
+		return err
+	}
+	s.loaded.Store(true)
+	return nil
+}
+
+// Reload replaces the engine's limits with the database's, keeping the levels of
+// the buckets whose limits stay: it picks up edits committed by other processes.
+// The roster package calls it at every flush.
+func (s *Service) Reload(ctx context.Context) error {
+	s.loadMu.Lock()
+	defer s.loadMu.Unlock()
+	if !s.loaded.Load() {
+		return nil // Load will read them
+	}
+	return s.reloadLocked(ctx)
+}
+
+func (s *Service) reloadLocked(ctx context.Context) error {
+	db, err := s.st.Read(ctx)
+	if err != nil {
+		return err
+	}
+	limits, err := loadLimits(db, s.ws)
+	if err != nil {
+		return err
+	}
+	return s.eng.SetLimits(limits)
+}
+
+// reloadAfterCommit applies a committed edit of the limits. Reading them back from
+// the database, serialized by loadMu, makes the engine end at the latest committed
+// state whatever the order in which concurrent edits reach here.
+func (s *Service) reloadAfterCommit() {
+	if err := s.Reload(context.Background()); err != nil {
+		s.log.Error("ratelimit: applying a committed limit edit failed; it applies at the next reload",
+			"workspace", s.ws, "error", err)
+	}
+}
+
+// bridged makes an error of this package also match a sentinel of package access,
+// which the roster package re-exports (roster.ErrInvalid, roster.ErrNotFound).
+type bridged struct{ err, also error }
+
+func (b *bridged) Error() string   { return b.err.Error() }
+func (b *bridged) Unwrap() []error { return []error{b.err, b.also} }
+
+func bridge(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ErrInvalid) && !errors.Is(err, access.ErrInvalid):
+		return &bridged{err, access.ErrInvalid}
+	case errors.Is(err, ErrNotFound) && !errors.Is(err, access.ErrNotFound):
+		return &bridged{err, access.ErrNotFound}
+	}
+	return err
+}
