@@ -68,7 +68,7 @@ func (e *limitsEnv) reopen() {
 	e.t.Cleanup(func() { d.Close() })
 }
 
-func (e *limitsEnv) lim() *ratelimit.Service { return e.d.Default().Limits() }
+func (e *limitsEnv) lim() *ratelimit.Service  { return e.d.Default().Limits() }
 func (e *limitsEnv) adminActor() roster.Actor { return roster.AsUser(e.admin.ID) }
 
 func (e *limitsEnv) create(l ratelimit.Limit) ratelimit.Limit {
