@@ -5,16 +5,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"os"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/groups"
 	"github.com/rosterhq/roster/internal/rostertest"
+	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/resources"
 	"github.com/rosterhq/roster/users"
 )
@@ -987,3 +990,122 @@ func TestWorkspaceIsolation(t *testing.T) {
 // second returns a call's error, for tables of calls whose first result does
 // not matter.
 func second[T any](_ T, err error) func() error { return func() error { return err } }
+
+func TestClosedDirectoryDeniesEveryAnswer(t *testing.T) {
+	rostertest.ForEachStore(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		d := openDirectory(t, dsn)
+		f := newFixture(t, d, "fixture")
+		admin, r := f.users["admin"], access.Resource{Kind: access.Connector, ID: "g1"}
+		if !can(t, f.population(), admin, access.View, r) {
+			t.Fatalf("admin cannot view %s before Close", r)
+		}
+		must(t, "Close", d.Close())
+		ac := f.w.Access()
+		for _, act := range []access.Action{access.View, access.Edit} {
+			if ok, err := ac.Can(ctx, admin, act, r); ok || !errors.Is(err, roster.ErrClosed) {
+				t.Errorf("Can(%s) after Close = %v, %v; want false, ErrClosed", act, ok, err)
+			}
+		}
+		calls := []struct {
+			call string
+			err  error
+		}{
+			{"Visible", func() error { _, _, err := ac.Visible(ctx, admin, access.Connector, roster.Page{}); return err }()},
+			{"WhoCan", second(ac.WhoCan(ctx, r, access.View))()},
+			{"Explain", second(ac.Explain(ctx, admin, access.View, r))()},
+			{"ACLFor", second(ac.ACLFor(ctx, admin))()},
+			{"ACLOf", second(ac.ACLOf(ctx, r))()},
+			{"Groups.Create", second(f.w.Groups().Create(ctx, roster.System, "New"))()},
+			{"Groups.Minimal", second(f.w.Groups().Minimal(ctx, roster.System))()},
+			{"Groups.AddMembers", second(f.w.Groups().AddMembers(ctx, roster.System, f.groups["G1"], []string{f.users["basic"]}))()},
+			{"Resources.Register", second(f.w.Resources().Register(ctx, roster.System, access.Resource{Kind: access.Agent, ID: "x"}, resources.Facts{}))()},
+			{"Resources.Attach", second(f.w.Resources().Attach(ctx, roster.System, f.groups["G2"], r))()},
+			{"Resources.Facts", second(f.w.Resources().Facts(ctx, r))()},
+		}
+		for _, c := range calls {
+			if !errors.Is(c.err, roster.ErrClosed) {
+				t.Errorf("%s after Close: %v, want ErrClosed", c.call, c.err)
+			}
+		}
+	})
+}
+
+func TestDeleteUserRemovesMembershipsFlagsAndShares(t *testing.T) {
+	rostertest.ForEachStore(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		f := newFixture(t, openDirectory(t, dsn), "fixture")
+		basic, g1 := f.users["basic"], f.groups["G1"]
+		shared, owned := access.Resource{Kind: access.Agent, ID: "shared"}, access.Resource{Kind: access.Connector, ID: "ownb"}
+		_, err := f.w.Groups().AddMembers(ctx, roster.System, g1, []string{basic})
+		must(t, "AddMembers", err)
+		_, err = f.w.Groups().SetCurator(ctx, roster.System, g1, basic, true)
+		must(t, "SetCurator", err)
+		_, err = f.w.Users().TransferOwnership(ctx, roster.System, basic, f.users["admin"])
+		must(t, "TransferOwnership", err)
+		// A connector the user owns does not block the delete.
+		_, err = f.w.Resources().Register(ctx, roster.System, owned, resources.Facts{Owner: basic})
+		must(t, "Register", err)
+		f.res = append(f.res, owned)
+		_, err = f.w.Users().Deactivate(ctx, roster.System, basic)
+		must(t, "Deactivate", err)
+		must(t, "Delete", f.w.Users().Delete(ctx, roster.System, basic))
+
+		ac := f.w.Access()
+		if ok, err := ac.Can(ctx, basic, access.View, shared); ok || !errors.Is(err, roster.ErrNotFound) {
+			t.Errorf("Can(deleted user) = %v, %v; want false, ErrNotFound", ok, err)
+		}
+		for _, r := range f.res {
+			acl, err := ac.ACLOf(ctx, r)
+			must(t, "ACLOf", err)
+			who, err := ac.WhoCan(ctx, r, access.View)
+			must(t, "WhoCan", err)
+			if slices.Contains(acl, "user:"+basic) || slices.Contains(who, basic) {
+				t.Errorf("%s still names the deleted user: ACLOf %q, WhoCan %q", r, acl, who)
+			}
+		}
+		members, _, err := f.w.Groups().Members(ctx, roster.System, g1, 0, 0)
+		must(t, "Members", err)
+		for _, m := range members {
+			if m.UserID == basic {
+				t.Errorf("the deleted user is still a member of G1: %+v", m)
+			}
+		}
+		if facts, err := f.w.Resources().Facts(ctx, shared); err != nil || len(facts.SharedWith) > 0 {
+			t.Errorf("Facts(%s) = %+v, %v; want no share left", shared, facts, err)
+		}
+		if facts, err := f.w.Resources().Facts(ctx, owned); err != nil || facts.Owner != "" {
+			t.Errorf("Facts(%s) = %+v, %v; want it registered, without owner", owned, facts, err)
+		}
+
+		// The policy lines themselves: an index loaded from the database holds
+		// nothing of the user.
+		ix := loadIndex(t, dsn)
+		ws := f.w.ID()
+		if gf, _ := ix.GroupFacts(ws, g1); slices.Contains(gf.Members, basic) || slices.Contains(gf.Curators, basic) {
+			t.Errorf("reloaded G1 = %+v, holds the deleted user", gf)
+		}
+		if rf, _ := ix.ResourceFacts(ws, shared); slices.Contains(rf.Shares, basic) {
+			t.Errorf("reloaded %s = %+v, still shared with the deleted user", shared, rf)
+		}
+		if rf, _ := ix.ResourceFacts(ws, owned); !rf.Exists || len(rf.Owners) > 0 {
+			t.Errorf("reloaded %s = %+v, want registered without owner", owned, rf)
+		}
+		if role, ok := ix.Role(ws, basic); ok {
+			t.Errorf("reloaded role of the deleted user = %q, want none", role)
+		}
+	})
+}
+
+// loadIndex builds an access index from the policy lines in the database.
+func loadIndex(t *testing.T, dsn string) *access.Index {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, store.Options{DSN: dsn, SkipMigrations: true, Logger: slog.New(slog.DiscardHandler), Now: time.Now})
+	must(t, "store.Open", err)
+	defer st.Close()
+	ix := access.NewIndex()
+	_, err = st.LoadLines(ctx, func(lines []access.Line) { ix.Apply(lines, nil) })
+	must(t, "LoadLines", err)
+	return ix
+}
