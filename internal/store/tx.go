@@ -189,10 +189,14 @@ func (s *Store) applyLocked(ch Change) {
 }
 
 // CatchUp applies every committed change above the applied version, reading
-// them from the changelog, and returns the applied version.
+// them from the changelog, and returns the applied version. On a closed store
+// it returns ErrClosed.
 func (s *Store) CatchUp(ctx context.Context) (int64, error) {
 	s.applyMu.Lock()
 	defer s.applyMu.Unlock()
+	if s.closed.Load() {
+		return s.applied, ErrClosed
+	}
 	err := s.catchUpLocked(ctx, 0)
 	return s.applied, err
 }
