@@ -9,8 +9,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/rostertest"
+	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/ratelimit"
 	"github.com/rosterhq/roster/users"
 )
@@ -18,6 +23,31 @@ import (
 // near reports whether a restored level is want or up to one token below:
 // Restore charges whole tokens.
 func hu(h time.Time, n int64) ratelimit.HourlyUsage { return ratelimit.HourlyUsage{Hour: h, Tokens: n} }
+
+// countRows counts the rows of table in the database of dsn.
+func countRows(t *testing.T, dsn, table string) int64 {
+	t.Helper()
+	var dialector gorm.Dialector
+	if strings.HasPrefix(dsn, "postgres") {
+		dialector = postgres.Open(dsn)
+	} else {
+		dialector = sqlite.Open(strings.TrimPrefix(dsn, "sqlite:") + "?" + store.SQLitePragmas)
+	}
+	db, err := gorm.Open(dialector, &gorm.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sqlDB.Close()
+	var n int64
+	if err := db.Table(table).Count(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
 
 func near(got, want float64) bool { return got <= want && got >= want-1 }
 
@@ -62,6 +92,12 @@ func TestLimitsRestartRestoresBucketsWithRefill(t *testing.T) {
 		st = e.status(e.basic.ID)
 		if st.User.Remaining != 1000 || st.Group.Remaining != 2000 || st.Global.Remaining != 10000 {
 			t.Fatalf("after refilling: %+v", st)
+		}
+		if err := e.lim().Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n := countRows(t, dsn, "roster_rate_buckets"); n != 0 {
+			t.Fatalf("%d saved bucket rows after every bucket refilled, want 0", n)
 		}
 	})
 }

@@ -3,6 +3,7 @@ package ratelimit
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -218,7 +219,7 @@ func loadLimit(db *gorm.DB, ws, id string) (Limit, error) {
 	var r limitRow
 	err := db.Where("id = ? AND workspace_id = ?", id, ws).Take(&r).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return Limit{}, bridge(ErrNotFound)
+		return Limit{}, bridge(fmt.Errorf("%w: %q", ErrNotFound, id))
 	}
 	return r.limit(), err
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -218,6 +220,12 @@ func (s *Service) reloadLocked(ctx context.Context) error {
 	limits, err := loadLimits(db, s.ws)
 	if err != nil {
 		return err
+	}
+	// An unchanged set is not published again: a new set makes every user's cached
+	// group resolution stale, and this runs at every flush.
+	slices.SortFunc(limits, func(a, b Limit) int { return strings.Compare(a.ID, b.ID) })
+	if slices.Equal(limits, s.eng.Limits()) {
+		return nil
 	}
 	return s.eng.SetLimits(limits)
 }
