@@ -55,11 +55,11 @@ func (e *Engine) Record(p Principal, tokens int64) error {
 	}
 	return e.do(p, tokens, func(v view, t time.Time) {
 		v.charge(t, tokens)
-		var groups []string
-		if v.plan != nil {
-			groups = v.plan.members
+		var pl *plan // service and anonymous principals count for no group
+		if v.plan != nil && len(v.plan.members) > 0 {
+			pl = v.plan
 		}
-		e.shard(p.UserID).addUsage(p.UserID, groups, t, tokens)
+		e.shard(p.UserID).addUsage(p.UserID, pl, t, tokens)
 	})
 }
 

@@ -25,35 +25,32 @@ type UsageRow struct {
 	Tokens int64
 }
 
-// usageKey names an aggregate: hour (Unix seconds), and user or group.
+// usageKey names an aggregate: the hour (Unix seconds), the user, and the plan whose
+// groups the tokens also count for (nil for none). Keying on the plan pointer costs
+// one string hash per Record however many groups the user has; DrainUsage expands it
+// into the groups' rows.
 type usageKey struct {
-	hour        int64
-	user, group string
+	hour int64
+	user string
+	pl   *plan
 }
 
-// addUsage adds n tokens at t to user's row and each group's row. Rows that exist are
-// incremented in place; only a new row allocates, and it copies its strings so that
-// the engine never holds on to the caller's memory.
-func (sh *shard) addUsage(user string, groups []string, t time.Time, n int64) {
+// addUsage adds n tokens at t to user's aggregate (and pl's groups'). An aggregate
+// that exists is incremented in place; only a new one allocates, and it copies the
+// user id so that the engine never holds on to the caller's memory.
+func (sh *shard) addUsage(user string, pl *plan, t time.Time, n int64) {
 	sec := t.Unix()
-	h := sec - ((sec%3600)+3600)%3600
+	k := usageKey{sec - ((sec%3600)+3600)%3600, user, pl}
 	sh.usageMu.Lock()
-	sh.bump(usageKey{h, user, ""}, n)
-	for _, g := range groups {
-		sh.bump(usageKey{h, "", g}, n)
-	}
-	sh.usageMu.Unlock()
-}
-
-// bump requires sh.usageMu held.
-func (sh *shard) bump(k usageKey, n int64) {
 	if p := sh.usage[k]; p != nil {
 		*p += n
-		return
+	} else {
+		p = new(int64)
+		*p = n
+		k.user = strings.Clone(user)
+		sh.usage[k] = p
 	}
-	p := new(int64)
-	*p = n
-	sh.usage[usageKey{k.hour, strings.Clone(k.user), strings.Clone(k.group)}] = p
+	sh.usageMu.Unlock()
 }
 
 // DrainUsage returns the usage aggregated since the last drain, sorted by hour, user
@@ -61,7 +58,11 @@ func (sh *shard) bump(k usageKey, n int64) {
 // database; rows of one hour may come in several drains, to be added up. Usage not
 // yet drained lives in this process only.
 func (e *Engine) DrainUsage() []UsageRow {
-	sum := make(map[usageKey]int64)
+	type rowKey struct {
+		hour        int64
+		user, group string
+	}
+	sum := make(map[rowKey]int64)
 	for i := range e.shards {
 		sh := &e.shards[i]
 		sh.usageMu.Lock()
@@ -69,7 +70,12 @@ func (e *Engine) DrainUsage() []UsageRow {
 		sh.usage = make(map[usageKey]*int64)
 		sh.usageMu.Unlock()
 		for k, p := range m {
-			sum[k] += *p
+			sum[rowKey{k.hour, k.user, ""}] += *p
+			if k.pl != nil {
+				for _, g := range k.pl.members {
+					sum[rowKey{k.hour, "", g}] += *p
+				}
+			}
 		}
 	}
 	rows := make([]UsageRow, 0, len(sum))
