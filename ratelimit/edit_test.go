@@ -1,6 +1,7 @@
 package ratelimit_test
 
 import (
+	"runtime"
 	"testing"
 	"time"
 
@@ -130,4 +131,36 @@ func TestScopeChangeStartsFresh(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestUnchangedLimitsKeepCachedPlans sets the same limits again: the users' cached
+// group resolutions stay valid, so the next Check allocates nothing. A real edit
+// invalidates them.
+func TestUnchangedLimitsKeepCachedPlans(t *testing.T) {
+	e, _ := newEngine(t, rulesLimits()...)
+	p := user("a", "A", "B")
+	if err := e.Check(p, 0); err != nil { // builds and caches a's plan
+		t.Fatal(err)
+	}
+	if err := e.SetLimits(rulesLimits()); err != nil {
+		t.Fatal(err)
+	}
+	if n := mallocs(func() { _ = e.Check(p, 0) }); n != 0 {
+		t.Errorf("Check after setting the same limits: %d allocations, want 0", n)
+	}
+	if err := e.Upsert(groupLimit("ga", "A", 11, 10*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if n := mallocs(func() { _ = e.Check(p, 0) }); n == 0 {
+		t.Errorf("Check after an edit: no allocation, want the plan rebuilt")
+	}
+}
+
+// mallocs counts the heap allocations of one call of f.
+func mallocs(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.Mallocs - before.Mallocs
 }

@@ -231,12 +231,16 @@ func (e *Engine) Remove(id string) error {
 	return nil
 }
 
-// apply publishes the set for limits. A change of the user-scope rules realigns every
+// apply publishes the set for limits, unless they are the current ones (a new set
+// invalidates every cached plan). A change of the user-scope rules realigns every
 // user's buckets, so it holds every shard's write lock while it publishes and walks:
 // under any shard lock, entries are aligned with the current set. apply requires that
 // e.editMu is held.
 func (e *Engine) apply(limits map[string]Limit) {
 	old := e.set.Load()
+	if maps.Equal(old.limits(), limits) {
+		return
+	}
 	next := buildSet(old, limits)
 	walk := !slices.Equal(old.user, next.user)
 	if walk {
