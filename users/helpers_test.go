@@ -149,12 +149,13 @@ func (e *env) snapshot() snapshot {
 	return s
 }
 
-// unchanged fails the test if anything was written since before.
+// unchanged fails the test if anything was written since before: after a
+// refusal, or a call that changes nothing.
 func (e *env) unchanged(before snapshot, call string) {
 	e.t.Helper()
 	after := e.snapshot()
 	if !reflect.DeepEqual(before, after) {
-		e.t.Errorf("%s was refused but changed the database:\n before %+v\n after  %+v", call, before, after)
+		e.t.Errorf("%s should have written nothing but changed the database:\n before %+v\n after  %+v", call, before, after)
 	}
 }
 
