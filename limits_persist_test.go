@@ -236,8 +236,15 @@ func TestLimitsFlusherWritesAndStopsAtClose(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(limitsGoroutines()) != 1 {
-			t.Fatalf("want one flusher goroutine, have:\n%s", strings.Join(limitsGoroutines(), "\n\n"))
+		t.Cleanup(func() { d.Close() })
+		for deadline := time.Now().Add(5 * time.Second); ; runtime.Gosched() {
+			g := limitsGoroutines()
+			if len(g) == 1 {
+				break
+			}
+			if len(g) > 1 || time.Now().After(deadline) {
+				t.Fatalf("want one flusher goroutine, have:\n%s", strings.Join(g, "\n\n"))
+			}
 		}
 		lim := d.Default().Limits()
 		if err := lim.Record(ctx, "", 7); err != nil {
@@ -249,6 +256,7 @@ func TestLimitsFlusherWritesAndStopsAtClose(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		t.Cleanup(func() { other.Close() })
 		h := clock.Now().Truncate(time.Hour)
 		deadline := time.Now().Add(10 * time.Second)
 		for {
