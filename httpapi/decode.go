@@ -1,0 +1,151 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/users"
+)
+
+// Paging limits of the list endpoints (Onyx's: page_num from 0, page_size
+// 1 to 1,000).
+const (
+	defaultPageSize = 100
+	maxPageSize     = users.MaxPageSize
+	maxPageNum      = 1 << 20
+)
+
+// decode reads the request body as exactly one JSON value into dst: at most
+// limit bytes, no unknown fields, nothing after the value. Every failure is
+// a 400 INVALID_INPUT error naming what is wrong (the field, for a wrong
+// type).
+func decode(w http.ResponseWriter, r *http.Request, limit int64, dst any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return decodeError(err, limit)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		if err != nil {
+			return decodeError(err, limit)
+		}
+		return invalid("body", "holds more than one JSON value")
+	}
+	return nil
+}
+
+func decodeError(err error, limit int64) error {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return invalid("body", "larger than %d bytes", limit)
+	case errors.Is(err, io.EOF):
+		return invalid("body", "empty; a JSON object is required")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return invalid("body", "malformed JSON: unexpected end")
+	case errors.As(err, &syntax):
+		return invalid("body", "malformed JSON at byte %d", syntax.Offset)
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			field = "body"
+		}
+		return invalid(field, "must be %s, not %s", jsonType(typ.Type.String()), typ.Value)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return invalid(strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), "unknown field")
+	}
+	return invalid("body", "%v", err)
+}
+
+// jsonType names a Go type the way a JSON client thinks of it.
+func jsonType(goType string) string {
+	switch {
+	case goType == "string":
+		return "a string"
+	case goType == "bool":
+		return "a boolean"
+	case strings.HasPrefix(goType, "int"), strings.HasPrefix(goType, "uint"), strings.HasPrefix(goType, "float"):
+		return "a number"
+	case strings.HasPrefix(goType, "[]"):
+		return "an array"
+	case strings.HasPrefix(goType, "map["), strings.HasPrefix(goType, "httpapi."), strings.HasPrefix(goType, "struct"):
+		return "an object"
+	}
+	return goType
+}
+
+// page is a page_num and page_size query, as offset and limit.
+type page struct{ offset, limit int }
+
+// pageQuery reads page_num (from 0) and page_size (1 to 1,000, default 100).
+func pageQuery(q url.Values) (page, error) {
+	num, err := intQuery(q, "page_num", 0, 0, maxPageNum)
+	if err != nil {
+		return page{}, err
+	}
+	size, err := intQuery(q, "page_size", defaultPageSize, 1, maxPageSize)
+	if err != nil {
+		return page{}, err
+	}
+	return page{offset: num * size, limit: size}, nil
+}
+
+func intQuery(q url.Values, name string, def, lo, hi int) (int, error) {
+	s := q.Get(name)
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < lo || n > hi {
+		return 0, invalid(name, "must be a whole number from %d to %d", lo, hi)
+	}
+	return n, nil
+}
+
+// boolQuery reads an optional true/false query parameter.
+func boolQuery(q url.Values, name string) (*bool, error) {
+	s := q.Get(name)
+	if s == "" {
+		return nil, nil
+	}
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		return nil, invalid(name, "must be true or false")
+	}
+	return &b, nil
+}
+
+// timeQuery reads an optional RFC 3339 time.
+func timeQuery(q url.Values, name string, def time.Time) (time.Time, error) {
+	s := q.Get(name)
+	if s == "" {
+		return def, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, invalid(name, "must be an RFC 3339 time such as 2026-01-02T15:04:05Z")
+	}
+	return t, nil
+}
+
+// rolesQuery reads the repeatable roles parameter. A role that is not one of
+// the five is a 400 naming it.
+func rolesQuery(q url.Values) ([]access.Role, error) {
+	var out []access.Role
+	for _, s := range q["roles"] {
+		if !access.Role(s).Valid() {
+			return nil, invalid("roles", "%q is not a role", s)
+		}
+		out = append(out, access.Role(s))
+	}
+	return out, nil
+}

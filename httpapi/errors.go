@@ -1,0 +1,150 @@
+package httpapi
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"net/http"
+	"strconv"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/groups"
+	"github.com/rosterhq/roster/invites"
+	"github.com/rosterhq/roster/ratelimit"
+	"github.com/rosterhq/roster/users"
+)
+
+// The machine codes of API.md, and the two this package adds for failures
+// API.md does not list (a closed Directory and a method the path does not
+// serve).
+const (
+	CodeInvalidInput      = "INVALID_INPUT"
+	CodeCuratorViaGroups  = "CURATOR_VIA_GROUPS"
+	CodeNotAMember        = "NOT_A_MEMBER"
+	CodeAlreadyPrivileged = "ALREADY_PRIVILEGED"
+	CodeNotEligible       = "NOT_ELIGIBLE"
+	CodeInviteInvalid     = "INVITE_INVALID"
+	CodeNotSignedIn       = "NOT_SIGNED_IN"
+	CodeForbidden         = "FORBIDDEN"
+	CodeOutOfScope        = "OUT_OF_SCOPE"
+	CodeInviteRequired    = "INVITE_REQUIRED"
+	CodeDomainNotAllowed  = "DOMAIN_NOT_ALLOWED"
+	CodeNotFound          = "NOT_FOUND"
+	CodeDuplicate         = "DUPLICATE"
+	CodeSelfChange        = "SELF_CHANGE"
+	CodeLastAdmin         = "LAST_ADMIN"
+	CodeUserActive        = "USER_ACTIVE"
+	CodeOwnsResources     = "OWNS_RESOURCES"
+	CodeRateLimited       = "RATE_LIMITED"
+	CodeThrottled         = "THROTTLED"
+	CodeMethodNotAllowed  = "METHOD_NOT_ALLOWED"
+	CodeUnavailable       = "UNAVAILABLE"
+	CodeInternal          = "INTERNAL"
+)
+
+// ErrNotSignedIn is the error for a request without a valid signed-in,
+// active user: the authenticator failed or named nobody, or the user is
+// unknown or deactivated. It answers 401 NOT_SIGNED_IN.
+var ErrNotSignedIn = errors.New("httpapi: not signed in")
+
+// errorTable maps roster's errors to API.md's status and machine code. The
+// first entry the error matches (errors.Is) wins, so finer errors come before
+// the broad sentinels they wrap.
+var errorTable = []struct {
+	err    error
+	status int
+	code   string
+}{
+	{ErrNotSignedIn, http.StatusUnauthorized, CodeNotSignedIn},
+	{ratelimit.ErrRateLimited, http.StatusTooManyRequests, CodeRateLimited},
+	{invites.ErrThrottled, http.StatusTooManyRequests, CodeThrottled},
+	{invites.ErrInviteInvalid, http.StatusForbidden, CodeInviteInvalid},
+	{invites.ErrInvalidToken, http.StatusForbidden, CodeInviteInvalid},
+	{invites.ErrInviteRequired, http.StatusForbidden, CodeInviteRequired},
+	{invites.ErrDomainNotAllowed, http.StatusForbidden, CodeDomainNotAllowed},
+	{users.ErrCuratorViaGroups, http.StatusBadRequest, CodeCuratorViaGroups},
+	{groups.ErrNotAMember, http.StatusBadRequest, CodeNotAMember},
+	{groups.ErrAlreadyPrivileged, http.StatusBadRequest, CodeAlreadyPrivileged},
+	{groups.ErrNotEligible, http.StatusBadRequest, CodeNotEligible},
+	{groups.ErrOutOfScope, http.StatusForbidden, CodeOutOfScope},
+	{users.ErrSelfChange, http.StatusConflict, CodeSelfChange},
+	{users.ErrLastAdmin, http.StatusConflict, CodeLastAdmin},
+	{users.ErrUserActive, http.StatusConflict, CodeUserActive},
+	{users.ErrOwnsResources, http.StatusConflict, CodeOwnsResources},
+	{access.ErrInvalid, http.StatusBadRequest, CodeInvalidInput},
+	{ratelimit.ErrInvalid, http.StatusBadRequest, CodeInvalidInput},
+	{access.ErrNotFound, http.StatusNotFound, CodeNotFound},
+	{ratelimit.ErrNotFound, http.StatusNotFound, CodeNotFound},
+	{access.ErrForbidden, http.StatusForbidden, CodeForbidden},
+	// Every other conflict roster reports is a name or id that exists.
+	{access.ErrConflict, http.StatusConflict, CodeDuplicate},
+	{access.ErrClosed, http.StatusServiceUnavailable, CodeUnavailable},
+}
+
+// Classify returns the HTTP status and machine code API.md gives err, and
+// whether err is one of roster's errors. Anything else is 500 INTERNAL.
+func Classify(err error) (status int, code string, known bool) {
+	for _, e := range errorTable {
+		if errors.Is(err, e.err) {
+			return e.status, e.code, true
+		}
+	}
+	return http.StatusInternalServerError, CodeInternal, false
+}
+
+// errorBody is the JSON body of every error response.
+type errorBody struct {
+	Detail string `json:"detail"`
+	Code   string `json:"code"`
+}
+
+// WriteError writes err as API.md's JSON error {"detail", "code"} with the
+// status Classify gives it, and a Retry-After header on 429. The detail of
+// an error Classify does not know is generic; such errors go to logger (nil
+// discards them), with the request's method and path but never its body.
+func WriteError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
+	status, code, known := Classify(err)
+	detail := err.Error()
+	if !known {
+		detail = "internal error"
+		if logger != nil {
+			logger.Error("httpapi: request failed", "method", r.Method, "path", r.URL.Path, "error", err)
+		}
+	}
+	if status == http.StatusTooManyRequests {
+		if s, ok := retryAfter(err); ok {
+			w.Header().Set("Retry-After", s)
+		}
+	}
+	writeJSON(w, status, errorBody{Detail: detail, Code: code})
+}
+
+// retryAfter returns the Retry-After value, in whole seconds rounded up and
+// at least 1, of a rate-limit or throttle refusal. It reports false when no
+// wait helps (the request asks for more than a whole budget).
+func retryAfter(err error) (string, bool) {
+	var d time.Duration
+	var le *ratelimit.LimitError
+	var te *invites.ThrottledError
+	switch {
+	case errors.As(err, &le):
+		d = le.RetryAfter
+	case errors.As(err, &te):
+		d = te.RetryAfter
+	default:
+		return "", false
+	}
+	if d == rate.InfDuration || d < 0 {
+		return "", false
+	}
+	return strconv.FormatInt(max(1, int64(math.Ceil(d.Seconds()))), 10), true
+}
+
+// invalid returns a 400 INVALID_INPUT error naming the field.
+func invalid(field, format string, args ...any) error {
+	return fmt.Errorf("%w: %s: %s", access.ErrInvalid, field, fmt.Sprintf(format, args...))
+}

@@ -1,0 +1,209 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/users"
+)
+
+// DefaultMaxBodyBytes is the largest request body Config.MaxBodyBytes allows
+// by default: 1 MiB, which holds a full bulk invite of 1,000 long addresses.
+const DefaultMaxBodyBytes = 1 << 20
+
+// Authenticator maps a request to the signed-in user: the workspace id
+// (roster.DefaultWorkspace if empty) and the user id. An error or an empty
+// user id means the request is not signed in. The application implements it
+// over its own sessions, cookies or tokens.
+type Authenticator func(r *http.Request) (workspace, userID string, err error)
+
+// Config configures New.
+type Config struct {
+	// Authenticate maps each request to the signed-in user. Required.
+	Authenticate Authenticator
+	// MaxBodyBytes caps request bodies; a larger one is 400 INVALID_INPUT.
+	// DefaultMaxBodyBytes if not positive.
+	MaxBodyBytes int64
+	// Logger receives the errors answered 500, with method, path and error
+	// (ids, never bodies). Discarded if nil.
+	Logger *slog.Logger
+}
+
+// Handler serves the admin HTTP API of API.md (the Me, Users and invites,
+// Groups and Token rate limits sections) over a roster Directory. Create it
+// with New; it is safe for concurrent use and holds no state of its own.
+type Handler struct {
+	dir *roster.Directory
+	cfg Config
+	mux *http.ServeMux
+}
+
+var _ http.Handler = (*Handler)(nil)
+
+// New returns the handler of dir's admin API. It panics if dir or
+// cfg.Authenticate is nil: that is a programming error, not a request's.
+func New(dir *roster.Directory, cfg Config) *Handler {
+	if dir == nil || cfg.Authenticate == nil {
+		panic("httpapi: New needs a Directory and Config.Authenticate")
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	h := &Handler{dir: dir, cfg: cfg, mux: http.NewServeMux()}
+	h.routes()
+	return h
+}
+
+// ServeHTTP serves one request of the API; paths it does not serve are
+// 404 NOT_FOUND, methods a path does not serve 405 METHOD_NOT_ALLOWED.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.mux.ServeHTTP(w, r)
+}
+
+// Caller is the signed-in, active user a request acts as.
+type Caller struct {
+	Workspace *roster.Workspace
+	User      users.User
+}
+
+// Actor returns the caller as the actor of library calls.
+func (c Caller) Actor() access.Actor { return roster.AsUser(c.User.ID) }
+
+type callerKey struct{}
+
+// CallerFrom returns the caller that Handler or a Guard resolved for the
+// request whose context ctx is.
+func CallerFrom(ctx context.Context) (Caller, bool) {
+	c, ok := ctx.Value(callerKey{}).(Caller)
+	return c, ok
+}
+
+// resolve authenticates the request and loads the caller: an authenticator
+// error, an empty user, an unknown workspace or user, and a deactivated user
+// are all ErrNotSignedIn.
+func resolve(ctx context.Context, dir *roster.Directory, auth Authenticator, r *http.Request) (Caller, error) {
+	wsID, userID, err := auth(r)
+	if err != nil || userID == "" {
+		return Caller{}, ErrNotSignedIn
+	}
+	if wsID == "" {
+		wsID = roster.DefaultWorkspace
+	}
+	ws, err := dir.Workspace(ctx, wsID)
+	if err != nil {
+		return Caller{}, signedInError(err)
+	}
+	u, err := ws.Users().Get(ctx, userID)
+	if err != nil {
+		return Caller{}, signedInError(err)
+	}
+	if !u.Active {
+		return Caller{}, ErrNotSignedIn
+	}
+	return Caller{Workspace: ws, User: u}, nil
+}
+
+func signedInError(err error) error {
+	if errors.Is(err, access.ErrNotFound) {
+		return ErrNotSignedIn
+	}
+	return err
+}
+
+// who is the least role an endpoint admits before the library's own checks.
+type who int
+
+const (
+	signedIn  who = iota // every active user, limited ones too
+	basicUp              // everyone but limited users
+	curatorUp            // curators, global curators and admins (group scope is the library's)
+	adminOnly
+)
+
+func (w who) admits(role access.Role) bool {
+	switch w {
+	case signedIn:
+		return true
+	case basicUp:
+		return role != access.Limited
+	case curatorUp:
+		return role == access.Curator || role == access.GlobalCurator || role == access.Admin
+	default:
+		return role == access.Admin
+	}
+}
+
+var errRole = fmt.Errorf("%w: your role does not allow this", access.ErrForbidden)
+
+// endpoint is one route's work: decode, call the library, encode.
+type endpoint func(w http.ResponseWriter, r *http.Request, c Caller) error
+
+// handle registers an endpoint behind authentication and the role gate.
+func (h *Handler) handle(pattern string, allow who, ep endpoint) {
+	h.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		c, err := resolve(r.Context(), h.dir, h.cfg.Authenticate, r)
+		if err == nil && !allow.admits(c.User.Role) {
+			err = errRole
+		}
+		if err == nil {
+			err = ep(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, c)), c)
+		}
+		if err != nil {
+			WriteError(w, r, h.cfg.Logger, err)
+		}
+	})
+}
+
+// unrouted answers requests no pattern serves: 405 when another method of
+// the path is served, else 404.
+func (h *Handler) unrouted(w http.ResponseWriter, r *http.Request) {
+	var allowed []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := &http.Request{Method: m, URL: r.URL, Host: r.Host}
+		if _, pattern := h.mux.Handler(probe); pattern != "/" && pattern != "" {
+			allowed = append(allowed, m)
+		}
+	}
+	if len(allowed) == 0 {
+		writeJSON(w, http.StatusNotFound, errorBody{Detail: "no such path", Code: CodeNotFound})
+		return
+	}
+	for _, m := range allowed {
+		w.Header().Add("Allow", m)
+	}
+	writeJSON(w, http.StatusMethodNotAllowed, errorBody{Detail: r.Method + " is not served on this path", Code: CodeMethodNotAllowed})
+}
+
+// writeJSON writes v as the JSON response body with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v) // a failed write is the client's: nothing to do
+}
+
+// ok writes v with 200 and returns nil, so endpoints end with return ok(w, v).
+func ok(w http.ResponseWriter, v any) error {
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}
+
+func created(w http.ResponseWriter, v any) error {
+	writeJSON(w, http.StatusCreated, v)
+	return nil
+}
+
+func noContent(w http.ResponseWriter) error {
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
