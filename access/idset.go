@@ -57,11 +57,18 @@ func (s *idSet) Add(id string) bool {
 		s.n = 1
 		return true
 	}
-	bi := s.blockFor(id)
+	bi, i := len(s.blocks)-1, 0
 	b := s.blocks[bi]
-	i, found := slices.BinarySearch(b, id)
-	if found {
-		return false
+	if last := b[len(b)-1]; id > last {
+		// Ids often arrive in ascending order (bulk loads): append.
+		i = len(b)
+	} else {
+		var found bool
+		bi = s.blockFor(id)
+		b = s.blocks[bi]
+		if i, found = slices.BinarySearch(b, id); found {
+			return false
+		}
 	}
 	b = slices.Insert(b, i, id)
 	s.n++
