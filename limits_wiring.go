@@ -85,6 +85,13 @@ func (w *Workspace) wireLimits(uh *users.Hooks, gh *groups.Hooks) {
 	svc := ratelimit.NewService(d.st, w.id, ratelimit.ServiceConfig{
 		Engine: ratelimit.Config{Now: d.cfg.Now, MaxBuckets: cfg.MaxBuckets},
 		Index:  d.index,
+		IsService: func(ctx context.Context, userID string) (bool, error) {
+			u, err := w.users.Get(ctx, userID)
+			if errors.Is(err, users.ErrUserNotFound) {
+				return false, nil
+			}
+			return u.Kind == users.KindService, err
+		},
 		Logger: d.cfg.Logger,
 	})
 	d.limits.mu.Lock()

@@ -24,6 +24,10 @@ type ServiceConfig struct {
 	// Index is the access index a user's role and groups are read from on every
 	// Check, Record and Status, so that membership changes apply to the next call.
 	Index *access.Index
+	// IsService reports whether a user of the workspace is a service principal
+	// (users.KindService), which meets global limits only. It is asked once per user:
+	// a user's kind never changes. If nil, every user is a person.
+	IsService func(ctx context.Context, userID string) (bool, error)
 	// Logger receives errors of work done after a commit, with ids only. Discarded
 	// if nil.
 	Logger *slog.Logger
@@ -49,6 +53,7 @@ type Service struct {
 	ws  string
 	ix  *access.Index
 	eng *Engine
+	svc func(ctx context.Context, userID string) (bool, error)
 	now func() time.Time
 	log *slog.Logger
 
@@ -71,8 +76,11 @@ func NewService(st *store.Store, ws string, cfg ServiceConfig) *Service {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	return &Service{st: st, ws: ws, ix: cfg.Index, eng: New(cfg.Engine), now: cfg.Engine.Now,
-		log: cfg.Logger, service: make(map[string]bool)}
+	if cfg.IsService == nil {
+		cfg.IsService = func(context.Context, string) (bool, error) { return false, nil }
+	}
+	return &Service{st: st, ws: ws, ix: cfg.Index, eng: New(cfg.Engine), svc: cfg.IsService,
+		now: cfg.Engine.Now, log: cfg.Logger, service: make(map[string]bool)}
 }
 
 // Engine returns the in-memory engine of the workspace, for its statistics and
@@ -144,8 +152,8 @@ func (s *Service) principal(ctx context.Context, userID string) (Principal, erro
 	return Principal{UserID: userID, Groups: s.ix.Groups(s.ws, userID)}, nil
 }
 
-// isService reports whether userID is a service principal. The kind is read from the
-// database once per user and cached: it never changes.
+// isService reports whether userID is a service principal, asking
+// ServiceConfig.IsService once per user.
 func (s *Service) isService(ctx context.Context, userID string) (bool, error) {
 	s.kindMu.RLock()
 	svc, ok := s.service[userID]
@@ -153,16 +161,10 @@ func (s *Service) isService(ctx context.Context, userID string) (bool, error) {
 	if ok {
 		return svc, nil
 	}
-	db, err := s.st.Read(ctx)
+	svc, err := s.svc(ctx, userID)
 	if err != nil {
 		return false, err
 	}
-	var kinds []string
-	err = db.Table("roster_users").Where("id = ? AND workspace_id = ?", userID, s.ws).Limit(1).Pluck("kind", &kinds).Error
-	if err != nil || len(kinds) == 0 {
-		return false, err
-	}
-	svc = kinds[0] == "service"
 	s.kindMu.Lock()
 	s.service[userID] = svc
 	s.kindMu.Unlock()

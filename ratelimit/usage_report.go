@@ -2,7 +2,6 @@ package ratelimit
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -46,17 +45,8 @@ func (s *Service) GroupUsage(ctx context.Context, actor access.Actor, groupID st
 		if err := groups.RequireScope(tx, groupID); err != nil {
 			return nil, err
 		}
-		lines, err := tx.Lines(access.Line{PType: "g", V1: access.GroupSubject(groupID), V2: tx.Workspace})
-		if err != nil {
-			return nil, err
-		}
-		members := []string{}
-		for _, l := range lines {
-			if id, ok := strings.CutPrefix(l.V0, access.UserSubject("")); ok {
-				members = append(members, id)
-			}
-		}
-		return q.Where("user_id IN ?", members), nil
+		facts, _ := s.ix.GroupFacts(s.ws, groupID)
+		return q.Where("user_id IN ?", append([]string{}, facts.Members...)), nil
 	})
 }
 
