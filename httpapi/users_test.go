@@ -147,7 +147,9 @@ func wantUser(email, role string, active bool) func(*testing.T, *httptest.Respon
 
 func TestSetUserRole(t *testing.T) {
 	w := newWorld(t)
-	to := func(email, role string) map[string]string { return map[string]string{"user_email": email, "new_role": role} }
+	to := func(email, role string) map[string]string {
+		return map[string]string{"user_email": email, "new_role": role}
+	}
 	promote := to("basic@example.com", "global_curator")
 	w.run(t, http.MethodPatch, "/manage/set-user-role", []scenario{
 		refuse(signedOut, promote, 401, httpapi.CodeNotSignedIn),

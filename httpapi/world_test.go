@@ -98,7 +98,7 @@ func newWorld(t *testing.T) *world {
 	w.other = w.group(w.ws, "other", w.users[curator])
 	w.secret = w.group(w.ws, "secret", w.admin2)
 	w.must(w.ws.Groups().SetCurator(ctx, roster.System, w.team.ID, w.users[curator].ID, true))
-	w.must(w.ws.Resources().Register(ctx, roster.System, access.Resource{Kind: access.Connector, ID: "c1"},
+	w.must(w.ws.Resources().Register(ctx, roster.System, c1,
 		resources.Facts{Groups: []string{w.team.ID}}))
 	if _, err := w.ws.Users().Deactivate(ctx, roster.System, w.users[deactivated].ID); err != nil {
 		t.Fatal(err)
@@ -297,3 +297,6 @@ func okRow(as string, body any, check func(*testing.T, *httptest.ResponseRecorde
 func refuse(as string, body any, status int, code string) scenario {
 	return scenario{as: as, body: body, status: status, code: code}
 }
+
+// c1 is the connector attached to team.
+var c1 = access.Resource{Kind: access.Connector, ID: "c1"}
