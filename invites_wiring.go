@@ -26,6 +26,22 @@ type InvitesConfig struct {
 	// TokenTTL is how long an invite link stays valid.
 	// invites.DefaultTokenTTL (7 days) if zero.
 	TokenTTL time.Duration
+	// Throttle limits invitation sends and invite link redemptions per
+	// workspace, in this process only (see invites.Throttle). Nil: Open
+	// creates one with invites.ThrottleConfig's defaults on Config.Now. To
+	// share one across Directories, or tune it, pass your own.
+	Throttle *invites.Throttle
+}
+
+// withDefaults fills the throttle. The zero ThrottleConfig cannot fail.
+func (c InvitesConfig) withDefaults(now func() time.Time) InvitesConfig {
+	if c.Throttle == nil {
+		t, err := invites.NewThrottle(invites.ThrottleConfig{Now: now})
+		if err == nil {
+			c.Throttle = t
+		}
+	}
+	return c
 }
 
 // Invites returns the workspace's invite list, gate settings and invite
@@ -33,7 +49,7 @@ type InvitesConfig struct {
 // handle on the same stored list.
 func (w *Workspace) Invites() *invites.Service {
 	c := w.d.cfg.Invites
-	cfg := invites.Config{Mailer: c.Mailer, Templates: c.Templates, TokenTTL: c.TokenTTL}
+	cfg := invites.Config{Mailer: c.Mailer, Templates: c.Templates, TokenTTL: c.TokenTTL, Throttle: c.Throttle}
 	if c.Link != nil {
 		ws := w.id
 		cfg.Link = func(token string) string { return c.Link(ws, token) }

@@ -62,6 +62,7 @@ func (c Config) withDefaults() Config {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	c.Invites = c.Invites.withDefaults(c.Now)
 	return c
 }
 

@@ -64,7 +64,9 @@ type newInvite struct {
 //
 // Mail goes out after the commit, through Config.Mailer; each new invite's
 // delivery status is recorded on it and reported in the result. A failed send
-// keeps the invite (status send_failed) for [Service.Resend].
+// keeps the invite (status send_failed) for [Service.Resend]. When
+// Config.Throttle refuses the new invites' sends (all or nothing), the call
+// fails with a *[ThrottledError] and writes nothing.
 func (s *Service) Invite(ctx context.Context, actor access.Actor, emails []string) (BulkResult, error) {
 	norm, err := normalizeAll(emails)
 	if err != nil {
@@ -137,6 +139,9 @@ func (s *Service) insertInvites(tx *store.Tx, emails []string, res *BulkResult) 
 		res.Addresses = append(res.Addresses, r)
 	}
 	if len(rows) > 0 {
+		if err := s.allowSends(len(rows)); err != nil {
+			return nil, err
+		}
 		if err := tx.DB.CreateInBatches(rows, 200).Error; err != nil {
 			return nil, err
 		}
@@ -193,7 +198,8 @@ func setOf(ss []string) map[string]bool {
 // Resend mails the pending invite of email again with a new link token: the
 // old link stops working. Admin only. An email without a pending invite (or
 // that is a user) is [ErrInviteNotFound]; a malformed one [ErrInvalidRequest].
-// It returns the delivery status, also recorded on the invite.
+// It returns the delivery status, also recorded on the invite. A throttled
+// resend is a *[ThrottledError] and changes nothing.
 func (s *Service) Resend(ctx context.Context, actor access.Actor, email string) (Status, error) {
 	e, err := users.NormalizeEmail(email)
 	if err != nil {
@@ -205,6 +211,9 @@ func (s *Service) Resend(ctx context.Context, actor access.Actor, email string) 
 			return err
 		}
 		if err := mustBePending(tx, e); err != nil {
+			return err
+		}
+		if err := s.allowSends(1); err != nil {
 			return err
 		}
 		n := newInvite{email: e, token: NewToken(), expires: tx.Now.Add(s.cfg.TokenTTL)}

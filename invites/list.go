@@ -16,7 +16,7 @@ import (
 type Invite struct {
 	// Email is the invitee's normalized address.
 	Email string
-	// InvitedBy is the actor who invited (or last resent), e.g. "user:<id>".
+	// InvitedBy is the actor who invited, e.g. "user:<id>" or "system".
 	InvitedBy string
 	// InvitedAt is when the invite was made.
 	InvitedAt time.Time

@@ -22,6 +22,8 @@ import (
 //   - AfterRegister consumes the email's invite in the registration's
 //     transaction, so a sign-up that fails leaves the link usable and two
 //     concurrent sign-ups with one link cannot both succeed.
+//   - A registration with a link token counts against Config.Throttle's
+//     redemptions, before the token is looked up.
 //   - BeforeDelete removes the pending invites of the deleted user's email.
 func (s *Service) Wire(uh *users.Hooks) {
 	prevBefore, prevAfter := uh.BeforeRegister, uh.AfterRegister
@@ -31,7 +33,7 @@ func (s *Service) Wire(uh *users.Hooks) {
 				return err
 			}
 		}
-		return checkSignup(tx, email, reg)
+		return s.checkSignup(tx, email, reg)
 	}
 	uh.AfterRegister = func(tx *store.Tx, u users.User, reg users.Registration) error {
 		if prevAfter != nil {
@@ -46,7 +48,12 @@ func (s *Service) Wire(uh *users.Hooks) {
 
 // checkSignup is the gate inside the registration transaction. Existing users
 // never reach it: users refuses a duplicate email first.
-func checkSignup(tx *store.Tx, email string, reg users.Registration) error {
+func (s *Service) checkSignup(tx *store.Tx, email string, reg users.Registration) error {
+	if reg.InviteToken != "" {
+		if err := s.allowRedemption(); err != nil {
+			return err
+		}
+	}
 	g, err := loadGate(tx)
 	if err != nil {
 		return err
@@ -119,8 +126,13 @@ func loadInvite(tx *store.Tx, email string) (inviteRow, bool, error) {
 // CheckToken validates an invite link without consuming it, for the page a
 // link opens, and returns the email the link was issued to. The link is
 // consumed later, when Register gets it. A malformed, forged, expired, used
-// or revoked link is [ErrInviteInvalid], whatever the reason.
+// or revoked link is [ErrInviteInvalid], whatever the reason. Every call,
+// failed ones included, counts against Config.Throttle's redemptions and may
+// be refused with a *[ThrottledError].
 func (s *Service) CheckToken(ctx context.Context, token string) (string, error) {
+	if err := s.allowRedemption(); err != nil {
+		return "", err
+	}
 	tok, err := ParseToken(token)
 	if err != nil {
 		return "", ErrInviteInvalid

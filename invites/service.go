@@ -52,6 +52,9 @@ type Config struct {
 	WorkspaceName string
 	// TokenTTL is how long an invite link is valid. DefaultTokenTTL if zero.
 	TokenTTL time.Duration
+	// Throttle limits invitation sends and link redemptions per workspace.
+	// Nil: no throttling.
+	Throttle *Throttle
 }
 
 // Service is the stored invite list and invite gate of one workspace. It holds
@@ -75,6 +78,24 @@ func New(st *store.Store, ws string, cfg Config) *Service {
 }
 
 func (s *Service) log() *slog.Logger { return s.st.Log }
+
+// allowSends takes n sends from the throttle, if there is one and mail is
+// configured (nothing is sent otherwise).
+func (s *Service) allowSends(n int) error {
+	if s.cfg.Throttle == nil || s.initialStatus() == StatusNotConfigured {
+		return nil
+	}
+	return s.cfg.Throttle.AllowSends(s.ws, n)
+}
+
+// allowRedemption takes one redemption attempt from the throttle, if there is
+// one. Callers take it before looking a token up, so failed attempts count.
+func (s *Service) allowRedemption() error {
+	if s.cfg.Throttle == nil {
+		return nil
+	}
+	return s.cfg.Throttle.AllowRedemption(s.ws)
+}
 
 // inviteRow is the roster_invites table.
 type inviteRow struct {

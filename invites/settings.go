@@ -44,7 +44,7 @@ func (s *Service) SetSettings(ctx context.Context, actor access.Actor, in Settin
 		if err := saveSettings(tx, clean); err != nil {
 			return err
 		}
-		tx.Audit("invites.settings", s.ws, map[string]any{"mode": clean.Mode, "allowed_domains": clean.AllowedDomains,
+		tx.Audit("invite.settings", s.ws, map[string]any{"mode": clean.Mode, "allowed_domains": clean.AllowedDomains,
 			"sso_bypasses_invite": clean.SSOBypassesInvite, "scim_requires_invite": clean.SCIMRequiresInvite})
 		return nil
 	})
