@@ -212,6 +212,26 @@ func testLimitsCRUD(t *testing.T, dsn string) {
 	if err := e.lim().DeleteLimit(ctx, e.adminActor(), global.ID); err != nil {
 		t.Fatalf("DeleteLimit: %v", err)
 	}
+	audit := func(target string) []string {
+		page, err := e.d.Default().Audit(ctx, e.adminActor(), roster.AuditFilter{Target: target})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, ev := range page.Events {
+			if ev.Actor != e.adminActor() {
+				t.Errorf("%s by %s, want by the admin", ev.Action, ev.Actor)
+			}
+			out = append(out, ev.Action)
+		}
+		return out
+	}
+	if got, want := audit(global.ID), []string{"rate_limit.delete", "rate_limit.create"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("audit of the global limit = %v, want %v (newest first)", got, want)
+	}
+	if got, want := audit(group.ID), []string{"rate_limit.update", "rate_limit.create"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("audit of the group limit = %v, want %v (newest first)", got, want)
+	}
 	if got := e.list(); len(got) != 1 || got[0].ID != group.ID {
 		t.Fatalf("after DeleteLimit, ListLimits = %+v", got)
 	}

@@ -41,7 +41,7 @@ func (s *Service) CreateLimit(ctx context.Context, actor access.Actor, l Limit) 
 		if err := tx.DB.Create(&row).Error; err != nil {
 			return err
 		}
-		tx.Audit("ratelimit.create", l.ID, details(l))
+		tx.Audit("rate_limit.create", l.ID, details(l))
 		tx.AfterCommit(s.reloadAfterCommit)
 		return nil
 	})
@@ -83,7 +83,7 @@ func (s *Service) UpdateLimit(ctx context.Context, actor access.Actor, l Limit) 
 		if err != nil {
 			return err
 		}
-		tx.Audit("ratelimit.update", l.ID, details(l))
+		tx.Audit("rate_limit.update", l.ID, details(l))
 		tx.AfterCommit(s.reloadAfterCommit)
 		return nil
 	})
@@ -110,7 +110,7 @@ func (s *Service) DeleteLimit(ctx context.Context, actor access.Actor, id string
 		if err := deleteLimits(tx, []string{id}); err != nil {
 			return err
 		}
-		tx.Audit("ratelimit.delete", id, details(l))
+		tx.Audit("rate_limit.delete", id, details(l))
 		tx.AfterCommit(s.reloadAfterCommit)
 		return nil
 	})
@@ -159,7 +159,7 @@ func (s *Service) DeleteGroupLimits(tx *store.Tx, groupID string) error {
 		return err
 	}
 	for _, id := range ids {
-		tx.Audit("ratelimit.delete", id, map[string]any{"group_id": groupID, "reason": "group deleted"})
+		tx.Audit("rate_limit.delete", id, map[string]any{"group_id": groupID, "reason": "group deleted"})
 	}
 	tx.AfterCommit(s.reloadAfterCommit)
 	return nil
