@@ -197,7 +197,7 @@ type apiError struct {
 }
 
 // scenario is one caller's request and the answer it must get. A refusal
-// (status 400 and up) must carry code and change nothing (Directory.Version
+// (status 400 and up) must carry code, a detail containing detail, and change nothing (Directory.Version
 // stays); check, if set, inspects a success.
 type scenario struct {
 	name   string
@@ -207,6 +207,7 @@ type scenario struct {
 	body   any
 	status int
 	code   string
+	detail string // a refusal's detail contains it
 	check  func(t *testing.T, rec *httptest.ResponseRecorder)
 }
 
@@ -228,8 +229,8 @@ func (w *world) run(t *testing.T, method, path string, rows []scenario) {
 		if s.status >= 400 {
 			var e apiError
 			decodeBody(t, rec, &e)
-			if e.Code != s.code || e.Detail == "" {
-				t.Errorf("%s %s as %s: error %+v, want code %s with a detail", m, p, name, e, s.code)
+			if e.Code != s.code || e.Detail == "" || !strings.Contains(e.Detail, s.detail) {
+				t.Errorf("%s %s as %s: error %+v, want code %s with a detail naming %q", m, p, name, e, s.code, s.detail)
 			}
 			if got := w.dir.Version(); got != before {
 				t.Errorf("%s %s as %s: refused, yet the version moved from %d to %d", m, p, name, before, got)
