@@ -24,8 +24,11 @@ const (
 type LimitsConfig struct {
 	// FlushInterval is how often, in real time, the bucket levels and the
 	// usage recorded in memory are written to the database; a crash loses at
-	// most one interval of them. Close writes them too.
-	// DefaultLimitsFlushInterval if not positive.
+	// most one interval of them. Close writes them too. At the same pace,
+	// limits edited by other processes sharing the database are read back and
+	// full buckets are swept. Bucket levels are per process: several
+	// processes sharing a database each enforce the limits on their own
+	// traffic. DefaultLimitsFlushInterval if not positive.
 	FlushInterval time.Duration
 	// Retention is how long hourly usage rows are kept; older ones are deleted
 	// at every flush. DefaultUsageRetention if not positive.
