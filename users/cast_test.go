@@ -63,7 +63,7 @@ func (c *cast) callers() []caller {
 	}
 }
 
-// users returns the cast's users of the default workspace by name.
+// members returns the cast's users of the default workspace by name.
 func (c *cast) members() map[string]users.User {
 	return map[string]users.User{"admin": c.admin, "deactivated admin": c.deadAdmin,
 		"global curator": c.curator, "basic": c.basic, "limited": c.limited}
