@@ -3,6 +3,7 @@ package invites_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -210,6 +211,32 @@ func TestConcurrentRedemption(t *testing.T) {
 			if _, err := w.Invites().CheckToken(context.Background(), tok); !errors.Is(err, invites.ErrInviteInvalid) {
 				t.Errorf("round %d: link still valid after redemption: %v", round, err)
 			}
+		}
+	})
+}
+
+// TestSignupWithoutLinkConsumesInvite: a sign-up that needs no link (SSO,
+// SCIM, or password in open mode) still consumes the email's invite row.
+func TestSignupWithoutLinkConsumesInvite(t *testing.T) {
+	rostertest.ForEachStore(t, func(t *testing.T, dsn string) {
+		f := openFixture(t, dsn)
+		w := f.d.Default()
+		mustInvite(t, w, "sso@example.com", "scim@example.com", "pw@example.com", "left@example.com")
+		if _, err := w.Invites().SetSettings(context.Background(), roster.System, invites.Settings{Mode: invites.ModeOpen}); err != nil {
+			t.Fatal(err)
+		}
+		for email, src := range map[string]users.Source{"sso@example.com": users.SourceSSO,
+			"scim@example.com": users.SourceSCIM, "pw@example.com": users.SourcePassword} {
+			if err := register(w, email, src, ""); err != nil {
+				t.Fatalf("Register(%s, %s): %v", email, src, err)
+			}
+		}
+		var rows []string
+		if err := f.rawDB(t).Table("roster_invites").Order("email").Pluck("email", &rows).Error; err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(rows, ","); got != "left@example.com" {
+			t.Errorf("invite rows = %s, want only left@example.com", got)
 		}
 	})
 }
