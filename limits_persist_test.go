@@ -308,3 +308,37 @@ func TestLimitsFinalFlushAtClose(t *testing.T) {
 		}
 	})
 }
+
+func TestLimitsFlusherPrunesPastRetention(t *testing.T) {
+	rostertest.ForEachStore(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		clock := rostertest.NewClock()
+		d, err := roster.Open(ctx, roster.Config{DSN: dsn, Now: clock.Now,
+			Limits: roster.LimitsConfig{FlushInterval: time.Millisecond, Retention: time.Hour}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { d.Close() })
+		lim := d.Default().Limits()
+		h := clock.Now().Truncate(time.Hour)
+		if err := lim.Record(ctx, "", 5); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := lim.WorkspaceUsage(ctx, roster.System, h, h.Add(time.Hour)); err != nil || len(got) != 1 {
+			t.Fatalf("usage = %v, %v; want one hour", got, err)
+		}
+		clock.Advance(3 * time.Hour)
+		for deadline := time.Now().Add(10 * time.Second); ; runtime.Gosched() {
+			got, err := lim.WorkspaceUsage(ctx, roster.System, h, h.Add(time.Hour))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("usage older than the retention was not pruned within 10s: %v", got)
+			}
+		}
+	})
+}
