@@ -247,6 +247,7 @@ func BenchmarkCasbinEnforce(b *testing.B) {
 			b.ReportAllocs()
 			allowed := 0
 			i := 0
+			cpu := startCPU()
 			for b.Loop() {
 				c := &fx.seq[i&(benchSeqLen-1)]
 				ok, err := fx.e.Enforce(UserSubject(c.user), benchWS, c.res.String(), string(View))
@@ -258,6 +259,7 @@ func BenchmarkCasbinEnforce(b *testing.B) {
 				}
 				i++
 			}
+			cpu.report(b, i)
 			b.ReportMetric(float64(allowed)/float64(i), "allowed/op")
 		})
 	}

@@ -81,14 +81,8 @@ func (ix *Index) spaceFor(ws string) *space {
 // stream from the database.
 func (ix *Index) Apply(added, removed []Line) {
 	facts := make([]appliedFact, 0, len(added)+len(removed))
-	for i, l := range slices.Concat(removed, added) {
-		f, ok := parseLine(l)
-		if !ok {
-			ix.ignored.Add(1)
-			continue
-		}
-		facts = append(facts, appliedFact{fact: f, add: i >= len(removed)})
-	}
+	facts = ix.parseAll(facts, removed, false)
+	facts = ix.parseAll(facts, added, true)
 	// Stable: within a workspace, removals stay before additions. A
 	// transaction touches one workspace, so the sort is normally skipped.
 	if slices.ContainsFunc(facts, func(f appliedFact) bool { return f.ws != facts[0].ws }) {
@@ -111,6 +105,19 @@ func (ix *Index) Apply(added, removed []Line) {
 // never grant anything; a non-zero count after loading means casbin_rule
 // holds rows roster did not write.
 func (ix *Index) Ignored() int64 { return ix.ignored.Load() }
+
+// parseAll appends the facts of lines to facts, counting the lines it
+// cannot parse.
+func (ix *Index) parseAll(facts []appliedFact, lines []Line, add bool) []appliedFact {
+	for _, l := range lines {
+		if f, ok := parseLine(l); ok {
+			facts = append(facts, appliedFact{fact: f, add: add})
+		} else {
+			ix.ignored.Add(1)
+		}
+	}
+	return facts
+}
 
 // appliedFact is a fact of an Apply call and whether it is added or removed.
 type appliedFact struct {
