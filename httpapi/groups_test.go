@@ -249,10 +249,11 @@ func TestAddUsers(t *testing.T) {
 		scenario{name: "missing user_ids", as: curator, body: map[string]any{}, status: 400, code: httpapi.CodeInvalidInput},
 		scenario{as: curator, body: body, status: http.StatusNoContent},
 		scenario{name: "global curator", as: gcurator, body: map[string]any{"user_ids": []string{w.users[deactivated].ID}}, status: http.StatusNoContent},
+		scenario{name: "admin", as: admin, body: map[string]any{"user_ids": []string{w.users[admin].ID}}, status: http.StatusNoContent},
 	)
 	w.run(t, http.MethodPost, path(w.team.ID), rows)
-	if got := len(w.members(w.team.ID)); got != 6 {
-		t.Errorf("team has %d members, want 6", got)
+	if got := len(w.members(w.team.ID)); got != 7 {
+		t.Errorf("team has %d members, want 7", got)
 	}
 }
 

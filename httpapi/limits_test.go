@@ -211,6 +211,9 @@ func TestTokenUsageAndBudget(t *testing.T) {
 		}
 	}
 	w.run(t, http.MethodGet, "/me/token-budget", []scenario{
+		okRow(admin, nil, budget(5)),
+		okRow(gcurator, nil, budget(5)),
+		okRow(curator, nil, budget(5)),
 		okRow(basic, nil, budget(3.5)),
 		okRow(limited, nil, budget(5)),
 		refuse(deactivated, nil, 401, httpapi.CodeNotSignedIn),

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"sort"
 	"testing"
 
 	"github.com/rosterhq/roster/httpapi"
@@ -69,6 +70,9 @@ func TestMeACL(t *testing.T) {
 	}
 	w.run(t, http.MethodGet, "/me/acl", []scenario{
 		okRow(admin, nil, acl("admin:default", "public:default", "user:"+w.users[admin].ID)),
+		okRow(gcurator, nil, acl("group:"+w.team.ID, "public:default", "user:"+w.users[gcurator].ID)),
+		okRow(curator, nil, acl(sorted("group:"+w.team.ID, "group:"+w.other.ID, "public:default", "user:"+w.users[curator].ID)...)),
+		okRow(basic, nil, acl("group:"+w.team.ID, "public:default", "user:"+w.users[basic].ID)),
 		okRow(limited, nil, acl("group:"+w.team.ID, "public:default", "user:"+w.users[limited].ID)),
 		refuse(deactivated, nil, 401, httpapi.CodeNotSignedIn),
 		refuse(signedOut, nil, 401, httpapi.CodeNotSignedIn),
@@ -110,4 +114,9 @@ func TestAuthenticatorWorkspaces(t *testing.T) {
 			t.Errorf("%s: code %s, want NOT_SIGNED_IN", c.name, e.Code)
 		}
 	}
+}
+
+func sorted(xs ...string) []string {
+	sort.Strings(xs)
+	return xs
 }
