@@ -53,7 +53,7 @@ func (w *Workspace) Audit(ctx context.Context, actor Actor, f AuditFilter) (Audi
 		if err := users.RequireAdmin(tx); err != nil {
 			return err
 		}
-		rows, total, err := w.d.st.ListAudit(ctx, w.id, store.AuditFilter{Actor: string(f.Actor),
+		rows, total, err := store.ListAudit(tx, store.AuditFilter{Actor: string(f.Actor),
 			Target: f.Target, Action: f.Action, Offset: f.Offset, Limit: f.Limit})
 		if err != nil {
 			return err

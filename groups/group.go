@@ -38,7 +38,7 @@ type row struct {
 func (row) TableName() string { return "roster_groups" }
 
 func (r row) group() Group {
-	return Group{ID: r.ID, Workspace: r.WorkspaceID, Name: r.Name, CreatedAt: r.CreatedAt}
+	return Group{ID: r.ID, Workspace: r.WorkspaceID, Name: r.Name, CreatedAt: r.CreatedAt.UTC()}
 }
 
 // Hooks let the roster package add clean-up that spans packages to a

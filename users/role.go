@@ -33,6 +33,10 @@ func (s *Service) SetRole(ctx context.Context, actor access.Actor, userID string
 		if err != nil {
 			return err
 		}
+		if st.stored == role && !st.curator {
+			u = r.user(st) // nothing changes: no write, no version
+			return nil
+		}
 		if role != access.Admin {
 			if err := guardLastAdmin(tx, st); err != nil {
 				return err

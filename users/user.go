@@ -93,7 +93,7 @@ func (s state) role() Role {
 
 func (r row) user(s state) User {
 	return User{ID: r.ID, Workspace: r.WorkspaceID, Email: r.Email, Role: s.role(),
-		Kind: Kind(r.Kind), Source: Source(r.Source), Active: s.active, CreatedAt: r.CreatedAt}
+		Kind: Kind(r.Kind), Source: Source(r.Source), Active: s.active, CreatedAt: r.CreatedAt.UTC()}
 }
 
 // Hooks let the roster package compose operations that span packages inside

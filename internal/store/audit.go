@@ -1,7 +1,6 @@
 package store
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -52,10 +51,11 @@ type AuditFilter struct {
 	Offset, Limit         int
 }
 
-// ListAudit returns a workspace's audit events, newest first, and the total
-// count matching the filter.
-func (s *Store) ListAudit(ctx context.Context, ws string, f AuditFilter) ([]AuditEvent, int64, error) {
-	q := s.DB.WithContext(ctx).Model(&AuditEvent{}).Where("workspace_id = ?", ws)
+// ListAudit returns the audit events of tx's workspace, newest first, and
+// the total count matching the filter, read in tx (so from the snapshot the
+// caller's permission check saw).
+func ListAudit(tx *Tx, f AuditFilter) ([]AuditEvent, int64, error) {
+	q := tx.DB.Model(&AuditEvent{}).Where("workspace_id = ?", tx.Workspace)
 	if f.Actor != "" {
 		q = q.Where("actor = ?", f.Actor)
 	}

@@ -7,7 +7,7 @@ CREATE TABLE roster_workspaces (
 CREATE TABLE roster_users (
     id           TEXT PRIMARY KEY,
     workspace_id TEXT NOT NULL REFERENCES roster_workspaces(id),
-    email        TEXT NOT NULL,
+    email        TEXT COLLATE "C" NOT NULL,
     kind         TEXT NOT NULL,
     source       TEXT NOT NULL,
     created_at   TIMESTAMPTZ NOT NULL,
