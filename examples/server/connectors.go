@@ -1,0 +1,178 @@
+package main
+
+import (
+	"net/http"
+	"sort"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/httpapi"
+	"github.com/rosterhq/roster/resources"
+)
+
+func (s *server) connectorRoutes(mux *http.ServeMux) {
+	s.handle(mux, "POST /manage/admin/connector", curatorUp, s.createConnector)
+	s.handle(mux, "PATCH /manage/admin/connector/{id}", basicUp, s.patchConnector)
+	s.handle(mux, "DELETE /manage/admin/connector/{id}", basicUp, s.deleteConnector)
+	s.handle(mux, "GET /manage/connector", basicUp, s.listConnectors)
+}
+
+// connectorJSON is a connector (Onyx's cc-pair) as the API shows it.
+type connectorJSON struct {
+	ID         string   `json:"id"`
+	Name       string   `json:"name"`
+	AccessType string   `json:"access_type"`
+	Groups     []string `json:"groups"`
+}
+
+func connectorOut(row connectorRow, f resources.Facts) connectorJSON {
+	at := "private"
+	if f.Public {
+		at = "public"
+	}
+	return connectorJSON{ID: row.ID, Name: row.Name, AccessType: at, Groups: orEmpty(f.Groups)}
+}
+
+// accessType reads access_type: public or private (Onyx's sync, where the
+// source system decides, is not offered).
+func accessType(v string) (public bool, err error) {
+	switch v {
+	case "public":
+		return true, nil
+	case "private":
+		return false, nil
+	}
+	return false, invalid("access_type", "must be public or private")
+}
+
+type connectorRequest struct {
+	Name       string   `json:"name"`
+	AccessType string   `json:"access_type"`
+	Groups     []string `json:"groups"`
+}
+
+// createConnector answers POST /manage/admin/connector: 201 {id}. Roster
+// applies the curator creation scope.
+func (s *server) createConnector(w http.ResponseWriter, r *http.Request, c httpapi.Caller) error {
+	var req connectorRequest
+	if err := s.decode(w, r, &req); err != nil {
+		return err
+	}
+	name, err := textField("name", req.Name, maxName, true)
+	if err != nil {
+		return err
+	}
+	public, err := accessType(req.AccessType)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	if err := s.nameFree(ctx, &connectorRow{}, access.Connector, name, ""); err != nil {
+		return err
+	}
+	res := access.Resource{Kind: access.Connector, ID: uuid.NewString()}
+	f := resources.Facts{Owner: c.User.ID, Public: public, Groups: req.Groups}
+	err = s.create(ctx, c, res, f, name, func(tx *gorm.DB) error {
+		return tx.Create(&connectorRow{ID: res.ID, Name: name, CreatedUnix: s.cfg.Now().Unix()}).Error
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, map[string]string{"id": res.ID})
+	return nil
+}
+
+type connectorPatch struct {
+	Name       *string   `json:"name"`
+	AccessType *string   `json:"access_type"`
+	Groups     *[]string `json:"groups"`
+}
+
+// patchConnector answers PATCH /manage/admin/connector/{id}: the fields
+// given change, with edit access.
+func (s *server) patchConnector(w http.ResponseWriter, r *http.Request, c httpapi.Caller) error {
+	ctx := r.Context()
+	res := access.Resource{Kind: access.Connector, ID: r.PathValue("id")}
+	if err := s.mustView(ctx, c, res); err != nil {
+		return err
+	}
+	row, err := rowByID[connectorRow](ctx, s.db, res)
+	if err != nil {
+		return err
+	}
+	var req connectorPatch
+	if err := s.decode(w, r, &req); err != nil {
+		return err
+	}
+	old, err := s.ws.Resources().Facts(ctx, res)
+	if err != nil {
+		return err
+	}
+	f := old
+	if req.AccessType != nil {
+		if f.Public, err = accessType(*req.AccessType); err != nil {
+			return err
+		}
+	}
+	if req.Groups != nil {
+		f.Groups = *req.Groups
+	}
+	var write func(tx *gorm.DB) error
+	if req.Name != nil {
+		if row.Name, err = textField("name", *req.Name, maxName, true); err != nil {
+			return err
+		}
+		if err := s.nameFree(ctx, &connectorRow{}, access.Connector, row.Name, row.ID); err != nil {
+			return err
+		}
+		write = func(tx *gorm.DB) error { return tx.Model(&row).Update("name", row.Name).Error }
+	}
+	if err := s.update(ctx, c, res, old, f, row.Name, write); err != nil {
+		return err
+	}
+	f, err = s.ws.Resources().Facts(ctx, res)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, connectorOut(row, f))
+	return nil
+}
+
+// deleteConnector answers DELETE /manage/admin/connector/{id}, with edit
+// access. The connector leaves every document set that held it.
+func (s *server) deleteConnector(w http.ResponseWriter, r *http.Request, c httpapi.Caller) error {
+	res := access.Resource{Kind: access.Connector, ID: r.PathValue("id")}
+	if err := s.remove(r.Context(), c, res, &connectorRow{}); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// listConnectors answers GET /manage/connector: the connectors the caller
+// may view, by name.
+func (s *server) listConnectors(w http.ResponseWriter, r *http.Request, c httpapi.Caller) error {
+	ctx := r.Context()
+	ids, err := s.visible(ctx, c, access.Connector)
+	if err != nil {
+		return err
+	}
+	rows, err := rowsByID[connectorRow](ctx, s.db, ids)
+	if err != nil {
+		return err
+	}
+	sort.Slice(rows, func(i, j int) bool { return rows[i].Name < rows[j].Name })
+	out := make([]connectorJSON, 0, len(rows))
+	for _, row := range rows {
+		f, err := s.ws.Resources().Facts(ctx, access.Resource{Kind: access.Connector, ID: row.ID})
+		if err == nil {
+			out = append(out, connectorOut(row, f))
+		} else if !isNotFound(err) {
+			return err
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"errors"
+	"html/template"
+	"net/http"
+	"strings"
+
+	"github.com/rosterhq/roster/httpapi"
+)
+
+// pages are the few HTML pages the sign-in flow needs (the invitation and
+// password-reset links open them) and the placeholder at /ui/, where the web
+// admin pages will be served. They are plain on purpose: no script, no
+// styles, one form each.
+var pages = template.Must(template.New("pages").Parse(`
+{{define "head"}}<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Title}} · roster</title></head><body><main>
+<h1>{{.Title}}</h1>
+{{if .Error}}<p role="alert">{{.Error}}</p>{{end}}{{if .Message}}<p>{{.Message}}</p>{{end}}{{end}}
+
+{{define "foot"}}</main></body></html>
+{{end}}
+
+{{define "accept"}}{{template "head" .}}
+{{if .Token}}<form method="post" action="/invite/accept">
+<input type="hidden" name="token" value="{{.Token}}">
+<p><label>Email <input type="email" value="{{.Email}}" readonly autocomplete="username"></label></p>
+<p><label>Password <input type="password" name="password" minlength="8" required autocomplete="new-password"></label></p>
+<p><button type="submit">Create account</button></p>
+</form>{{end}}
+{{template "foot" .}}{{end}}
+
+{{define "reset"}}{{template "head" .}}
+{{if .Token}}<form method="post" action="/password/reset">
+<input type="hidden" name="token" value="{{.Token}}">
+<p><label>New password <input type="password" name="new_password" minlength="8" required autocomplete="new-password"></label></p>
+<p><button type="submit">Change password</button></p>
+</form>{{end}}
+{{template "foot" .}}{{end}}
+
+{{define "ui"}}{{template "head" .}}
+{{if .Email}}<p>Signed in as {{.Email}} ({{.Role}}).</p>{{else}}<p>Not signed in. Register with POST /auth/register, sign in with POST /auth/login.</p>{{end}}
+<p>The web admin pages will be served here. Until then, use the JSON API: GET /me, GET /manage/users, and the paths of API.md.</p>
+{{template "foot" .}}{{end}}
+`))
+
+// page is what the templates show.
+type page struct {
+	Title   string
+	Error   string // shown as an alert
+	Message string
+	Email   string
+	Role    string
+	Token   string // a link token carried by a form's hidden field
+}
+
+// render writes the template name with status. The headers keep the pages
+// out of frames and caches, send no Referer (the URL may hold a link token)
+// and allow no script.
+func (s *server) render(w http.ResponseWriter, status int, name string, p page) {
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", "default-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	if err := pages.ExecuteTemplate(w, name, p); err != nil {
+		s.cfg.Logger.Error("server: rendering a page failed", "page", name, "error", err)
+	}
+}
+
+// renderError renders the page with err's status and a sentence for people.
+func (s *server) renderError(w http.ResponseWriter, r *http.Request, name string, p page, err error) {
+	status, code, known := httpapi.Classify(err)
+	switch {
+	case !known:
+		s.cfg.Logger.Error("server: request failed", "method", r.Method, "path", r.URL.Path, "error", err)
+		p.Error = "Something went wrong. Please try again."
+	case code == httpapi.CodeInviteInvalid:
+		p.Error = "This invitation link is invalid or has expired. Ask an admin to send a new one."
+	case code == httpapi.CodeThrottled:
+		p.Error = "Too many attempts. Please wait a minute and try again."
+	case code == httpapi.CodeDuplicate:
+		p.Error = "An account with this email exists already. Sign in instead."
+	case errors.Is(err, errResetInvalid):
+		p.Error = "This password-reset link is invalid or has expired. Ask for a new one."
+	default:
+		p.Error = sentence(err)
+	}
+	s.render(w, status, name, p)
+}
+
+// sentence turns "roster: invalid input: password: must be …" into
+// "password: must be …".
+func sentence(err error) string {
+	msg := err.Error()
+	if i := strings.LastIndex(msg, "roster: invalid input: "); i >= 0 {
+		msg = msg[i+len("roster: invalid input: "):]
+	}
+	return msg
+}
+
+// parseForm reads a form body of at most MaxBodyBytes; failures are 400.
+func (s *server) parseForm(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+	if err := r.ParseForm(); err != nil {
+		return invalid("body", "not a form of at most %d bytes", s.cfg.MaxBodyBytes)
+	}
+	return nil
+}
+
+// uiPlaceholder serves /ui/ until the web admin pages arrive: who is signed
+// in, and where the API is.
+func (s *server) uiPlaceholder(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		writeJSON(w, http.StatusMethodNotAllowed, errorBody{Detail: r.Method + " is not served on this path", Code: httpapi.CodeMethodNotAllowed})
+		return
+	}
+	if r.URL.Path != "/ui/" {
+		s.render(w, http.StatusNotFound, "ui", page{Title: "Not found", Error: "There is no such page yet."})
+		return
+	}
+	p := page{Title: "roster admin"}
+	if c, err := s.caller(r); err == nil {
+		p.Email, p.Role = c.User.Email, string(c.User.Role)
+	}
+	s.render(w, http.StatusOK, "ui", p)
+}

@@ -1,0 +1,212 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/httpapi"
+	"github.com/rosterhq/roster/resources"
+)
+
+// The example application owns its connectors, document sets and agents
+// (personas): names, descriptions and a document set's connectors live in
+// its own tables. Who may see and edit each one are access facts it
+// registers with roster (owner = creator, public flag, groups, direct
+// shares), and roster decides every write: the creation scope of curators,
+// the document-set rule, edit access. Lists show what Access.Visible says
+// the caller may view.
+//
+// Roster's write and the application's row are two transactions. A create
+// registers with roster first (roster refuses most requests) and removes
+// the registration again, as System, if the row cannot be written; an update
+// reverts roster's facts the same way. Only a crash between the two can
+// leave a registration without a row (invisible in lists) or a deleted
+// resource's row behind (unreachable: roster no longer knows it).
+
+// maxName and maxDescription bound the application's text fields, in
+// characters.
+const (
+	maxName        = 200
+	maxDescription = 2000
+	idChunk        = 500 // ids per IN (...) query
+)
+
+func (s *server) resourceRoutes(mux *http.ServeMux) {
+	s.connectorRoutes(mux)
+	s.documentSetRoutes(mux)
+	s.personaRoutes(mux)
+}
+
+// textField trims a name or description and checks it: valid UTF-8, no
+// control characters but line breaks in descriptions, at most max
+// characters, and not empty if required.
+func textField(field, v string, max int, required bool) (string, error) {
+	v = strings.TrimSpace(v)
+	bad := func(r rune) bool { return unicode.IsControl(r) && (required || (r != '\n' && r != '\t')) }
+	switch {
+	case !utf8.ValidString(v) || strings.IndexFunc(v, bad) >= 0:
+		return "", invalid(field, "holds a control character or invalid UTF-8")
+	case required && v == "":
+		return "", invalid(field, "is required")
+	case utf8.RuneCountInString(v) > max:
+		return "", invalid(field, "is longer than %d characters", max)
+	}
+	return v, nil
+}
+
+// errDuplicateName is a name another resource of the kind has.
+func errDuplicateName(kind access.Kind, name string) error {
+	return fmt.Errorf("%w: a %s named %q exists", access.ErrConflict, kind, name)
+}
+
+// notFound is the answer for a resource that does not exist, or that the
+// caller may not view, so its existence does not leak.
+func notFound(r access.Resource) error {
+	return fmt.Errorf("%w: %s %q", access.ErrNotFound, r.Kind, r.ID)
+}
+
+// mustView returns nil when the caller may view r, else notFound.
+func (s *server) mustView(ctx context.Context, c httpapi.Caller, r access.Resource) error {
+	if r.Validate() != nil {
+		return notFound(r)
+	}
+	ok, err := s.ws.Access().Can(ctx, c.User.ID, access.View, r)
+	if errors.Is(err, roster.ErrNotFound) || (err == nil && !ok) {
+		return notFound(r)
+	}
+	return err
+}
+
+// visible returns the ids of every resource of kind the caller may view.
+func (s *server) visible(ctx context.Context, c httpapi.Caller, kind access.Kind) ([]string, error) {
+	var all []string
+	p := roster.Page{Limit: 1000}
+	for {
+		ids, next, err := s.ws.Access().Visible(ctx, c.User.ID, kind, p)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, ids...)
+		if next == "" {
+			return all, nil
+		}
+		p.After = next
+	}
+}
+
+// rowsByID loads the rows of ids, in chunks of idChunk.
+func rowsByID[T any](ctx context.Context, db *gorm.DB, ids []string) ([]T, error) {
+	var out []T
+	for chunk := range slices.Chunk(ids, idChunk) {
+		var rows []T
+		if err := db.WithContext(ctx).Where("id IN ?", chunk).Find(&rows).Error; err != nil {
+			return nil, err
+		}
+		out = append(out, rows...)
+	}
+	return out, nil
+}
+
+// rowByID loads the row of r, or returns notFound(r).
+func rowByID[T any](ctx context.Context, db *gorm.DB, r access.Resource) (T, error) {
+	var rows []T
+	if err := db.WithContext(ctx).Where("id = ?", r.ID).Limit(1).Find(&rows).Error; err != nil {
+		var zero T
+		return zero, err
+	}
+	if len(rows) == 0 {
+		var zero T
+		return zero, notFound(r)
+	}
+	return rows[0], nil
+}
+
+// isNotFound reports an error of a resource unregistered since a list was
+// made; lists skip it.
+func isNotFound(err error) bool { return errors.Is(err, roster.ErrNotFound) }
+
+// nameFree returns errDuplicateName if another row of table has the name.
+func (s *server) nameFree(ctx context.Context, model any, kind access.Kind, name, exceptID string) error {
+	var n int64
+	if err := s.db.WithContext(ctx).Model(model).Where("name = ? AND id <> ?", name, exceptID).Count(&n).Error; err != nil {
+		return err
+	}
+	if n > 0 {
+		return errDuplicateName(kind, name)
+	}
+	return nil
+}
+
+// create registers r's facts with roster as the caller, then writes the
+// application's rows with write; if that fails, it unregisters r again.
+func (s *server) create(ctx context.Context, c httpapi.Caller, r access.Resource, f resources.Facts, name string,
+	write func(tx *gorm.DB) error) error {
+	if _, err := s.ws.Resources().Register(ctx, c.Actor(), r, f); err != nil {
+		return err
+	}
+	err := s.db.WithContext(ctx).Transaction(write)
+	if err == nil {
+		return nil
+	}
+	if _, uerr := s.ws.Resources().Unregister(context.WithoutCancel(ctx), roster.System, r); uerr != nil {
+		s.cfg.Logger.Error("server: undoing a registration failed", "resource", r.String(), "error", uerr)
+	}
+	if isUniqueViolation(err) {
+		return errDuplicateName(r.Kind, name)
+	}
+	return err
+}
+
+// update replaces r's facts (old → f) with roster as the caller, then
+// writes the application's rows with write (nil: none); if that fails, it
+// puts the old facts back.
+func (s *server) update(ctx context.Context, c httpapi.Caller, r access.Resource, old, f resources.Facts, name string,
+	write func(tx *gorm.DB) error) error {
+	if _, err := s.ws.Resources().Update(ctx, c.Actor(), r, f); err != nil {
+		return err
+	}
+	if write == nil {
+		return nil
+	}
+	err := s.db.WithContext(ctx).Transaction(write)
+	if err == nil {
+		return nil
+	}
+	if _, uerr := s.ws.Resources().Update(context.WithoutCancel(ctx), roster.System, r, old); uerr != nil {
+		s.cfg.Logger.Error("server: undoing an update failed", "resource", r.String(), "error", uerr)
+	}
+	if isUniqueViolation(err) {
+		return errDuplicateName(r.Kind, name)
+	}
+	return err
+}
+
+// remove unregisters r as the caller (roster checks edit access), then
+// deletes the application's row.
+func (s *server) remove(ctx context.Context, c httpapi.Caller, r access.Resource, model any) error {
+	if err := s.mustView(ctx, c, r); err != nil {
+		return err
+	}
+	if _, err := s.ws.Resources().Unregister(ctx, c.Actor(), r); err != nil {
+		return err
+	}
+	return s.db.WithContext(ctx).Delete(model, "id = ?", r.ID).Error
+}
+
+// orEmpty makes a nil list encode as [].
+func orEmpty(xs []string) []string {
+	if xs == nil {
+		return []string{}
+	}
+	return xs
+}

@@ -1,0 +1,168 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/httpapi"
+	"github.com/rosterhq/roster/invites"
+)
+
+// errorBody is API.md's error: {"detail": "...", "code": "MACHINE_CODE"}.
+type errorBody struct {
+	Detail string `json:"detail"`
+	Code   string `json:"code"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v) // a failed write is the client's: nothing to do
+}
+
+// fail writes err as API.md's JSON error, through httpapi's one table from
+// roster's errors to status and code; a sign-in throttle refusal gets its
+// Retry-After header here.
+func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var te *throttledError
+	if errors.As(err, &te) {
+		w.Header().Set("Retry-After", strconv.FormatInt(max(1, int64(math.Ceil(te.retryAfter.Seconds()))), 10))
+	}
+	httpapi.WriteError(w, r, s.cfg.Logger, err)
+}
+
+// throttledError refuses a sign-in attempt: 429 THROTTLED with Retry-After.
+type throttledError struct{ retryAfter time.Duration }
+
+func (e *throttledError) Error() string {
+	return fmt.Sprintf("too many sign-in attempts; retry after %v", e.retryAfter.Round(time.Second))
+}
+
+// Unwrap makes httpapi.Classify answer 429 THROTTLED.
+func (e *throttledError) Unwrap() error { return invites.ErrThrottled }
+
+// invalid returns a 400 INVALID_INPUT error naming the field.
+func invalid(field, format string, args ...any) error {
+	return fmt.Errorf("%w: %s: %s", access.ErrInvalid, field, fmt.Sprintf(format, args...))
+}
+
+// decode reads the request body as exactly one JSON value into dst: at most
+// s.cfg.MaxBodyBytes, no unknown fields, nothing after the value. Every
+// failure is a 400 INVALID_INPUT error naming what is wrong.
+func (s *server) decode(w http.ResponseWriter, r *http.Request, dst any) error {
+	limit := s.cfg.MaxBodyBytes
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return decodeError(err, limit)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		if err != nil {
+			return decodeError(err, limit)
+		}
+		return invalid("body", "holds more than one JSON value")
+	}
+	return nil
+}
+
+func decodeError(err error, limit int64) error {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return invalid("body", "larger than %d bytes", limit)
+	case errors.Is(err, io.EOF):
+		return invalid("body", "empty; a JSON object is required")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return invalid("body", "malformed JSON: unexpected end")
+	case errors.As(err, &syntax):
+		return invalid("body", "malformed JSON at byte %d", syntax.Offset)
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			field = "body"
+		}
+		return invalid(field, "must be %s, not %s", jsonKind(typ.Type.String()), typ.Value)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return invalid(strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), "unknown field")
+	}
+	return invalid("body", "%v", err)
+}
+
+// jsonKind names a Go type the way a JSON client thinks of it.
+func jsonKind(goType string) string {
+	goType = strings.TrimPrefix(goType, "*")
+	switch {
+	case goType == "string":
+		return "a string"
+	case goType == "bool":
+		return "a boolean"
+	case strings.HasPrefix(goType, "int"), strings.HasPrefix(goType, "float"):
+		return "a number"
+	case strings.HasPrefix(goType, "[]"):
+		return "an array"
+	}
+	return "an object"
+}
+
+// who is the least role a route admits before roster's own checks, so that
+// roles a route never serves learn nothing about the objects it names.
+type who int
+
+const (
+	signedIn  who = iota // every active user, limited ones too
+	basicUp              // everyone but limited users
+	curatorUp            // curators, global curators and admins
+)
+
+func (w who) admits(role access.Role) bool {
+	switch w {
+	case basicUp:
+		return role != access.Limited
+	case curatorUp:
+		return role == access.Curator || role == access.GlobalCurator || role == access.Admin
+	}
+	return true
+}
+
+var errRole = fmt.Errorf("%w: your role does not allow this", access.ErrForbidden)
+
+// endpoint is one signed-in route's work: decode, call roster and the
+// application's tables, encode.
+type endpoint func(w http.ResponseWriter, r *http.Request, c httpapi.Caller) error
+
+// handle registers an endpoint behind the session and the role gate.
+func (s *server) handle(mux *http.ServeMux, pattern string, allow who, ep endpoint) {
+	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		c, err := s.caller(r)
+		if err == nil && !allow.admits(c.User.Role) {
+			err = errRole
+		}
+		if err == nil {
+			err = ep(w, r, c)
+		}
+		if err != nil {
+			s.fail(w, r, err)
+		}
+	})
+}
+
+// handleAnyone registers a route that needs no session.
+func (s *server) handleAnyone(mux *http.ServeMux, pattern string, fn func(w http.ResponseWriter, r *http.Request) error) {
+	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		if err := fn(w, r); err != nil {
+			s.fail(w, r, err)
+		}
+	})
+}
