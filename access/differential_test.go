@@ -7,7 +7,7 @@ import (
 )
 
 // differentialWorlds is how many random worlds TestDifferential checks.
-const differentialWorlds = 120
+const differentialWorlds = 100
 
 // TestDifferential checks that the index and casbin's own Enforce, with the
 // model of model.conf over the same lines, give the same answer to every
