@@ -1,0 +1,93 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// funcs are the templates' helpers.
+var funcs = template.FuncMap{
+	"path":     url.PathEscape,
+	"when":     when,
+	"tokens":   tokens,
+	"number":   number,
+	"spaced":   func(ids []string) string { return strings.Join(ids, " ") },
+	"lines":    func(xs []string) string { return strings.Join(xs, "\n") },
+	"has":      slices.Contains[[]string],
+	"json":     toJSON,
+	"roleName": roleName,
+}
+
+// settableRoles are the roles an admin may give (curator comes from groups).
+var settableRoles = []string{"basic", "admin", "global_curator", "limited"}
+
+// roleName is a role as people read it.
+func roleName(role string) string {
+	switch role {
+	case "global_curator":
+		return "Global curator"
+	case "":
+		return ""
+	}
+	return strings.ToUpper(role[:1]) + role[1:]
+}
+
+// when shows a time in UTC to the minute; the zero time is "—".
+func when(t any) string {
+	var tt time.Time
+	switch v := t.(type) {
+	case time.Time:
+		tt = v
+	case *time.Time:
+		if v != nil {
+			tt = *v
+		}
+	}
+	if tt.IsZero() {
+		return "—"
+	}
+	return tt.UTC().Format("2006-01-02 15:04 UTC")
+}
+
+// number writes n with thousands separators: 1234567 → "1,234,567".
+func number(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+// tokens shows a count of tokens compactly: 950, 1.2k, 3.4M.
+func tokens(n float64) string {
+	switch {
+	case n >= 1e6:
+		return trimZero(fmt.Sprintf("%.1f", n/1e6)) + "M"
+	case n >= 1e3:
+		return trimZero(fmt.Sprintf("%.1f", n/1e3)) + "k"
+	}
+	return trimZero(fmt.Sprintf("%.1f", n))
+}
+
+func trimZero(s string) string { return strings.TrimSuffix(s, ".0") }
+
+// toJSON is v as JSON for a data attribute (html/template escapes it).
+func toJSON(v any) (string, error) {
+	b, err := json.Marshal(v)
+	return string(b), err
+}
