@@ -47,7 +47,10 @@ func newEnv(t *testing.T, dsn string) *env {
 // package's other tests (each has a database of its own).
 func forEachStore(t *testing.T, test func(e *env)) {
 	t.Parallel()
-	rostertest.ForEachStore(t, func(t *testing.T, dsn string) { test(newEnv(t, dsn)) })
+	rostertest.ForEachStore(t, func(t *testing.T, dsn string) {
+		t.Parallel()
+		test(newEnv(t, dsn))
+	})
 }
 
 func (e *env) must(call string, err error) {
