@@ -135,8 +135,8 @@ type server struct {
 // application's, opens roster on it and wires the routes. Close releases it.
 func newServer(ctx context.Context, cfg config) (*server, error) {
 	cfg = cfg.withDefaults()
-	if _, err := url.ParseRequestURI(cfg.PublicURL); cfg.PublicURL == "" || err != nil {
-		return nil, fmt.Errorf("public URL %q is not an absolute URL", cfg.PublicURL)
+	if u, err := url.Parse(cfg.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("public URL %q is not an absolute http or https URL", cfg.PublicURL)
 	}
 	mailer, err := newMailer(cfg)
 	if err != nil {

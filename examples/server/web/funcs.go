@@ -22,7 +22,11 @@ var funcs = template.FuncMap{
 	"has":      slices.Contains[[]string],
 	"json":     toJSON,
 	"roleName": roleName,
+	"allRoles": func() []string { return allRoles },
 }
+
+// allRoles are the five roles, for filters.
+var allRoles = []string{"admin", "global_curator", "curator", "basic", "limited"}
 
 // settableRoles are the roles an admin may give (curator comes from groups).
 var settableRoles = []string{"basic", "admin", "global_curator", "limited"}
