@@ -480,8 +480,7 @@ func canOp(act access.Action) func(ctx context.Context, f *fixture, row matrixRo
 
 // accessState is everything the matrix checks a refused row leaves alone:
 // the Directory's version (an unchanged version means nothing was committed)
-// and the index's answers of Can (every principal, resource and action),
-// ACLFor and ACLOf.
+// and every answer of the index (see snapshot).
 type accessState struct {
 	version int64
 	answers map[string]string
@@ -489,31 +488,7 @@ type accessState struct {
 
 func (f *fixture) state(t *testing.T) accessState {
 	t.Helper()
-	ctx := context.Background()
-	st := accessState{version: f.d.Version(), answers: map[string]string{}}
-	ac := f.w.Access()
-	for _, p := range matrixPrincipals() {
-		id := f.users[p]
-		for _, r := range f.res {
-			for _, act := range []access.Action{access.View, access.Edit} {
-				ok, err := ac.Can(ctx, id, act, r)
-				st.answers[fmt.Sprintf("Can(%s, %s, %s)", p, act, r)] = fmt.Sprint(ok, " ", err)
-			}
-		}
-		acl, err := ac.ACLFor(ctx, id)
-		if err != nil {
-			t.Fatalf("ACLFor(%s): %v", p, err)
-		}
-		st.answers["ACLFor("+p+")"] = strings.Join(acl, " ")
-	}
-	for _, r := range f.res {
-		acl, err := ac.ACLOf(ctx, r)
-		if err != nil {
-			t.Fatalf("ACLOf(%s): %v", r, err)
-		}
-		st.answers["ACLOf("+r.String()+")"] = strings.Join(acl, " ")
-	}
-	return st
+	return accessState{version: f.d.Version(), answers: snapshot(t, f.population())}
 }
 
 // diff lists the answers that differ between two states.
@@ -624,14 +599,23 @@ type population struct {
 	w     *roster.Workspace
 	users []string
 	res   []access.Resource
+	names map[string]string // user id → name in messages; the id if absent
 }
 
 func (f *fixture) population() population {
-	p := population{w: f.w, res: f.res}
+	p := population{w: f.w, res: f.res, names: map[string]string{}}
 	for _, name := range matrixPrincipals() {
 		p.users = append(p.users, f.users[name])
+		p.names[f.users[name]] = name
 	}
 	return p
+}
+
+func (p population) name(userID string) string {
+	if n, ok := p.names[userID]; ok {
+		return n
+	}
+	return userID
 }
 
 // buildWorld builds a random-ish workspace through the public API: users of
@@ -833,19 +817,20 @@ func snapshot(t *testing.T, p population) map[string]string {
 	ac := p.w.Access()
 	out := map[string]string{}
 	for _, u := range p.users {
+		n := p.name(u)
 		for _, r := range p.res {
 			for _, act := range []access.Action{access.View, access.Edit} {
 				ok, err := ac.Can(ctx, u, act, r)
 				ex, exErr := ac.Explain(ctx, u, act, r)
-				out[fmt.Sprintf("Can(%s, %s, %s)", u, act, r)] = fmt.Sprint(ok, err, ex, exErr)
+				out[fmt.Sprintf("Can(%s, %s, %s)", n, act, r)] = fmt.Sprint(ok, err, ex, exErr)
 			}
 		}
 		for _, k := range access.Kinds() {
 			ids, next, err := ac.Visible(ctx, u, k, roster.Page{})
-			out[fmt.Sprintf("Visible(%s, %s)", u, k)] = fmt.Sprint(ids, next, err)
+			out[fmt.Sprintf("Visible(%s, %s)", n, k)] = fmt.Sprint(ids, next, err)
 		}
 		acl, err := ac.ACLFor(ctx, u)
-		out["ACLFor("+u+")"] = fmt.Sprint(acl, err)
+		out["ACLFor("+n+")"] = fmt.Sprint(acl, err)
 	}
 	for _, r := range p.res {
 		for _, act := range []access.Action{access.View, access.Edit} {
