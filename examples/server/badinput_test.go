@@ -1,7 +1,9 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -111,4 +113,25 @@ func TestUIPlaceholder(t *testing.T) {
 		t.Errorf("GET /ui/: %d\n%s", page.status, page.body)
 	}
 	want(t, "unknown page", ts.client().do(http.MethodGet, "/ui/nope", nil), http.StatusNotFound, "")
+}
+
+// Config.UI mounts the web pages under /ui/ and hands them the API for
+// in-process reads with the browser's session.
+func TestUIMount(t *testing.T) {
+	ts := newTestServer(t, func(c *config) {
+		c.UI = func(api http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				read := httptest.NewRequest(http.MethodGet, "/me", nil)
+				read.Header.Set("Cookie", r.Header.Get("Cookie"))
+				rec := httptest.NewRecorder()
+				api.ServeHTTP(rec, read)
+				fmt.Fprintf(w, "%s: %s", r.URL.Path, rec.Body)
+			})
+		}
+	})
+	ts.register("ada@example.com", "")
+	r := ts.login("ada@example.com").do(http.MethodGet, "/ui/users", nil)
+	if !strings.HasPrefix(string(r.body), `/ui/users: {"id"`) || !strings.Contains(string(r.body), `"email":"ada@example.com"`) {
+		t.Errorf("mounted UI answered %d %s", r.status, r.body)
+	}
 }

@@ -72,9 +72,11 @@ type config struct {
 	SignInEvery time.Duration
 	// MaxBodyBytes caps request bodies; defaultMaxBodyBytes if zero.
 	MaxBodyBytes int64
-	// UI serves the web admin pages under /ui/ (it sees the full path). A
+	// UI returns the handler of the web admin pages, served under /ui/ (it
+	// sees the full path), given the handler of every other route (the JSON
+	// API of API.md and the application's routes) for in-process reads. A
 	// placeholder page if nil.
-	UI http.Handler
+	UI func(api http.Handler) http.Handler
 }
 
 func (c config) withDefaults() config {
@@ -232,9 +234,9 @@ func (s *server) routes() http.Handler {
 	s.authRoutes(mux)
 	s.resourceRoutes(mux)
 	s.chatRoutes(mux)
-	ui := s.cfg.UI
-	if ui == nil {
-		ui = http.HandlerFunc(s.uiPlaceholder)
+	var ui http.Handler = http.HandlerFunc(s.uiPlaceholder)
+	if s.cfg.UI != nil {
+		ui = s.cfg.UI(mux)
 	}
 	mux.Handle("/ui/", ui)
 	mux.Handle("GET /{$}", http.RedirectHandler("/ui/", http.StatusSeeOther))
