@@ -205,3 +205,22 @@ func TestSignInThrottled(t *testing.T) {
 	want(t, "after a minute", ts.client().do(http.MethodPost, "/auth/login", loginRequest{Email: "ada@example.com", Password: pw("ada@example.com")}),
 		http.StatusOK, "")
 }
+
+// Invite link attempts are throttled per client IP before roster's
+// per-workspace budget, so one client cannot lock every invitee out.
+func TestInviteLinkAttemptsThrottled(t *testing.T) {
+	ts := newTestServer(t, func(c *config) { c.SignInBurst, c.SignInEvery = 3, time.Minute })
+	ts.register("ada@example.com", "")
+	toks := ts.invite(ts.login("ada@example.com"), "bob@example.com")
+	for i := range 3 {
+		want(t, "guess "+strconv.Itoa(i), ts.client().do(http.MethodGet, "/invite/accept?token=rinv_guess", nil), http.StatusForbidden, "")
+	}
+	page := ts.client().do(http.MethodGet, "/invite/accept?token="+url.QueryEscape(toks["bob@example.com"]), nil)
+	if page.status != http.StatusTooManyRequests || page.header.Get("Retry-After") == "" {
+		t.Errorf("fourth attempt: %d %v", page.status, page.header)
+	}
+	r := ts.client().do(http.MethodPost, "/auth/register", registerRequest{Email: "bob@example.com", Password: pw("bob@example.com"), InviteToken: toks["bob@example.com"]})
+	want(t, "register with the link", r, http.StatusTooManyRequests, "THROTTLED")
+	ts.clock.Advance(time.Minute)
+	ts.register("bob@example.com", toks["bob@example.com"]) // the link was not used up
+}

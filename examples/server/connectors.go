@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"net/http"
 	"sort"
 
@@ -110,34 +111,43 @@ func (s *server) patchConnector(w http.ResponseWriter, r *http.Request, c httpap
 	if err != nil {
 		return err
 	}
-	f := old
-	if req.AccessType != nil {
-		if f.Public, err = accessType(*req.AccessType); err != nil {
-			return err
-		}
-	}
-	if req.Groups != nil {
-		f.Groups = *req.Groups
-	}
-	var write func(tx *gorm.DB) error
-	if req.Name != nil {
-		if row.Name, err = textField("name", *req.Name, maxName, true); err != nil {
-			return err
-		}
-		if err := s.nameFree(ctx, &connectorRow{}, access.Connector, row.Name, row.ID); err != nil {
-			return err
-		}
-		write = func(tx *gorm.DB) error { return tx.Model(&row).Update("name", row.Name).Error }
+	f, write, err := s.patchedConnector(ctx, req, old, &row)
+	if err != nil {
+		return err
 	}
 	if err := s.update(ctx, c, res, old, f, row.Name, write); err != nil {
 		return err
 	}
-	f, err = s.ws.Resources().Facts(ctx, res)
-	if err != nil {
+	if f, err = s.ws.Resources().Facts(ctx, res); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, connectorOut(row, f))
 	return nil
+}
+
+// patchedConnector applies the patch to the connector's facts and row, and
+// returns the write of the row (nil if its name stays).
+func (s *server) patchedConnector(ctx context.Context, req connectorPatch, old resources.Facts,
+	row *connectorRow) (resources.Facts, func(tx *gorm.DB) error, error) {
+	f := old
+	var err error
+	if req.AccessType != nil {
+		if f.Public, err = accessType(*req.AccessType); err != nil {
+			return f, nil, err
+		}
+	}
+	setIf(&f.Groups, req.Groups)
+	if req.Name == nil {
+		return f, nil, nil
+	}
+	if row.Name, err = textField("name", *req.Name, maxName, true); err != nil {
+		return f, nil, err
+	}
+	if err := s.nameFree(ctx, &connectorRow{}, access.Connector, row.Name, row.ID); err != nil {
+		return f, nil, err
+	}
+	name, id := row.Name, row.ID
+	return f, func(tx *gorm.DB) error { return tx.Model(&connectorRow{ID: id}).Update("name", name).Error }, nil
 }
 
 // deleteConnector answers DELETE /manage/admin/connector/{id}, with edit

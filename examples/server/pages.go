@@ -90,6 +90,7 @@ func (s *server) renderError(w http.ResponseWriter, r *http.Request, name string
 	default:
 		p.Error = sentence(err)
 	}
+	setRetryAfter(w, err)
 	s.render(w, status, name, p)
 }
 

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/httpapi"
 	"github.com/rosterhq/roster/invites"
@@ -34,11 +36,26 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // roster's errors to status and code; a sign-in throttle refusal gets its
 // Retry-After header here.
 func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	var te *throttledError
-	if errors.As(err, &te) {
-		w.Header().Set("Retry-After", strconv.FormatInt(max(1, int64(math.Ceil(te.retryAfter.Seconds()))), 10))
-	}
+	setRetryAfter(w, err)
 	httpapi.WriteError(w, r, s.cfg.Logger, err)
+}
+
+// setRetryAfter sets the Retry-After header, in whole seconds rounded up, of
+// a sign-in or invite throttle refusal. (httpapi.WriteError sets it for
+// roster's refusals too; pages need it here.)
+func setRetryAfter(w http.ResponseWriter, err error) {
+	var d time.Duration
+	var te *throttledError
+	var ie *invites.ThrottledError
+	switch {
+	case errors.As(err, &te):
+		d = te.retryAfter
+	case errors.As(err, &ie) && ie.RetryAfter != rate.InfDuration:
+		d = ie.RetryAfter
+	default:
+		return
+	}
+	w.Header().Set("Retry-After", strconv.FormatInt(max(1, int64(math.Ceil(d.Seconds()))), 10))
 }
 
 // throttledError refuses a sign-in attempt: 429 THROTTLED with Retry-After.

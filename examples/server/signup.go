@@ -52,6 +52,11 @@ func (s *server) signUp(ctx context.Context, r *http.Request, email, password, t
 	if err := s.throttle.allow("register", email, r); err != nil {
 		return users.User{}, err
 	}
+	if token != "" {
+		if err := s.allowRedemption(r); err != nil {
+			return users.User{}, err
+		}
+	}
 	hash, err := s.hash(password)
 	if err != nil {
 		return users.User{}, err
@@ -67,12 +72,24 @@ func (s *server) signUp(ctx context.Context, r *http.Request, email, password, t
 	return u, nil
 }
 
+// allowRedemption throttles invite link attempts per client IP, before
+// roster's throttle of the whole workspace's redemptions (100 a minute by
+// default), so that one client alone cannot use that budget up and lock
+// every invitee out.
+func (s *server) allowRedemption(r *http.Request) error {
+	return s.throttle.allow("redeem", "", r)
+}
+
 // acceptPage answers GET /invite/accept?token=…, the page an invitation
 // links to: a sign-up form for the invited email. A link that cannot be used
 // gets 403 and says so, whatever the reason.
 func (s *server) acceptPage(w http.ResponseWriter, r *http.Request) error {
 	p := page{Title: "Join roster"}
 	tok := r.URL.Query().Get("token")
+	if err := s.allowRedemption(r); err != nil {
+		s.renderError(w, r, "accept", p, err)
+		return nil
+	}
 	email, err := s.ws.Invites().CheckToken(r.Context(), tok)
 	if err != nil {
 		s.renderError(w, r, "accept", p, err)
@@ -92,6 +109,10 @@ func (s *server) acceptForm(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	tok := r.PostForm.Get("token")
+	if err := s.allowRedemption(r); err != nil {
+		s.renderError(w, r, "accept", p, err)
+		return nil
+	}
 	email, err := s.ws.Invites().CheckToken(r.Context(), tok)
 	if err != nil {
 		s.renderError(w, r, "accept", p, err)
