@@ -65,11 +65,12 @@ func (e *Engine) Snapshot() []BucketState {
 // after [Engine.SetLimits]. Each bucket gets the saved level refilled at the limit's
 // current rate for the time elapsed since At (none if At is in the future), capped at
 // the budget; buckets are charged in whole tokens, so a restored level may end up to
-// one token below that. Restore only ever lowers a bucket:
-// one already lower keeps its level, so restoring never grants tokens. States of
-// limits that no longer exist, or whose key no longer fits the limit's scope and group,
-// are skipped. Restore returns an [*InvalidError], and restores nothing, if a state has
-// no limit id, a zero At, or a level that is not a number within ±MaxTokens.
+// one token below that. Restore only ever lowers a bucket: one already lower keeps its
+// level, so restoring never grants tokens, and a state that has refilled completely
+// creates nothing. States of limits that no longer exist, or whose key no longer fits
+// the limit's scope and group, are skipped. Restore returns an [*InvalidError], and
+// restores nothing, if a state has no limit id, a zero At, or a level that is not a
+// number within ±MaxTokens.
 func (e *Engine) Restore(states []BucketState) error {
 	for _, st := range states {
 		switch {
@@ -87,14 +88,18 @@ func (e *Engine) Restore(states []BucketState) error {
 	s := e.set.Load()
 	for _, st := range states {
 		r := s.byID[st.LimitID]
+		if r == nil || (r.Scope == ScopeUser) != (st.Key != "") || (r.Scope != ScopeUser && st.Key != r.GroupID) {
+			continue // stale: the limit was removed or moved
+		}
+		level := refilled(st, r, t)
 		switch {
-		case r == nil:
-		case r.Scope == ScopeUser && st.Key != "":
-			e.restoreUser(r, st.Key, refilled(st, r, t), t)
-		case r.Scope != ScopeUser && st.Key == r.GroupID:
+		case level >= float64(r.Budget):
+		case r.Scope == ScopeUser:
+			e.restoreUser(r, st.Key, level, t)
+		default:
 			b := s.fixed[r.ID]
 			b.mu.Lock()
-			lower(b.lim, t, refilled(st, r, t))
+			lower(b.lim, t, level)
 			b.mu.Unlock()
 		}
 	}
@@ -121,8 +126,8 @@ func (e *Engine) restoreUser(r *rule, user string, level float64, t time.Time) {
 	})
 }
 
-// lower debits lim to level at t (in whole tokens, so up to one below) if it holds more. It
-// requires exclusive access to lim's burst (see debit).
+// lower debits lim to level at t, in whole tokens (so up to one below), if it holds
+// more. It requires exclusive access to lim's burst (see debit).
 func lower(lim *rate.Limiter, t time.Time, level float64) {
 	if d := math.Ceil(lim.TokensAt(t) - level - 1e-9); d > 0 {
 		debit(lim, t, int64(d), nil)

@@ -76,6 +76,7 @@ func TestRestoreEdgeCases(t *testing.T) {
 		{LimitID: "u", Key: "future", Tokens: -2, At: now.Add(time.Minute)},     // no refill
 		{LimitID: "u", Key: "past", Tokens: -20, At: now.Add(-5 * time.Second)}, // -15
 		{LimitID: "u", Key: "frac", Tokens: 2.5, At: now},                       // whole tokens: 2
+		{LimitID: "u", Key: "refilled", Tokens: -5, At: now.Add(-time.Hour)},    // full: nothing made
 		{LimitID: "gone", Key: "x", Tokens: -5, At: now},
 		{LimitID: "g", Key: "g2", Tokens: -5, At: now}, // not g's group
 		{LimitID: "w", Key: "x", Tokens: -5, At: now},  // global has no key
@@ -83,6 +84,11 @@ func TestRestoreEdgeCases(t *testing.T) {
 	}
 	if err := e.Restore(states); err != nil {
 		t.Fatal(err)
+	}
+	// low, future, past and frac hold a bucket; capped and refilled are full and the
+	// other states stale, so they made none (besides the global and group limits' own).
+	if got := e.Stats().Buckets; got != 4+2 {
+		t.Errorf("Stats().Buckets = %d after Restore, want 6", got)
 	}
 	for _, tt := range []struct {
 		p     ratelimit.Principal
