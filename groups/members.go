@@ -23,17 +23,23 @@ func (s *Service) AddMembers(ctx context.Context, actor access.Actor, id string,
 	return ch.Version, err
 }
 
+// addMembers adds the users and audits those who were not members yet.
 func addMembers(tx *store.Tx, id string, userIDs []string) error {
+	var added []string
 	for _, u := range userIDs {
 		if err := users.Exists(tx, u); err != nil {
 			return fmt.Errorf("%w: %q", err, u)
 		}
+		before := tx.Changed()
 		if err := tx.AddLines(access.MemberLine(tx.Workspace, u, id)); err != nil {
 			return err
 		}
+		if tx.Changed() > before {
+			added = append(added, u)
+		}
 	}
-	if len(userIDs) > 0 {
-		tx.Audit("group.add_members", id, map[string]any{"user_ids": userIDs})
+	if len(added) > 0 {
+		tx.Audit("group.add_members", id, map[string]any{"user_ids": added})
 	}
 	return nil
 }
@@ -50,15 +56,22 @@ func (s *Service) RemoveMembers(ctx context.Context, actor access.Actor, id stri
 	return ch.Version, err
 }
 
+// removeMembers removes the users with their curator flag there, and audits
+// those who were members.
 func removeMembers(tx *store.Tx, id string, userIDs []string) error {
+	var removed []string
 	for _, u := range userIDs {
+		before := tx.Changed()
 		err := tx.RemoveLines(access.MemberLine(tx.Workspace, u, id), access.CuratorLine(tx.Workspace, u, id))
 		if err != nil {
 			return err
 		}
+		if tx.Changed() > before {
+			removed = append(removed, u)
+		}
 	}
-	if len(userIDs) > 0 {
-		tx.Audit("group.remove_members", id, map[string]any{"user_ids": userIDs})
+	if len(removed) > 0 {
+		tx.Audit("group.remove_members", id, map[string]any{"user_ids": removed})
 	}
 	return nil
 }
@@ -119,11 +132,15 @@ func (s *Service) SetCurator(ctx context.Context, actor access.Actor, id, userID
 			return err
 		}
 		line := access.CuratorLine(s.ws, userID, id)
-		tx.Audit("group.set_curator", id, map[string]any{"user_id": userID, "is_curator": curator})
+		write := tx.RemoveLines
 		if curator {
-			return tx.AddLines(line)
+			write = tx.AddLines
 		}
-		return tx.RemoveLines(line)
+		if err := write(line); err != nil || tx.Changed() == 0 {
+			return err // a flag already as asked changes nothing and is not audited
+		}
+		tx.Audit("group.set_curator", id, map[string]any{"user_id": userID, "is_curator": curator})
+		return nil
 	})
 	return ch.Version, err
 }

@@ -40,12 +40,16 @@ func setAttached(tx *store.Tx, groupID string, r access.Resource, attach bool) e
 		return err
 	}
 	line := access.AttachLine(tx.Workspace, groupID, r)
+	write, action := tx.RemoveLines, "resource.detach"
 	if attach {
-		tx.Audit("resource.attach", r.String(), map[string]any{"group_id": groupID})
-		return tx.AddLines(line)
+		write, action = tx.AddLines, "resource.attach"
 	}
-	tx.Audit("resource.detach", r.String(), map[string]any{"group_id": groupID})
-	return tx.RemoveLines(line)
+	before := tx.Changed()
+	if err := write(line); err != nil || tx.Changed() == before {
+		return err // already as asked: nothing to audit
+	}
+	tx.Audit(action, r.String(), map[string]any{"group_id": groupID})
+	return nil
 }
 
 func requireAttach(tx *store.Tx, groupID string, r access.Resource) error {

@@ -89,8 +89,11 @@ func (s *Service) Update(ctx context.Context, actor access.Actor, r access.Resou
 		if err := authorizeFacts(tx, r, f, factsState{owned: owned, wasPublic: old.Public, oldOwner: old.Owner}); err != nil {
 			return err
 		}
+		if err := replaceLines(tx, linesOf(s.ws, r, old), linesOf(s.ws, r, f)); err != nil || tx.Changed() == 0 {
+			return err // the same facts again change nothing and are not audited
+		}
 		tx.Audit("resource.update", r.String(), factsDetails(f))
-		return replaceLines(tx, linesOf(s.ws, r, old), linesOf(s.ws, r, f))
+		return nil
 	})
 	return ch.Version, err
 }

@@ -256,3 +256,8 @@ func (s *Store) View(ctx context.Context, ws string, actor access.Actor, fn func
 		return fn(&Tx{DB: db, Workspace: ws, Actor: actor, Now: s.Now().UTC(), Dialect: s.Dialect})
 	}, readOnlyTx(s.Dialect))
 }
+
+// Changed returns how many policy lines the transaction has added and
+// removed so far. Callers compare it before and after a step to audit only
+// steps that changed something.
+func (tx *Tx) Changed() int { return len(tx.added) + len(tx.removed) }
