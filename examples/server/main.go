@@ -19,6 +19,34 @@
 //
 // Without -smtp-host, mail goes to standard output, one line per message:
 // "roster mail to <email>: <link>".
+//
+// # Routes
+//
+// Roster's httpapi serves the Me, Users and invites, Groups and Token rate
+// limits sections of API.md. The application adds:
+//
+//	POST /auth/register              {email, password, invite_token?} → 201 {id, email, role}
+//	POST /auth/login                 {email, password} → session cookie, {id, email, role}
+//	POST /auth/logout                → 204
+//	POST /auth/password              {current_password, new_password} → 204; other sessions end
+//	POST /auth/forgot-password       {email} → 204 always; mails a reset link to active users
+//	POST /auth/reset-password        {token, new_password} → 204; every session ends
+//	GET, POST /invite/accept         the invitation's sign-up page and its form
+//	GET, POST /password/reset        the reset mail's page and its form
+//	POST /manage/admin/connector, PATCH and DELETE /manage/admin/connector/{id}, GET /manage/connector
+//	POST, PATCH /manage/admin/document-set, DELETE /manage/admin/document-set/{id}, GET /manage/document-set
+//	POST /persona, PATCH /persona/{id}, PATCH /persona/{id}/share, DELETE /persona/{id}, GET /persona[/{id}]
+//	POST /chat/send-message          {message} → {answer, tokens}; 429 RATE_LIMITED when a budget is spent
+//	GET /ui/                         the web admin pages (a placeholder for now); GET / redirects there
+//
+// Passwords are bcrypt hashes in the application's own table (app_passwords,
+// beside roster's tables in the same database); sessions are random tokens
+// whose SHA-256 is kept in app_sessions, checked against roster on every
+// request, so a deactivated or deleted user's session ends at once. Writes
+// from other sites are refused by net/http's CrossOriginProtection; sign-in,
+// registration and forgot-password attempts are throttled per email and
+// client IP, reset and invite link attempts per client IP (the connection's
+// peer: behind a proxy, read its header instead).
 package main
 
 import (
