@@ -23,6 +23,7 @@ var funcs = template.FuncMap{
 	"json":     toJSON,
 	"roleName": roleName,
 	"allRoles": func() []string { return allRoles },
+	"mul1000":  func(v float64) float64 { return v * 1000 },
 }
 
 // allRoles are the five roles, for filters.

@@ -196,7 +196,8 @@ func staticHeaders(next http.Handler) http.Handler {
 	})
 }
 
-// parsePages parses each page template of templates/ with the layout.
+// parsePages parses each page template of templates/ with the layout and
+// the shared parts.
 func parsePages() map[string]*template.Template {
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
@@ -205,10 +206,10 @@ func parsePages() map[string]*template.Template {
 	out := map[string]*template.Template{}
 	for _, n := range names {
 		name := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
-		if name == "layout" {
+		if name == "layout" || name == "parts" {
 			continue
 		}
-		out[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", n))
+		out[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", n))
 	}
 	return out
 }

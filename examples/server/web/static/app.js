@@ -1,0 +1,156 @@
+// roster admin pages: the few lines that send a form to the JSON API.
+//
+// A form with data-api="METHOD /path" is sent as JSON to that path, from this
+// origin with the session cookie, as any same-origin fetch is. Its fields
+// become the body: data-kind="list" splits a text into a list, "one" wraps a
+// value in a list, "int" sends a number (null when empty), "bool" a
+// checkbox's state. The answer is shown in #flash: the API's detail when it
+// refuses, else the form's data-ok text (or a summary of the answer). After a
+// success the page's content is read again from the server, or the browser
+// goes to data-next (data-then="go") or to the page ?next= names
+// (data-then="next").
+(() => {
+  'use strict';
+
+  function show(kind, text) {
+    const f = document.getElementById('flash');
+    if (!f) return;
+    f.dataset.kind = kind;
+    f.textContent = text;
+    f.hidden = false;
+    if (kind !== 'busy') f.focus();
+  }
+
+  function fieldValue(el) {
+    const v = el.value;
+    switch (el.dataset.kind) {
+      case 'list': return v.split(/[\s,;]+/).filter(Boolean);
+      case 'one': return [v];
+      case 'int': return v.trim() === '' ? null : Number(v);
+      case 'bool': return el.type === 'checkbox' ? el.checked : v === 'true';
+    }
+    return el.type === 'checkbox' ? el.checked : v;
+  }
+
+  function body(form) {
+    const out = {};
+    for (const el of form.elements) {
+      if (!el.name || el.disabled || (el.type === 'radio' && !el.checked)) continue;
+      out[el.name] = fieldValue(el);
+    }
+    return 'groupPatch' in form.dataset ? groupPatch(out) : out;
+  }
+
+  // groupPatch turns a member or connector change of the group page into
+  // the group's PATCH, which replaces both lists: the others stay as the
+  // page shows them.
+  function groupPatch(b) {
+    const st = document.getElementById('group-state').dataset;
+    const ids = (s) => (s ? s.split(' ') : []);
+    let users = ids(st.userIds);
+    let ccs = ids(st.ccPairIds);
+    if ('remove_user_id' in b) users = users.filter((id) => id !== b.remove_user_id);
+    if ('add_cc_pair_id' in b) ccs.push(b.add_cc_pair_id);
+    if ('remove_cc_pair_id' in b) ccs = ccs.filter((id) => id !== b.remove_cc_pair_id);
+    return { user_ids: users, cc_pair_ids: ccs };
+  }
+
+  async function send(method, path, payload) {
+    const init = { method, credentials: 'same-origin', headers: { Accept: 'application/json' } };
+    if (payload !== undefined) {
+      init.headers['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(payload);
+    }
+    const res = await fetch(path, init);
+    const text = await res.text();
+    let data = null;
+    try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
+    return { res, data };
+  }
+
+  // refusal is the API's detail, with the names of the resources it names
+  // by id when the page knows them.
+  function refusal(res, data) {
+    let text = data && data.detail ? data.detail : res.status + ' ' + res.statusText;
+    const el = document.getElementById('names');
+    if (el) {
+      const names = JSON.parse(el.dataset.names);
+      const known = (text.match(/\b(?:agent|document_set|connector):[\w-]+/g) || [])
+        .filter((id) => names[id]).map((id) => id.split(':')[0].replace('_', ' ') + ' «' + names[id] + '»');
+      if (known.length) text += ' (' + known.join(', ') + ')';
+    }
+    return text;
+  }
+
+  const summaries = {
+    invite: (d) => d.results.map((r) => r.email + ': ' + r.status.replace('_', ' ')).join('; ') +
+      (d.email_invite_status ? ' (mail: ' + d.email_invite_status.replace('_', ' ') + ')' : ''),
+    resend: (d) => 'Invitation sent again (mail: ' + d.email_invite_status.replace('_', ' ') + ').',
+    transfer: (d) => d.transferred.length + ' resource(s) transferred.',
+  };
+
+  function success(form, data) {
+    const sum = summaries[form.dataset.result];
+    return sum && data ? sum(data) : form.dataset.ok || 'Done.';
+  }
+
+  // refresh reads the page again and replaces its content, keeping #flash.
+  async function refresh() {
+    const res = await fetch(location.href, { credentials: 'same-origin', headers: { Accept: 'text/html' } });
+    if (res.redirected) { location.assign(res.url); return; }
+    const doc = new DOMParser().parseFromString(await res.text(), 'text/html');
+    const fresh = doc.getElementById('content');
+    const old = document.getElementById('content');
+    if (fresh && old) old.replaceWith(fresh); else location.reload();
+  }
+
+  function nextPage() {
+    const next = new URLSearchParams(location.search).get('next') || '';
+    return next.startsWith('/ui/') ? next : '/ui/';
+  }
+
+  async function submit(form) {
+    const [method, path] = form.dataset.api.split(' ');
+    const payload = body(form);
+    const buttons = form.querySelectorAll('button');
+    buttons.forEach((b) => { b.disabled = true; });
+    show('busy', 'Working…');
+    try {
+      let { res, data } = await send(method, path, payload);
+      if (res.ok && form.dataset.also) {
+        const [m2, p2] = form.dataset.also.split(' ');
+        const picked = {};
+        form.dataset.alsoFields.split(' ').forEach((k) => { picked[k] = payload[k]; });
+        ({ res, data } = await send(m2, p2, picked));
+      }
+      if (!res.ok) { show('error', refusal(res, data)); return; }
+      const msg = success(form, data);
+      if (form.dataset.then) {
+        sessionStorage.setItem('flash', msg);
+        location.assign(form.dataset.then === 'next' ? nextPage() : form.dataset.next);
+        return;
+      }
+      await refresh();
+      show('ok', msg);
+    } catch (e) {
+      show('error', 'The server could not be reached: ' + e.message);
+    } finally {
+      buttons.forEach((b) => { b.disabled = false; });
+    }
+  }
+
+  document.addEventListener('submit', (ev) => {
+    const form = ev.target;
+    if (!form.dataset || !form.dataset.api) return;
+    ev.preventDefault();
+    submit(form);
+  });
+
+  document.addEventListener('DOMContentLoaded', () => {
+    const msg = sessionStorage.getItem('flash');
+    if (msg) {
+      sessionStorage.removeItem('flash');
+      show('ok', msg);
+    }
+  });
+})();
