@@ -88,7 +88,7 @@ func (e *Engine) Restore(states []BucketState) error {
 	s := e.set.Load()
 	for _, st := range states {
 		r := s.byID[st.LimitID]
-		if r == nil || (r.Scope == ScopeUser) != (st.Key != "") || (r.Scope != ScopeUser && st.Key != r.GroupID) {
+		if r == nil || (r.Scope == ScopeUser && st.Key == "") || (r.Scope != ScopeUser && st.Key != r.GroupID) {
 			continue // stale: the limit was removed or moved
 		}
 		level := refilled(st, r, t)

@@ -108,3 +108,26 @@ func TestRestoreEdgeCases(t *testing.T) {
 		}
 	}
 }
+
+// TestRestoreWithoutElapsedTime restores at the snapshot's instant, so every
+// scope's level must come back exactly (a refill could hide a skipped state).
+func TestRestoreWithoutElapsedTime(t *testing.T) {
+	e, _ := newEngine(t, stateLimits()...)
+	record(t, e, user("a", "g1"), 4)
+	e2, _ := newEngine(t, stateLimits()...)
+	if err := e2.Restore(e.Snapshot()); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		limit string
+		want  float64
+	}{
+		{"u", 6},
+		{"g", 6},
+		{"w", 96},
+	} {
+		if got := remaining(t, e2, user("a", "g1"), tt.limit); got != tt.want {
+			t.Errorf("after Restore at the snapshot's time, %s = %v, want %v", tt.limit, got, tt.want)
+		}
+	}
+}
