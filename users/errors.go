@@ -30,6 +30,7 @@ type OwnsResourcesError struct {
 	Resources []access.Resource
 }
 
+// Error names the user and the resources that block the delete.
 func (e *OwnsResourcesError) Error() string {
 	names := make([]string, len(e.Resources))
 	for i, r := range e.Resources {

@@ -39,6 +39,7 @@ type SchemaError struct {
 	Want    int  // the version this build expects
 }
 
+// Error says what is wrong with the schema and names its version.
 func (e *SchemaError) Error() string {
 	if e.Dirty {
 		return fmt.Sprintf("roster: schema is dirty at version %d: a migration failed; repair it and force the version", e.Version)

@@ -1,0 +1,21 @@
+// Package users manages the users of a workspace: sign-up (Register), roles,
+// deactivation, deletion, ownership transfer, listing and CSV export.
+//
+// Identity inside a workspace is the normalized email (NormalizeEmail). A
+// user's role and deactivation are policy lines (package access): the
+// stored roles are admin, global_curator, basic and limited; curator is
+// derived from group curator flags and never set directly. The first person
+// of a workspace, and every configured admin email, become admin.
+//
+// Every mutating method names its actor and runs as one audited transaction
+// in which the actor's permission is checked against the state inside it.
+// The rules: only admins change roles, never their own; the last active
+// admin of a workspace can be neither demoted, deactivated nor deleted (this
+// holds under concurrency, because roster serializes its writers); a user is
+// deleted only once deactivated and while they own no document set or agent
+// (OwnsResourcesError names them; TransferOwnership moves them).
+//
+// Operations that span packages (the invite gate at sign-up, clean-up at
+// delete) are composed by package roster through Hooks, inside the same
+// transaction, so users imports none of them.
+package users
