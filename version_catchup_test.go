@@ -1,0 +1,57 @@
+package roster_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/rostertest"
+	"github.com/rosterhq/roster/resources"
+	"github.com/rosterhq/roster/users"
+)
+
+// Two Directories on one database stand for two instances of an application:
+// a write through one reaches the other's index through the changelog when
+// it awaits the write's version, and not before.
+func TestAwaitVersionAppliesOtherInstancesChanges(t *testing.T) {
+	rostertest.ForEachStore(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		a, b := open(t, dsn), open(t, dsn)
+		ws := a.Default()
+		admin, err := ws.Users().Register(ctx, users.Registration{Email: "ada@example.com"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		agent := access.Resource{Kind: access.Agent, ID: "helper"}
+		v, err := ws.Resources().Register(ctx, roster.AsUser(admin.ID), agent, resources.Facts{Owner: admin.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := b.Version(); got >= v {
+			t.Fatalf("instance b already at version %d before awaiting %d: the test proves nothing", got, v)
+		}
+		if _, err := b.Default().Access().Can(ctx, admin.ID, access.View, agent); !errors.Is(err, roster.ErrNotFound) {
+			t.Fatalf("b before AwaitVersion: Can err = %v, want ErrNotFound (b has not seen the user yet)", err)
+		}
+		wait, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		if err := b.AwaitVersion(wait, v); err != nil {
+			t.Fatalf("AwaitVersion(%d): %v", v, err)
+		}
+		if ok, err := b.Default().Access().Can(ctx, admin.ID, access.Edit, agent); err != nil || !ok {
+			t.Fatalf("b after AwaitVersion: Can(owner, edit) = %v, %v; want true", ok, err)
+		}
+		if got := b.Version(); got != v {
+			t.Fatalf("b.Version() = %d, want %d", got, v)
+		}
+		// A version nobody committed is waited for until the context ends.
+		short, cancelShort := context.WithTimeout(ctx, 50*time.Millisecond)
+		defer cancelShort()
+		if err := b.AwaitVersion(short, v+100); !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("AwaitVersion of an uncommitted version = %v, want DeadlineExceeded", err)
+		}
+	})
+}
