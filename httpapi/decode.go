@@ -22,10 +22,16 @@ const (
 	maxPageNum      = 1 << 20
 )
 
-// decode reads the request body as exactly one JSON value into dst: at most
-// limit bytes, no unknown fields, nothing after the value. Every failure is
-// a 400 INVALID_INPUT error naming what is wrong (the field, for a wrong
-// type).
+// DecodeJSON reads the request body as exactly one JSON value into dst: at
+// most limit bytes, no unknown fields, nothing after the value. Every failure
+// is an error matching roster.ErrInvalid that names what is wrong (the
+// field, for a wrong type), which WriteError answers 400 INVALID_INPUT. An
+// application serving its own routes beside the Handler uses it so its bad
+// input gets the same answers.
+func DecodeJSON(w http.ResponseWriter, r *http.Request, limit int64, dst any) error {
+	return decode(w, r, limit, dst)
+}
+
 func decode(w http.ResponseWriter, r *http.Request, limit int64, dst any) error {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
 	dec.DisallowUnknownFields()
@@ -68,6 +74,7 @@ func decodeError(err error, limit int64) error {
 
 // jsonType names a Go type the way a JSON client thinks of it.
 func jsonType(goType string) string {
+	goType = strings.TrimPrefix(goType, "*")
 	switch {
 	case goType == "string":
 		return "a string"

@@ -4,11 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -73,64 +71,11 @@ func invalid(field, format string, args ...any) error {
 	return fmt.Errorf("%w: %s: %s", access.ErrInvalid, field, fmt.Sprintf(format, args...))
 }
 
-// decode reads the request body as exactly one JSON value into dst: at most
-// s.cfg.MaxBodyBytes, no unknown fields, nothing after the value. Every
-// failure is a 400 INVALID_INPUT error naming what is wrong.
+// decode reads the request body as exactly one JSON value into dst, with
+// httpapi's rules and errors, so the application's routes answer bad input
+// exactly as roster's do.
 func (s *server) decode(w http.ResponseWriter, r *http.Request, dst any) error {
-	limit := s.cfg.MaxBodyBytes
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
-		return decodeError(err, limit)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		if err != nil {
-			return decodeError(err, limit)
-		}
-		return invalid("body", "holds more than one JSON value")
-	}
-	return nil
-}
-
-func decodeError(err error, limit int64) error {
-	var syntax *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	var tooBig *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooBig):
-		return invalid("body", "larger than %d bytes", limit)
-	case errors.Is(err, io.EOF):
-		return invalid("body", "empty; a JSON object is required")
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return invalid("body", "malformed JSON: unexpected end")
-	case errors.As(err, &syntax):
-		return invalid("body", "malformed JSON at byte %d", syntax.Offset)
-	case errors.As(err, &typ):
-		field := typ.Field
-		if field == "" {
-			field = "body"
-		}
-		return invalid(field, "must be %s, not %s", jsonKind(typ.Type.String()), typ.Value)
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return invalid(strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), "unknown field")
-	}
-	return invalid("body", "%v", err)
-}
-
-// jsonKind names a Go type the way a JSON client thinks of it.
-func jsonKind(goType string) string {
-	goType = strings.TrimPrefix(goType, "*")
-	switch {
-	case goType == "string":
-		return "a string"
-	case goType == "bool":
-		return "a boolean"
-	case strings.HasPrefix(goType, "int"), strings.HasPrefix(goType, "float"):
-		return "a number"
-	case strings.HasPrefix(goType, "[]"):
-		return "an array"
-	}
-	return "an object"
+	return httpapi.DecodeJSON(w, r, s.cfg.MaxBodyBytes, dst)
 }
 
 // who is the least role a route admits before roster's own checks, so that
