@@ -63,6 +63,8 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+
+	"github.com/rosterhq/roster/examples/server/web"
 )
 
 // Defaults of the flags.
@@ -82,6 +84,7 @@ func main() {
 	}
 	cfg.Out = os.Stdout
 	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	cfg.UI = func(api http.Handler) http.Handler { return web.New(web.Options{API: api, Logger: cfg.Logger}) }
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, cfg); err != nil {
