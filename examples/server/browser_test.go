@@ -419,6 +419,8 @@ func TestBrowser(t *testing.T) {
 	curatorView(t, env, admin, bob, gid)
 	passwordReset(t, env, bob)
 	crossSiteRefused(t, env, admin)
+	invitationsAndUsers(t, env, admin)
+	renameAndDelete(t, admin)
 }
 
 func signUpFirstAdmin(t *testing.T, env *brEnv, admin *brTab) {
@@ -702,7 +704,8 @@ func curatorView(t *testing.T, env *brEnv, admin, bob *brTab, eng string) {
 }
 
 // passwordReset signs bob out, resets his password through the forgot and
-// reset pages, and signs him in again with the keyboard only.
+// reset pages, signs him in again with the keyboard only, and changes his
+// password on his account page.
 func passwordReset(t *testing.T, env *brEnv, bob *brTab) {
 	bob.open("/ui/")
 	bob.ok("nav.side .who button")
@@ -727,6 +730,12 @@ func passwordReset(t *testing.T, env *brEnv, bob *brTab) {
 		chromedp.KeyEvent("bob@example.com\ta new password for bob\n"), chromedp.WaitVisible(chromedp.ID("me-email")))
 	bob.contains("#me-email", "bob@example.com")
 	bob.shot("signed in with the keyboard")
+	bob.set("#current_password", "not his password")
+	bob.set("#new_password", "yet another password")
+	bob.refused("#password-form button", "current_password")
+	bob.set("#current_password", "a new password for bob")
+	bob.set("#new_password", "yet another password")
+	bob.ok("#password-form button")
 }
 
 // crossSiteRefused opens a page of another origin whose script posts a new
@@ -740,4 +749,63 @@ func crossSiteRefused(t *testing.T, env *brEnv, admin *brTab) {
 	}
 	admin.open("/ui/groups")
 	admin.lacks("#groups-table", "Evil")
+}
+
+// invitationsAndUsers resends and revokes an invitation, searches and
+// filters the users, and deactivates and activates one.
+func invitationsAndUsers(t *testing.T, env *brEnv, admin *brTab) {
+	admin.open("/ui/users")
+	admin.set("#invite-emails", "erin@example.com")
+	admin.ok("#invite-form button")
+	row := `#invited-table tr[data-email="erin@example.com"]`
+	if got := admin.ok(row + " button.resend"); !strings.Contains(got, "Invitation sent again") {
+		t.Fatalf("resend reported %q", got)
+	}
+	first, second := env.link("erin@example.com", 1), env.link("erin@example.com", 2)
+	if first == second {
+		t.Fatal("a resent invitation has the same link")
+	}
+	admin.ok(row + " button.revoke")
+	if admin.has(row) {
+		t.Fatal("erin's invitation is listed after Revoke")
+	}
+	admin.open("/ui/users?q=dave")
+	admin.contains("#users-count", "Showing 1–1 of 1")
+	admin.contains("#users-table", "dave@example.com")
+	admin.open("/ui/users?roles=curator")
+	admin.contains("#users-table", "bob@example.com")
+	admin.lacks("#users-table", "admin@example.com", "dave@example.com")
+	admin.open("/ui/users?is_active=maybe")
+	admin.contains("#page-error", "is_active", "400")
+	admin.open("/ui/users?q=dave")
+	dave := `tr[data-email="dave@example.com"]`
+	admin.ok(dave + " button.deactivate")
+	admin.contains(dave+" .status", "Deactivated")
+	admin.ok(dave + " button.activate")
+	admin.contains(dave+" .status", "Active")
+	admin.choose(dave+" select.role", "Global curator")
+	admin.ok(dave + " form button")
+	if got := brEval[string](admin, `document.querySelector('`+dave+` select.role').value`); got != "global_curator" {
+		t.Fatalf("dave's role after the change: %q", got)
+	}
+}
+
+// renameAndDelete renames a group (refusing a name in use) and deletes one
+// from its page.
+func renameAndDelete(t *testing.T, admin *brTab) {
+	admin.open("/ui/groups")
+	sales := brEval[string](admin, `[...document.querySelectorAll('#groups-table a')].find((a) => a.textContent === 'Sales').getAttribute('href')`)
+	admin.open(sales)
+	admin.set("#rename-group input[name=name]", "Engineering")
+	admin.refused("#rename-group button", "exists")
+	admin.set("#rename-group input[name=name]", "Sales and marketing")
+	admin.ok("#rename-group button")
+	admin.contains("h1", "Sales and marketing")
+	admin.expand("#content details.danger")
+	admin.ok("#content details.danger button.delete")
+	if p := admin.path(); p != "/ui/groups" {
+		t.Fatalf("after deleting a group the admin is on %s", p)
+	}
+	admin.lacks("#groups-table", "Sales")
+	admin.contains("#groups-table", "Engineering", "Support")
 }
