@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"html/template"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,7 +18,6 @@ var funcs = template.FuncMap{
 	"number":   number,
 	"spaced":   func(ids []string) string { return strings.Join(ids, " ") },
 	"lines":    func(xs []string) string { return strings.Join(xs, "\n") },
-	"has":      slices.Contains[[]string],
 	"json":     toJSON,
 	"roleName": roleName,
 	"allRoles": func() []string { return allRoles },
