@@ -10,32 +10,33 @@ import (
 )
 
 // pages are the few HTML pages the sign-in flow needs (the invitation and
-// password-reset links open them) and the placeholder at /ui/, where the web
-// admin pages will be served. They are plain on purpose: no script, no
-// styles, one form each.
+// password-reset links open them) and the placeholder at /ui/ when no web
+// admin pages are mounted. They take the admin pages' stylesheet but no
+// script: one plain form each, which works without JavaScript.
 var pages = template.Must(template.New("pages").Parse(`
 {{define "head"}}<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{.Title}} · roster</title></head><body><main>
+<title>{{.Title}} · roster</title><link rel="stylesheet" href="/ui/static/app.css"></head>
+<body><main id="main"><p class="brand-out">roster</p>
 <h1>{{.Title}}</h1>
-{{if .Error}}<p role="alert">{{.Error}}</p>{{end}}{{if .Message}}<p>{{.Message}}</p>{{end}}{{end}}
+{{if .Error}}<div class="refusal" role="alert"><p class="detail">{{.Error}}</p></div>{{end}}{{if .Message}}<p class="note">{{.Message}}</p>{{end}}{{end}}
 
 {{define "foot"}}</main></body></html>
 {{end}}
 
 {{define "accept"}}{{template "head" .}}
-{{if .Token}}<form method="post" action="/invite/accept">
+{{if .Token}}<form class="card narrow" method="post" action="/invite/accept">
 <input type="hidden" name="token" value="{{.Token}}">
-<p><label>Email <input type="email" value="{{.Email}}" readonly autocomplete="username"></label></p>
-<p><label>Password <input type="password" name="password" minlength="8" required autocomplete="new-password"></label></p>
+<p><label for="email">Email</label> <input id="email" type="email" value="{{.Email}}" readonly autocomplete="username"></p>
+<p><label for="password">Password <span class="hint">(at least 8 characters)</span></label> <input id="password" type="password" name="password" minlength="8" required autocomplete="new-password" autofocus></p>
 <p><button type="submit">Create account</button></p>
 </form>{{end}}
 {{template "foot" .}}{{end}}
 
 {{define "reset"}}{{template "head" .}}
-{{if .Token}}<form method="post" action="/password/reset">
+{{if .Token}}<form class="card narrow" method="post" action="/password/reset">
 <input type="hidden" name="token" value="{{.Token}}">
-<p><label>New password <input type="password" name="new_password" minlength="8" required autocomplete="new-password"></label></p>
+<p><label for="new_password">New password <span class="hint">(at least 8 characters)</span></label> <input id="new_password" type="password" name="new_password" minlength="8" required autocomplete="new-password" autofocus></p>
 <p><button type="submit">Change password</button></p>
 </form>{{end}}
 {{template "foot" .}}{{end}}
@@ -62,7 +63,7 @@ type page struct {
 func (s *server) render(w http.ResponseWriter, status int, name string, p page) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", "default-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "no-store")
