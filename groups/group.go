@@ -80,18 +80,29 @@ func (s *Service) Create(ctx context.Context, actor access.Actor, name string) (
 	}
 	var g Group
 	_, err = s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {
-		if err := users.RequireAdmin(tx); err != nil {
-			return err
-		}
-		r := row{ID: uuid.NewString(), WorkspaceID: s.ws, Name: n, CreatedAt: tx.Now}
-		if err := insertUnique(tx, &r); err != nil {
-			return err
-		}
-		tx.Audit("group.create", r.ID, map[string]any{"name": n})
-		g = r.group()
-		return nil
+		g, err = CreateTx(tx, n)
+		return err
 	})
 	return g, err
+}
+
+// CreateTx is Create inside a transaction the caller runs, for package
+// roster to compose a group's creation with its first members and
+// connectors.
+func CreateTx(tx *store.Tx, name string) (Group, error) {
+	n, err := normalizeName(name)
+	if err != nil {
+		return Group{}, err
+	}
+	if err := users.RequireAdmin(tx); err != nil {
+		return Group{}, err
+	}
+	r := row{ID: uuid.NewString(), WorkspaceID: tx.Workspace, Name: n, CreatedAt: tx.Now}
+	if err := insertUnique(tx, &r); err != nil {
+		return Group{}, err
+	}
+	tx.Audit("group.create", r.ID, map[string]any{"name": n})
+	return r.group(), nil
 }
 
 func insertUnique(tx *store.Tx, r *row) error {

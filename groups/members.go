@@ -81,19 +81,25 @@ func removeMembers(tx *store.Tx, id string, userIDs []string) error {
 // flags. Group scope is required.
 func (s *Service) SetMembers(ctx context.Context, actor access.Actor, id string, userIDs []string) (int64, error) {
 	ch, err := s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {
-		if err := RequireScope(tx, id); err != nil {
-			return err
-		}
-		current, err := memberIDs(tx, id)
-		if err != nil {
-			return err
-		}
-		if err := addMembers(tx, id, missing(userIDs, current)); err != nil {
-			return err
-		}
-		return removeMembers(tx, id, missing(current, userIDs))
+		return SetMembersTx(tx, id, userIDs)
 	})
 	return ch.Version, err
+}
+
+// SetMembersTx is SetMembers inside a transaction the caller runs, for
+// package roster to compose it with other changes of the same group.
+func SetMembersTx(tx *store.Tx, id string, userIDs []string) error {
+	if err := RequireScope(tx, id); err != nil {
+		return err
+	}
+	current, err := memberIDs(tx, id)
+	if err != nil {
+		return err
+	}
+	if err := addMembers(tx, id, missing(userIDs, current)); err != nil {
+		return err
+	}
+	return removeMembers(tx, id, missing(current, userIDs))
 }
 
 // missing returns the elements of a not in b, in a's order, without repeats.

@@ -181,29 +181,23 @@ type createGroupRequest struct {
 	CCPairIDs []string `json:"cc_pair_ids"`
 }
 
-// createGroup answers POST /manage/admin/user-group with 201 and the group.
-// The ids are checked before the group is created; should adding them fail
-// anyway (a concurrent delete), the new group is deleted again.
+// createGroup answers POST /manage/admin/user-group with 201 and the group,
+// created with its members and connectors in one transaction.
 func (h *Handler) createGroup(w http.ResponseWriter, r *http.Request, c Caller) error {
 	var req createGroupRequest
 	if err := decode(w, r, h.cfg.MaxBodyBytes, &req); err != nil {
 		return err
 	}
-	ctx, gs := r.Context(), c.Workspace.Groups()
+	ctx := r.Context()
 	if err := checkIDs(ctx, c.Workspace, req.UserIDs, req.CCPairIDs); err != nil {
 		return err
 	}
-	g, err := gs.Create(ctx, c.Actor(), req.Name)
+	g, err := c.Workspace.CreateGroup(ctx, c.Actor(), req.Name,
+		roster.GroupContents{Members: req.UserIDs, Connectors: req.CCPairIDs})
 	if err != nil {
 		return err
 	}
-	if err := h.fill(ctx, c, g.ID, req.UserIDs, req.CCPairIDs); err != nil {
-		if _, derr := gs.Delete(ctx, c.Actor(), g.ID); derr != nil {
-			h.cfg.Logger.Error("httpapi: removing a group whose creation failed", "group", g.ID, "error", derr)
-		}
-		return err
-	}
-	sum, err := gs.Describe(ctx, c.Actor(), g.ID)
+	sum, err := c.Workspace.Groups().Describe(ctx, c.Actor(), g.ID)
 	if err != nil {
 		return err
 	}
@@ -212,14 +206,6 @@ func (h *Handler) createGroup(w http.ResponseWriter, r *http.Request, c Caller) 
 		return err
 	}
 	return created(w, out)
-}
-
-func (h *Handler) fill(ctx context.Context, c Caller, id string, userIDs, ccPairIDs []string) error {
-	if _, err := c.Workspace.Groups().AddMembers(ctx, c.Actor(), id, userIDs); err != nil {
-		return err
-	}
-	_, err := c.Workspace.Resources().SetAttached(ctx, c.Actor(), id, access.Connector, ccPairIDs)
-	return err
 }
 
 // checkIDs refuses unknown user and connector ids before anything is written:
@@ -251,9 +237,7 @@ type patchGroupRequest struct {
 }
 
 // patchGroup answers PATCH /manage/admin/user-group/{id} with 204: it
-// replaces the members and the connectors. Connectors go first, as the
-// change more often refused (edit access to each connector); if replacing
-// the members fails after that, the connectors are put back.
+// replaces the members and the connectors in one transaction.
 func (h *Handler) patchGroup(w http.ResponseWriter, r *http.Request, c Caller) error {
 	var req patchGroupRequest
 	if err := decode(w, r, h.cfg.MaxBodyBytes, &req); err != nil {
@@ -266,34 +250,18 @@ func (h *Handler) patchGroup(w http.ResponseWriter, r *http.Request, c Caller) e
 		return invalid("cc_pair_ids", "is required (the connectors replace the group's)")
 	}
 	ctx, id := r.Context(), r.PathValue("id")
-	before, err := c.Workspace.Groups().Describe(ctx, c.Actor(), id)
-	if err != nil {
-		return err
+	if _, err := c.Workspace.Groups().Describe(ctx, c.Actor(), id); err != nil {
+		return err // the group's scope first: 404 or OUT_OF_SCOPE before any id is judged
 	}
 	if err := checkIDs(ctx, c.Workspace, req.UserIDs, req.CCPairIDs); err != nil {
 		return err
 	}
-	rs := c.Workspace.Resources()
-	if _, err := rs.SetAttached(ctx, c.Actor(), id, access.Connector, req.CCPairIDs); err != nil {
-		return err
-	}
-	if _, err := c.Workspace.Groups().SetMembers(ctx, c.Actor(), id, req.UserIDs); err != nil {
-		if _, rerr := rs.SetAttached(ctx, c.Actor(), id, access.Connector, groupOutIDs(before, access.Connector)); rerr != nil {
-			h.cfg.Logger.Error("httpapi: restoring a group's connectors after a failed PATCH", "group", id, "error", rerr)
-		}
+	_, err := c.Workspace.ReplaceGroupContents(ctx, c.Actor(), id,
+		roster.GroupContents{Members: req.UserIDs, Connectors: req.CCPairIDs})
+	if err != nil {
 		return err
 	}
 	return noContent(w)
-}
-
-func groupOutIDs(s groups.Summary, kind access.Kind) []string {
-	ids := []string{}
-	for _, r := range s.Resources {
-		if r.Kind == kind {
-			ids = append(ids, r.ID)
-		}
-	}
-	return ids
 }
 
 // addUsers answers POST /manage/admin/user-group/{id}/add-users with 204.

@@ -87,33 +87,40 @@ func (s *Service) SetAttached(ctx context.Context, actor access.Actor, groupID s
 		}
 	}
 	ch, err := s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {
-		if err := groups.Exists(tx, groupID); err != nil {
-			return err
-		}
-		if err := requireMember(tx, groupID); err != nil {
-			return err
-		}
-		current, err := attachedIDs(tx, groupID, kind)
-		if err != nil {
-			return err
-		}
-		for _, id := range dedupe(ids) {
-			if !slices.Contains(current, id) {
-				if err := setAttached(tx, groupID, access.Resource{Kind: kind, ID: id}, true); err != nil {
-					return err
-				}
-			}
-		}
-		for _, id := range current {
-			if !slices.Contains(ids, id) {
-				if err := setAttached(tx, groupID, access.Resource{Kind: kind, ID: id}, false); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
+		return SetAttachedTx(tx, groupID, kind, ids)
 	})
 	return ch.Version, err
+}
+
+// SetAttachedTx is SetAttached inside a transaction the caller runs, for
+// package roster to compose it with other changes of the same group. The
+// caller has validated kind and ids.
+func SetAttachedTx(tx *store.Tx, groupID string, kind access.Kind, ids []string) error {
+	if err := groups.Exists(tx, groupID); err != nil {
+		return err
+	}
+	if err := requireMember(tx, groupID); err != nil {
+		return err
+	}
+	current, err := attachedIDs(tx, groupID, kind)
+	if err != nil {
+		return err
+	}
+	for _, id := range dedupe(ids) {
+		if !slices.Contains(current, id) {
+			if err := setAttached(tx, groupID, access.Resource{Kind: kind, ID: id}, true); err != nil {
+				return err
+			}
+		}
+	}
+	for _, id := range current {
+		if !slices.Contains(ids, id) {
+			if err := setAttached(tx, groupID, access.Resource{Kind: kind, ID: id}, false); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // requireMember refuses a deactivated actor, and one who is neither an

@@ -1,0 +1,70 @@
+package roster
+
+import (
+	"context"
+
+	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/groups"
+	"github.com/rosterhq/roster/internal/store"
+	"github.com/rosterhq/roster/resources"
+)
+
+// GroupContents are a group's members and attached connectors, which Onyx's
+// group endpoints set together.
+type GroupContents struct {
+	Members    []string // user ids
+	Connectors []string // connector ids
+}
+
+func (c GroupContents) validate() error {
+	for _, id := range c.Connectors {
+		if err := (access.Resource{Kind: access.Connector, ID: id}).Validate(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CreateGroup creates a group with its first members and connectors in one
+// transaction (Onyx's POST /manage/admin/user-group): if any part is refused
+// (a duplicate name, an unknown user or connector, a connector the actor may
+// not edit), nothing is written. Admin only.
+func (w *Workspace) CreateGroup(ctx context.Context, actor Actor, name string, c GroupContents) (groups.Group, error) {
+	if err := c.validate(); err != nil {
+		return groups.Group{}, err
+	}
+	var g groups.Group
+	_, err := w.d.st.Mutate(ctx, w.id, actor, func(tx *store.Tx) error {
+		var err error
+		if g, err = groups.CreateTx(tx, name); err != nil {
+			return err
+		}
+		return replaceContents(tx, g.ID, c)
+	})
+	if err != nil {
+		return groups.Group{}, err
+	}
+	return g, nil
+}
+
+// ReplaceGroupContents replaces a group's members and connectors in one
+// transaction (Onyx's PATCH /manage/admin/user-group/{id}), checking and
+// writing only what changes, each as groups.Service.SetMembers and
+// resources.Service.SetAttached would; if any change is refused, nothing is
+// written. It returns the version of the change.
+func (w *Workspace) ReplaceGroupContents(ctx context.Context, actor Actor, id string, c GroupContents) (int64, error) {
+	if err := c.validate(); err != nil {
+		return 0, err
+	}
+	ch, err := w.d.st.Mutate(ctx, w.id, actor, func(tx *store.Tx) error {
+		return replaceContents(tx, id, c)
+	})
+	return ch.Version, err
+}
+
+func replaceContents(tx *store.Tx, id string, c GroupContents) error {
+	if err := resources.SetAttachedTx(tx, id, access.Connector, c.Connectors); err != nil {
+		return err
+	}
+	return groups.SetMembersTx(tx, id, c.Members)
+}
