@@ -38,7 +38,8 @@
 // WriteError writes it, for applications that serve more routes in the same
 // style. Two codes come in addition to API.md's: 405 METHOD_NOT_ALLOWED for a
 // method a path does not serve and 503 UNAVAILABLE once the Directory is
-// closed; anything unexpected is 500 INTERNAL with a generic detail, logged.
+// closed or the request's context ended (client gone, deadline passed);
+// anything unexpected is 500 INTERNAL with a generic detail, logged.
 //
 // # Units and shapes
 //

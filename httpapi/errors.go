@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -83,6 +84,11 @@ var errorTable = []struct {
 	// Every other conflict roster reports is a name or id that exists.
 	{access.ErrConflict, http.StatusConflict, CodeDuplicate},
 	{access.ErrClosed, http.StatusServiceUnavailable, CodeUnavailable},
+	// The request's context ended: the client went away or a deadline
+	// passed. Nothing is wrong with the server, so it is not an INTERNAL
+	// error and is not logged as one.
+	{context.Canceled, http.StatusServiceUnavailable, CodeUnavailable},
+	{context.DeadlineExceeded, http.StatusServiceUnavailable, CodeUnavailable},
 }
 
 // Classify returns the HTTP status and machine code API.md gives err, and
@@ -105,10 +111,18 @@ type errorBody struct {
 // WriteError writes err as API.md's JSON error {"detail", "code"} with the
 // status Classify gives it, and a Retry-After header on 429. The detail of
 // an error Classify does not know is generic; such errors go to logger (nil
-// discards them), with the request's method and path but never its body.
+// discards them), with the request's method and path but never its body. A
+// request whose context ended (context.Canceled, context.DeadlineExceeded) is
+// 503 UNAVAILABLE with a generic detail, logged at debug level only.
 func WriteError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
 	status, code, known := Classify(err)
 	detail := err.Error()
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		detail = "request canceled or timed out"
+		if logger != nil {
+			logger.Debug("httpapi: request ended early", "method", r.Method, "path", r.URL.Path, "error", err)
+		}
+	}
 	if !known {
 		detail = "internal error"
 		if logger != nil {

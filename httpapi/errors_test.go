@@ -1,8 +1,11 @@
 package httpapi_test
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -61,6 +64,8 @@ func TestClassify(t *testing.T) {
 		{&ratelimit.LimitError{Scope: ratelimit.ScopeGroup, RetryAfter: time.Second}, 429, httpapi.CodeRateLimited},
 		{&invites.ThrottledError{RetryAfter: time.Second}, 429, httpapi.CodeThrottled},
 		{roster.ErrClosed, 503, httpapi.CodeUnavailable},
+		{context.Canceled, 503, httpapi.CodeUnavailable},
+		{context.DeadlineExceeded, 503, httpapi.CodeUnavailable},
 		{errors.New("disk on fire"), 500, httpapi.CodeInternal},
 	}
 	for _, c := range cases {
@@ -99,5 +104,24 @@ func TestWriteErrorHidesInternals(t *testing.T) {
 	decodeBody(t, rec, &e)
 	if rec.Code != 500 || e.Code != httpapi.CodeInternal || e.Detail != "internal error" {
 		t.Errorf("got %d %+v", rec.Code, e)
+	}
+}
+
+// A request whose client went away or whose deadline passed is 503
+// UNAVAILABLE, not 500 INTERNAL, and nothing is logged at error level.
+func TestWriteErrorContextEnded(t *testing.T) {
+	for _, cause := range []error{context.Canceled, context.DeadlineExceeded} {
+		var logs bytes.Buffer
+		logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+		rec := httptest.NewRecorder()
+		httpapi.WriteError(rec, httptest.NewRequest(http.MethodGet, "/", nil), logger, fmt.Errorf("query users: %w", cause))
+		var e apiError
+		decodeBody(t, rec, &e)
+		if rec.Code != http.StatusServiceUnavailable || e.Code != httpapi.CodeUnavailable {
+			t.Errorf("%v: got %d %+v, want 503 %s", cause, rec.Code, e, httpapi.CodeUnavailable)
+		}
+		if logs.Len() != 0 {
+			t.Errorf("%v: logged %q, want nothing at info level or above", cause, logs.String())
+		}
 	}
 }
