@@ -187,7 +187,8 @@ type usageJSON struct {
 // tokenUsage answers GET /admin/token-usage: tokens recorded per hour (in
 // tokens, not thousands) in [since, until), by the workspace, one group
 // (group_id) or one user (user_id). since defaults to 30 days ago, until to
-// the end of the current hour.
+// the end of the current hour. An unknown user_id is 404, as an unknown
+// group_id is.
 func (h *Handler) tokenUsage(w http.ResponseWriter, r *http.Request, c Caller) error {
 	q, now := r.URL.Query(), time.Now().UTC()
 	since, err := timeQuery(q, "since", now.Add(-30*24*time.Hour))
@@ -206,7 +207,7 @@ func (h *Handler) tokenUsage(w http.ResponseWriter, r *http.Request, c Caller) e
 	case groupID != "":
 		rows, err = svc.GroupUsage(r.Context(), c.Actor(), groupID, since, until)
 	case userID != "":
-		rows, err = svc.UserUsage(r.Context(), c.Actor(), userID, since, until)
+		rows, err = h.userUsage(r, c, userID, since, until)
 	default:
 		rows, err = svc.WorkspaceUsage(r.Context(), c.Actor(), since, until)
 	}
@@ -218,6 +219,21 @@ func (h *Handler) tokenUsage(w http.ResponseWriter, r *http.Request, c Caller) e
 		out[i] = usageJSON{Hour: u.Hour, Tokens: u.Tokens}
 	}
 	return ok(w, out)
+}
+
+// userUsage is the usage of user userID in [since, until). Roster keeps and
+// reports the usage of a deleted user, so an id that is no current user is
+// 404 NOT_FOUND only when it has no usage in the span either: a typo is not
+// an empty report, and a deleted user's history stays readable.
+func (h *Handler) userUsage(r *http.Request, c Caller, userID string, since, until time.Time) ([]ratelimit.HourlyUsage, error) {
+	rows, err := c.Workspace.Limits().UserUsage(r.Context(), c.Actor(), userID, since, until)
+	if err != nil || len(rows) > 0 {
+		return rows, err
+	}
+	if _, err := c.Workspace.Users().Get(r.Context(), userID); err != nil {
+		return nil, err
+	}
+	return rows, nil
 }
 
 type scopeJSON struct {

@@ -185,6 +185,15 @@ func TestTokenUsageAndBudget(t *testing.T) {
 			}
 		}
 	}
+	wantNoUsage := func(t *testing.T, rec *httptest.ResponseRecorder) {
+		var got []struct {
+			Tokens int64 `json:"tokens"`
+		}
+		decodeBody(t, rec, &got)
+		if got == nil || len(got) != 0 {
+			t.Errorf("usage %+v, want []", got)
+		}
+	}
 	path := "/admin/token-usage?" + span
 	w.run(t, http.MethodGet, path, append(refusals(nil),
 		okRow(admin, nil, wantUsage(1500)),
@@ -193,6 +202,8 @@ func TestTokenUsageAndBudget(t *testing.T) {
 		scenario{name: "both", as: admin, path: path + "&user_id=x&group_id=y", status: 400, code: httpapi.CodeInvalidInput},
 		scenario{name: "bad since", as: admin, path: "/admin/token-usage?since=yesterday", status: 400, code: httpapi.CodeInvalidInput},
 		scenario{name: "unknown group", as: admin, path: path + "&group_id=nope", status: 404, code: httpapi.CodeNotFound},
+		scenario{name: "unknown user", as: admin, path: path + "&user_id=nope", status: 404, code: httpapi.CodeNotFound},
+		scenario{name: "user without usage", as: admin, path: path + "&user_id=" + w.users[gcurator].ID, status: 200, check: wantNoUsage},
 	))
 
 	budget := func(user float64) func(*testing.T, *httptest.ResponseRecorder) {
