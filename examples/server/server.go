@@ -129,6 +129,10 @@ type server struct {
 	throttle *throttle
 	mail     sync.WaitGroup // password-reset mail still being sent
 
+	// afterRegister, if set, runs in signUp between roster's Register and
+	// storing the password; tests use it to cancel the request there.
+	afterRegister func()
+
 	dummyOnce sync.Once // computes dummy
 	dummy     string    // a bcrypt hash of no one's password; see passwordMatches
 }

@@ -43,8 +43,12 @@ func (s *server) register(w http.ResponseWriter, r *http.Request) error {
 // of the workspace becomes admin.
 //
 // The password is checked and hashed first, so a refused password writes
-// nothing. If storing the hash fails after roster registered the user, the
-// user exists without a password and sets one through forgot-password.
+// nothing. Once roster has registered the user, the hash is stored without
+// the request's cancellation: a client that gives up then still gets its
+// password. If storing the hash fails all the same (the database fails), the
+// request fails, the user exists without a password, a new registration is
+// 409 DUPLICATE, and the user sets a password through forgot-password (POST
+// /auth/forgot-password), which works for a user without one.
 func (s *server) signUp(ctx context.Context, r *http.Request, email, password, token string) (users.User, error) {
 	if err := checkPassword("password", password); err != nil {
 		return users.User{}, err
@@ -65,7 +69,13 @@ func (s *server) signUp(ctx context.Context, r *http.Request, email, password, t
 	if err != nil {
 		return users.User{}, err
 	}
-	if err := setPassword(s.db.WithContext(ctx), u.ID, hash, s.cfg.Now(), ""); err != nil {
+	if s.afterRegister != nil {
+		s.afterRegister()
+	}
+	// The user is committed and the invite link used up: the hash is stored
+	// even if the client has gone away meanwhile, or the user could neither
+	// sign in nor register again.
+	if err := setPassword(s.db.WithContext(context.WithoutCancel(ctx)), u.ID, hash, s.cfg.Now(), ""); err != nil {
 		s.cfg.Logger.Error("server: storing the password of a new user failed", "user", u.ID, "error", err)
 		return users.User{}, err
 	}

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -123,4 +125,31 @@ func TestSignUpPostgres(t *testing.T) {
 		t.Errorf("personas %+v", list)
 	}
 	want(t, "chat", bob.do(http.MethodPost, "/chat/send-message", messageRequest{Message: "hi"}), http.StatusOK, "")
+}
+
+// A request cancelled after roster registered the user (and redeemed the
+// invite link) still stores the password: the user can sign in, not left
+// without a password and with the link used up.
+func TestSignUpCancelledAfterRegister(t *testing.T) {
+	ts := newTestServer(t)
+	ts.register("ada@example.com", "")
+	admin := ts.login("ada@example.com")
+	tok := ts.invite(admin, "bob@example.com")["bob@example.com"]
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ts.s.afterRegister = cancel
+	r := httptest.NewRequest(http.MethodPost, "/auth/register", nil).WithContext(ctx)
+	u, err := ts.s.signUp(ctx, r, "bob@example.com", pw("bob@example.com"), tok)
+	ts.s.afterRegister = nil
+	if err != nil {
+		t.Fatalf("signUp with the request cancelled after Register: %v", err)
+	}
+	if ctx.Err() == nil {
+		t.Fatal("the hook did not cancel the request")
+	}
+	me := decodeAs[userJSON](t, ts.login("bob@example.com").do(http.MethodGet, "/me", nil))
+	if me.ID != u.ID || me.Email != "bob@example.com" {
+		t.Errorf("signed in as %+v, want %s", me, u.ID)
+	}
 }
