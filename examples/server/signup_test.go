@@ -36,7 +36,7 @@ func TestSignUpGate(t *testing.T) {
 		{"auto", "bob@example.com", toks["carol@example.com"], http.StatusForbidden, "INVITE_INVALID"},
 		{"auto", "bob@example.com", "rinv_forged", http.StatusForbidden, "INVITE_INVALID"},
 		{"auto", "Bob@Example.com", toks["bob@example.com"], http.StatusCreated, ""},
-		{"auto", "bob@example.com", toks["bob@example.com"], http.StatusConflict, "DUPLICATE"},
+		{"auto", "bob@example.com", toks["bob@example.com"], http.StatusForbidden, "INVITE_INVALID"}, // a used link, whoever the email is
 		// invite_only: the same rule, whatever the list holds.
 		{"invite_only", "stranger@example.com", "", http.StatusForbidden, "INVITE_REQUIRED"},
 		{"invite_only", "carol@example.com", "", http.StatusForbidden, "INVITE_REQUIRED"},
@@ -152,4 +152,36 @@ func TestSignUpCancelledAfterRegister(t *testing.T) {
 	if me.ID != u.ID || me.Email != "bob@example.com" {
 		t.Errorf("signed in as %+v, want %s", me, u.ID)
 	}
+}
+
+// While the gate requires an invite, a sign-up without a valid link is
+// refused the same whether or not the email belongs to a user, so sign-up
+// does not enumerate accounts; only open sign-up says DUPLICATE.
+func TestSignUpDoesNotRevealUsers(t *testing.T) {
+	ts := newTestServer(t)
+	ts.register("ada@example.com", "")
+	admin := ts.login("ada@example.com")
+	ts.register("early@example.com", "") // auto, before any invite: open
+	toks := ts.invite(admin, "bob@example.com")
+
+	rows := []struct {
+		mode, token string
+		status      int
+		code        string
+	}{
+		{"invite_only", "", http.StatusForbidden, "INVITE_REQUIRED"},
+		{"auto", "", http.StatusForbidden, "INVITE_REQUIRED"},
+		{"invite_only", "rinv_forged", http.StatusForbidden, "INVITE_INVALID"},
+		{"invite_only", toks["bob@example.com"], http.StatusForbidden, "INVITE_INVALID"}, // another email's link
+	}
+	for _, r := range rows {
+		ts.setMode(admin, r.mode)
+		for _, email := range []string{"early@example.com", "nobody@example.com"} {
+			got := ts.client().do(http.MethodPost, "/auth/register", registerRequest{Email: email, Password: pw(email), InviteToken: r.token})
+			want(t, r.mode+" "+email+" token "+r.token, got, r.status, r.code)
+		}
+	}
+	ts.setMode(admin, "open")
+	want(t, "open, existing email", ts.client().do(http.MethodPost, "/auth/register",
+		registerRequest{Email: "early@example.com", Password: pw("early@example.com")}), http.StatusConflict, "DUPLICATE")
 }
