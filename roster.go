@@ -46,6 +46,13 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock. time.Now if nil. Tests pass a fake one.
 	Now func() time.Time
+	// PollInterval is how often the Directory reads, from the changelog, the
+	// changes that other processes sharing the database committed, so that
+	// their grants and revocations (a deactivation, say) reach this
+	// process's access checks within about one interval.
+	// DefaultPollInterval if zero; negative turns polling off (then only
+	// writes through this Directory and AwaitVersion update its index).
+	PollInterval time.Duration
 	// Invites configures invitations, their mail and the invite gate.
 	Invites InvitesConfig
 	// Limits configures token rate limits.
@@ -61,6 +68,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.PollInterval == 0 {
+		c.PollInterval = DefaultPollInterval
 	}
 	c.Invites = c.Invites.withDefaults(c.Now)
 	return c
@@ -81,6 +91,7 @@ type Directory struct {
 	workspaces map[string]*Workspace // handles of known workspaces
 
 	limits limitsState // token rate limits: each workspace's service and the flusher
+	follow *follower   // reads other processes' changes; nil when polling is off
 }
 
 // Open opens (creating and migrating if needed) the database of cfg, loads
@@ -108,6 +119,7 @@ func Open(ctx context.Context, cfg Config) (*Directory, error) {
 		st.Close()
 		return nil, err
 	}
+	d.startFollowing()
 	return d, nil
 }
 
@@ -139,12 +151,16 @@ func (d *Directory) Close() error {
 	if d.st.Closed() {
 		return nil
 	}
+	d.stopFollowing()
 	return errors.Join(d.stopLimits(), d.st.Close())
 }
 
 // Version returns the version of the last change the in-memory index holds.
-// Every mutation returns its version; reads that must see a given write wait
-// for it with AwaitVersion.
+// A mutating call's change is in this Directory's index when the call
+// returns; Version read after it is at least that change's version (the
+// resources and groups calls also return it). Another process sharing the
+// database sees the change within Config.PollInterval, or at once with
+// AwaitVersion of that version.
 func (d *Directory) Version() int64 { return d.st.Applied() }
 
 // AwaitVersion returns once the index holds version v or later, reading

@@ -19,7 +19,12 @@ import (
 func TestAwaitVersionAppliesOtherInstancesChanges(t *testing.T) {
 	rostertest.ForEachStore(t, func(t *testing.T, dsn string) {
 		ctx := context.Background()
-		a, b := open(t, dsn), open(t, dsn)
+		a := open(t, dsn)
+		b, err := roster.Open(ctx, roster.Config{DSN: dsn, PollInterval: -1}) // only AwaitVersion updates b
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Close()
 		ws := a.Default()
 		admin, err := ws.Users().Register(ctx, users.Registration{Email: "ada@example.com"})
 		if err != nil {
@@ -54,4 +59,52 @@ func TestAwaitVersionAppliesOtherInstancesChanges(t *testing.T) {
 			t.Fatalf("AwaitVersion of an uncommitted version = %v, want DeadlineExceeded", err)
 		}
 	})
+}
+
+// A Directory that polls takes another instance's deactivation without being
+// asked: the deactivated user is denied there within the poll interval.
+func TestPollingAppliesOtherInstancesDeactivation(t *testing.T) {
+	rostertest.ForEachStore(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		a := open(t, dsn)
+		b, err := roster.Open(ctx, roster.Config{DSN: dsn, PollInterval: 5 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Close()
+		ws := a.Default()
+		admin, err := ws.Users().Register(ctx, users.Registration{Email: "ada@example.com"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		bob, err := ws.Users().Register(ctx, users.Registration{Email: "bob@example.com"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		agent := access.Resource{Kind: access.Agent, ID: "helper"}
+		if _, err := ws.Resources().Register(ctx, roster.System, agent, resources.Facts{Public: true}); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "b allows bob", func() bool {
+			ok, _ := b.Default().Access().Can(ctx, bob.ID, access.View, agent)
+			return ok
+		})
+		if _, err := ws.Users().Deactivate(ctx, roster.AsUser(admin.ID), bob.ID); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "b denies deactivated bob", func() bool {
+			ok, _ := b.Default().Access().Can(ctx, bob.ID, access.View, agent)
+			return !ok
+		})
+	})
+}
+
+// waitFor polls cond until it holds, failing the test after 10 seconds.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(2 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within 10s", what)
+		}
+	}
 }

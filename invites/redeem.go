@@ -46,8 +46,9 @@ func (s *Service) Wire(uh *users.Hooks) {
 	uh.BeforeDelete = append(uh.BeforeDelete, deleteInvitesOf)
 }
 
-// checkSignup is the gate inside the registration transaction. Existing users
-// never reach it: users refuses a duplicate email first.
+// checkSignup is the gate inside the registration transaction. Users runs it
+// before its duplicate check, so an existing user's email is judged as a
+// newcomer's: a refusal never tells whether the email is taken.
 func (s *Service) checkSignup(tx *store.Tx, email string, reg users.Registration) error {
 	if reg.InviteToken != "" {
 		if err := s.allowRedemption(); err != nil {

@@ -51,7 +51,12 @@ var gateSteps = []signupStep{
 	{"non-empty list, uninvited", signup("u1@example.com", users.SourcePassword, ""), closedUnlessOpen(invites.ErrInviteRequired)},
 	{"invited, password without link", signup("b@example.com", users.SourcePassword, ""), closedUnlessOpen(invites.ErrInviteRequired)},
 	{"invited in another case, with link", signup("C@Example.COM", users.SourcePassword, "c@example.com"), all(nil)},
-	{"existing user", signup("c@example.com", users.SourcePassword, ""), all(users.ErrDuplicate)},
+	// An existing user's email is judged as a newcomer's: where the gate
+	// refuses strangers it refuses this one alike, revealing nothing; where
+	// it lets them in, the email is taken.
+	{"existing user", signup("c@example.com", users.SourcePassword, ""),
+		map[invites.Mode]error{invites.ModeAuto: invites.ErrInviteRequired, invites.ModeInviteOnly: invites.ErrInviteRequired, invites.ModeOpen: users.ErrDuplicate}},
+	{"existing user, SCIM (bypasses the gate)", signup("c@example.com", users.SourceSCIM, ""), all(users.ErrDuplicate)},
 	{"used link, another email", signup("x@example.com", users.SourcePassword, "c@example.com"), all(invites.ErrInviteInvalid)},
 	{"foreign link", signup("s@example.com", users.SourcePassword, "e@example.com"), all(invites.ErrInviteInvalid)},
 	{"forged link", func(t *testing.T, f *fixture, w *roster.Workspace) error {

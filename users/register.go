@@ -24,7 +24,9 @@ type Registration struct {
 }
 
 // Register creates a user. It runs, in order: email validation, the hooks'
-// allowed-domain and invite-gate checks, then creation. The first person of a
+// allowed-domain and invite-gate checks (which judge every email as a
+// newcomer's, so their refusals never reveal an existing user), then
+// creation, where an existing email is ErrDuplicate. The first person of a
 // workspace and every configured admin email become admin; everyone else
 // starts basic. The registration is its own actor: it is recorded as the new
 // user. It returns ErrInvalidEmail, ErrDuplicate, or the gate's error.
@@ -57,17 +59,21 @@ func (s *Service) Register(ctx context.Context, reg Registration) (User, error) 
 }
 
 func (s *Service) register(tx *store.Tx, id, email string, reg Registration) (User, error) {
+	// The gate runs first and judges every email as a newcomer's, so that a
+	// refused sign-up (no invite, a bad link) answers the same whether or
+	// not the email already belongs to a user; only one the gate would let
+	// in learns that the email is taken.
+	if h := s.hooks.BeforeRegister; h != nil {
+		if err := h(tx, email, reg); err != nil {
+			return User{}, err
+		}
+	}
 	var n int64
 	if err := tx.DB.Model(&row{}).Where("workspace_id = ? AND email = ?", s.ws, email).Count(&n).Error; err != nil {
 		return User{}, err
 	}
 	if n > 0 {
 		return User{}, ErrDuplicate
-	}
-	if h := s.hooks.BeforeRegister; h != nil {
-		if err := h(tx, email, reg); err != nil {
-			return User{}, err
-		}
 	}
 	kind := KindPerson
 	if reg.Source == SourceService {

@@ -99,8 +99,9 @@ func (r row) user(s state) User {
 // Hooks let the roster package compose operations that span packages inside
 // users' transactions without users importing them. Every field may be nil.
 type Hooks struct {
-	// BeforeRegister runs after the email is validated and before the user is
-	// created: the allowed-domain check and the invite gate.
+	// BeforeRegister runs after the email is validated and before the
+	// duplicate check and the creation: the allowed-domain check and the
+	// invite gate. It sees every email as a newcomer's.
 	BeforeRegister func(tx *store.Tx, email string, reg Registration) error
 	// AfterRegister runs after the user is created: consuming the invite.
 	AfterRegister func(tx *store.Tx, u User, reg Registration) error

@@ -117,7 +117,9 @@ func (s *Store) Mutate(ctx context.Context, ws string, actor access.Actor, fn fu
 	if err != nil {
 		return Change{}, err
 	}
-	s.deliver(ctx, ch)
+	// The change is committed whatever becomes of the caller's context, so
+	// the index must take it even if the caller has gone.
+	s.deliver(context.WithoutCancel(ctx), ch)
 	for _, f := range after {
 		f()
 	}
@@ -173,7 +175,7 @@ func (s *Store) deliver(ctx context.Context, ch Change) {
 	}
 	if ch.Version > s.applied+1 {
 		if err := s.catchUpLocked(ctx, ch.Version-1); err != nil {
-			s.Log.Error("roster: reading the changelog failed; the index may lag until the next catch-up",
+			s.Log.Error("roster: reading the changelog failed; the index lags until the next catch-up (the Directory polls)",
 				"from_version", s.applied+1, "error", err)
 			return
 		}
