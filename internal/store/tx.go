@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -49,10 +50,21 @@ func (tx *Tx) AddLines(lines ...access.Line) error {
 			return fmt.Errorf("roster: add policy line: %w", res.Error)
 		}
 		if res.RowsAffected > 0 {
-			tx.added = append(tx.added, l)
+			tx.added, tx.removed = netChange(tx.added, tx.removed, l)
 		}
 	}
 	return nil
+}
+
+// netChange records that line l went one way (into to), unless the same
+// transaction moved it the other way before (it is in from): then the two
+// cancel out and neither list names it, so the changelog and the index see
+// only the transaction's net effect.
+func netChange(to, from []access.Line, l access.Line) ([]access.Line, []access.Line) {
+	if i := slices.Index(from, l); i >= 0 {
+		return to, slices.Delete(from, i, i+1)
+	}
+	return append(to, l), from
 }
 
 // RemoveLines deletes policy lines, each matched on every column (casbin's
@@ -66,7 +78,7 @@ func (tx *Tx) RemoveLines(lines ...access.Line) error {
 			return fmt.Errorf("roster: remove policy line: %w", res.Error)
 		}
 		if res.RowsAffected > 0 {
-			tx.removed = append(tx.removed, l)
+			tx.removed, tx.added = netChange(tx.removed, tx.added, l)
 		}
 	}
 	return nil
