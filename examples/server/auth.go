@@ -180,8 +180,9 @@ func (s *server) authenticate(r *http.Request) (string, string, error) {
 
 // caller resolves the request's signed-in user, checked against roster on
 // every request: the session of a user deactivated or deleted since signing
-// in is ErrNotSignedIn at once, and every session of that user is deleted,
-// so reactivation needs a new sign-in.
+// in is ErrNotSignedIn at once, and every session and reset link of that
+// user is deleted, so reactivation needs a new sign-in. (Deactivation and
+// deletion through this server's routes end them at once: endSessionsRoutes.)
 func (s *server) caller(r *http.Request) (httpapi.Caller, error) {
 	row, err := s.session(r)
 	if err != nil {
@@ -189,7 +190,7 @@ func (s *server) caller(r *http.Request) (httpapi.Caller, error) {
 	}
 	u, err := s.ws.Users().Get(r.Context(), row.UserID)
 	if errors.Is(err, users.ErrUserNotFound) || (err == nil && !u.Active) {
-		if err := s.db.WithContext(r.Context()).Delete(&sessionRow{}, "user_id = ?", row.UserID).Error; err != nil {
+		if err := s.endSessions(r.Context(), row.UserID); err != nil {
 			return httpapi.Caller{}, err
 		}
 		return httpapi.Caller{}, httpapi.ErrNotSignedIn

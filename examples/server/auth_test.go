@@ -224,3 +224,34 @@ func TestInviteLinkAttemptsThrottled(t *testing.T) {
 	ts.clock.Advance(time.Minute)
 	ts.register("bob@example.com", toks["bob@example.com"]) // the link was not used up
 }
+
+// Deactivating a user ends their sessions and reset links at once, even if
+// they make no request while deactivated: after reactivation the old cookie
+// is 401 and the old reset link is refused.
+func TestDeactivationEndsSessionsAndResetLinks(t *testing.T) {
+	ts := newTestServer(t)
+	ts.register("ada@example.com", "")
+	admin := ts.login("ada@example.com")
+	ts.setMode(admin, "open")
+	ts.register("bob@example.com", "")
+	bob := ts.login("bob@example.com")
+	want(t, "forgot", ts.client().do(http.MethodPost, "/auth/forgot-password", forgotRequest{Email: "bob@example.com"}), http.StatusNoContent, "")
+	tok := token(t, ts.mail.next(t).Link)
+	ts.s.mail.Wait()
+
+	bobEmail := map[string]string{"user_email": "bob@example.com"}
+	want(t, "deactivate", admin.do(http.MethodPatch, "/manage/admin/deactivate-user", bobEmail), http.StatusOK, "")
+	want(t, "activate", admin.do(http.MethodPatch, "/manage/admin/activate-user", bobEmail), http.StatusOK, "")
+	want(t, "old session", bob.do(http.MethodGet, "/me", nil), http.StatusUnauthorized, "NOT_SIGNED_IN")
+	want(t, "old reset link", ts.client().do(http.MethodPost, "/auth/reset-password", resetRequest{Token: tok, NewPassword: "brand new pw"}),
+		http.StatusBadRequest, "INVALID_INPUT")
+	me := decodeAs[userJSON](t, ts.login("bob@example.com").do(http.MethodGet, "/me", nil))
+	if me.Email != "bob@example.com" {
+		t.Errorf("new sign-in as %+v, want bob", me)
+	}
+
+	// A refused deactivation (yourself) ends nothing.
+	want(t, "self deactivate", admin.do(http.MethodPatch, "/manage/admin/deactivate-user", map[string]string{"user_email": "ada@example.com"}),
+		http.StatusConflict, "SELF_CHANGE")
+	want(t, "admin still signed in", admin.do(http.MethodGet, "/me", nil), http.StatusOK, "")
+}

@@ -236,6 +236,7 @@ func (s *server) routes() http.Handler {
 	mux := http.NewServeMux()
 	s.signupRoutes(mux)
 	s.authRoutes(mux)
+	s.endSessionsRoutes(mux)
 	s.resourceRoutes(mux)
 	s.chatRoutes(mux)
 	var ui http.Handler = http.HandlerFunc(s.uiPlaceholder)
