@@ -20,9 +20,15 @@ const MaxEmailLen = 254
 // part, a domain of non-empty dot-separated labels with at least one dot, no
 // white space or control characters anywhere, valid UTF-8, and at most
 // MaxEmailLen bytes. NormalizeEmail is idempotent: normalizing its result
-// returns the result unchanged.
+// returns the result unchanged. Non-ASCII letters are allowed, except those
+// that fold into ASCII ones (the Kelvin sign, the long s, the dotted capital
+// I), which would make two different addresses one identity.
 func NormalizeEmail(email string) (string, error) {
-	e := strings.ToLower(strings.TrimSpace(email))
+	trimmed := strings.TrimSpace(email)
+	if strings.IndexFunc(trimmed, foldsIntoASCII) >= 0 {
+		return "", fmt.Errorf("%w: holds a non-ASCII letter that case-folds into an ASCII one", ErrInvalidEmail)
+	}
+	e := strings.ToLower(trimmed)
 	if err := validateEmail(e); err != nil {
 		return "", fmt.Errorf("%w: %s", ErrInvalidEmail, err.Error())
 	}
@@ -55,6 +61,26 @@ func validateEmail(e string) error {
 		}
 	}
 	return nil
+}
+
+// foldsIntoASCII reports whether r is not ASCII but its lowercase, or a case
+// fold of it, is: the Kelvin sign K folds into k, the long s ſ into s, the
+// dotted İ lowercases to i. Accepting them would let a look-alike address
+// (one an identity provider might fold differently) collide with, or
+// impersonate, an ASCII one, so such addresses are refused.
+func foldsIntoASCII(r rune) bool {
+	if r < utf8.RuneSelf {
+		return false
+	}
+	if unicode.ToLower(r) < utf8.RuneSelf {
+		return true
+	}
+	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+		if f < utf8.RuneSelf {
+			return true
+		}
+	}
+	return false
 }
 
 func badEmailRune(r rune) bool {

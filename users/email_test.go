@@ -47,6 +47,10 @@ var invalidEmails = []struct{ name, in string }{
 	{"zero-width space", "ada\u200b@example.com"},
 	{"no-break space", "ada\u00a0@example.com"},
 	{"invalid UTF-8", "ada\xff@example.com"},
+	{"Kelvin sign folds into k", "\u212Aevin@corp.com"},
+	{"long s folds into s", "\u017Fam@corp.com"},
+	{"dotted capital I lowercases to i", "\u0130lker@corp.com"},
+	{"look-alike in the domain", "kevin@\u212Aorp.com"},
 	{"too long", strings.Repeat("a", 249) + "@x.com"}, // 255 bytes
 	{"far too long", strings.Repeat("a", 1000) + "@x.com"},
 }
@@ -97,6 +101,11 @@ func FuzzNormalizeEmail(f *testing.F) {
 		local, domain, _ := strings.Cut(out, "@")
 		if local == "" || !strings.Contains(domain, ".") || strings.ContainsAny(out, " \t\r\n\x00") {
 			t.Fatalf("NormalizeEmail(%q) = %q: empty local part, dotless domain or white space", in, out)
+		}
+		for _, r := range out {
+			if r >= utf8.RuneSelf && strings.ToLower(string(r)) != string(r) && isASCII(strings.ToLower(string(r))) {
+				t.Fatalf("NormalizeEmail(%q) = %q keeps %q, which folds into ASCII", in, out, r)
+			}
 		}
 		if isASCII(in) {
 			// For ASCII, case never matters: the upper-case spelling is the
