@@ -67,7 +67,9 @@ type config struct {
 	// ResetTTL is how long a password-reset link lasts; defaultResetTTL if zero.
 	ResetTTL time.Duration
 	// SignInBurst and SignInEvery throttle sign-in attempts per email and
-	// client IP: SignInBurst at once, then one per SignInEvery.
+	// client IP: SignInBurst at once, then one per SignInEvery; per email
+	// over all IPs and per IP over all emails the budget is larger (see
+	// throttle).
 	SignInBurst int
 	SignInEvery time.Duration
 	// MaxBodyBytes caps request bodies; defaultMaxBodyBytes if zero.

@@ -13,18 +13,41 @@ import (
 // maxThrottleKeys bounds the throttle's memory: about 200 bytes a key.
 const maxThrottleKeys = 10000
 
-// throttle limits sign-in attempts per (what, email, client IP) with one
-// token bucket each: burst attempts at once, then one per interval. It lives
-// in this process only; a restart forgets it. The client IP is the
+// Each attempt is charged to three token buckets; the factors size the
+// per-email and per-IP buckets against the (email, IP) pair's burst and
+// rate.
+const (
+	// emailFactor: all clients together may try one email this many times
+	// the pair's budget, so spreading guesses over many IPs does not help.
+	emailFactor = 2
+	// ipFactor: one client IP may try this many times the pair's budget
+	// over all emails together (several people behind one NAT share it), so
+	// spraying many emails from one IP is slowed too.
+	ipFactor = 10
+)
+
+// throttle limits sign-in attempts with token buckets, burst attempts at
+// once then one per interval, keyed three ways for each kind of attempt
+// (what): per (email, client IP), per email whatever the IP (emailFactor
+// times the pair's budget) and per client IP whatever the email (ipFactor
+// times the pair's burst and rate). An attempt without an email (an invite
+// link) has only the per-IP bucket, at the pair's budget. An attempt is
+// refused, and charged to none of them, if any bucket is empty. It lives in
+// this process only; a restart forgets it. The client IP is the
 // connection's peer: behind a reverse proxy every client shares the proxy's
 // address, and an application there reads the proxy's header instead.
 //
+// The per-email bucket lets anyone slow sign-in for a victim's email; that
+// is the price of slowing guesses spread over many IPs.
+//
 // Keys are bounded: at the cap, buckets that have refilled (they are
-// indistinguishable from new ones) are dropped, and if none has, one
-// arbitrary key. A throttle is safe for concurrent use.
+// indistinguishable from new ones) are dropped. A bucket that has not
+// refilled is never dropped, since dropping it would forgive its attempts;
+// when the table holds only such buckets, an attempt that needs a new key is
+// refused until some refill. A throttle is safe for concurrent use.
 type throttle struct {
 	now   func() time.Time
-	limit rate.Limit
+	every time.Duration
 	burst int
 
 	mu   sync.Mutex // guards keys
@@ -32,46 +55,85 @@ type throttle struct {
 }
 
 func newThrottle(burst int, every time.Duration, now func() time.Time) *throttle {
-	return &throttle{now: now, limit: rate.Every(every), burst: burst, keys: map[string]*rate.Limiter{}}
+	return &throttle{now: now, every: every, burst: burst, keys: map[string]*rate.Limiter{}}
+}
+
+// bucket is one key of an attempt and the size of its bucket.
+type bucket struct {
+	key   string
+	limit rate.Limit
+	burst int
 }
 
 // allow takes one attempt for (what, email, the request's client IP). It
 // returns nil or a *throttledError saying when to retry.
 func (t *throttle) allow(what, email string, r *http.Request) error {
-	key := what + "\x00" + strings.ToLower(strings.TrimSpace(email)) + "\x00" + clientIP(r)
+	return t.allowFrom(what, email, clientIP(r))
+}
+
+// allowFrom is allow for a client IP already known.
+func (t *throttle) allowFrom(what, email, ip string) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
-	lim, ok := t.keys[key]
-	if !ok {
-		t.makeRoom(now)
-		lim = rate.NewLimiter(t.limit, t.burst)
-		t.keys[key] = lim
+	buckets := t.buckets(what, strings.ToLower(strings.TrimSpace(email)), ip)
+	if !t.makeRoom(now, buckets) {
+		return &throttledError{retryAfter: t.every}
 	}
-	res := lim.ReserveN(now, 1)
-	if d := res.DelayFrom(now); d > 0 {
-		res.CancelAt(now)
-		return &throttledError{retryAfter: d}
+	var taken []*rate.Reservation
+	for _, b := range buckets {
+		lim, ok := t.keys[b.key]
+		if !ok {
+			lim = rate.NewLimiter(b.limit, b.burst)
+			t.keys[b.key] = lim
+		}
+		res := lim.ReserveN(now, 1)
+		taken = append(taken, res)
+		if d := res.DelayFrom(now); d > 0 {
+			for _, r := range taken {
+				r.CancelAt(now)
+			}
+			return &throttledError{retryAfter: d}
+		}
 	}
 	return nil
 }
 
-// makeRoom drops keys when the map is full. t.mu must be held.
-func (t *throttle) makeRoom(now time.Time) {
-	if len(t.keys) < maxThrottleKeys {
-		return
+// buckets are the keys an attempt is charged to.
+func (t *throttle) buckets(what, email, ip string) []bucket {
+	every := rate.Every(t.every)
+	if email == "" {
+		return []bucket{{what + "\x00ip\x00" + ip, every, t.burst}}
+	}
+	return []bucket{
+		{what + "\x00pair\x00" + email + "\x00" + ip, every, t.burst},
+		{what + "\x00email\x00" + email, every * emailFactor, t.burst * emailFactor},
+		{what + "\x00ip\x00" + ip, every * ipFactor, t.burst * ipFactor},
+	}
+}
+
+// makeRoom makes room for the buckets not yet in the map, dropping only
+// buckets that have refilled, and reports whether there is room. t.mu must
+// be held.
+func (t *throttle) makeRoom(now time.Time, buckets []bucket) bool {
+	fits := func() bool {
+		n := len(t.keys)
+		for _, b := range buckets {
+			if _, ok := t.keys[b.key]; !ok {
+				n++
+			}
+		}
+		return n <= maxThrottleKeys
+	}
+	if fits() {
+		return true
 	}
 	for k, lim := range t.keys {
-		if lim.TokensAt(now) >= float64(t.burst) {
+		if lim.TokensAt(now) >= float64(lim.Burst()) {
 			delete(t.keys, k)
 		}
 	}
-	for k := range t.keys {
-		if len(t.keys) < maxThrottleKeys {
-			break
-		}
-		delete(t.keys, k)
-	}
+	return fits()
 }
 
 // clientIP is the host part of the connection's peer address.

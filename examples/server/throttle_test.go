@@ -1,0 +1,93 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+)
+
+// fakeNow is a clock the test moves by hand.
+type fakeNow struct{ t time.Time }
+
+func (f *fakeNow) now() time.Time { return f.t }
+
+func throttled(err error) bool {
+	var te *throttledError
+	return errors.As(err, &te)
+}
+
+// One IP spraying many emails is slowed by the per-IP bucket; one email
+// tried from many IPs by the per-email bucket; a refused attempt charges no
+// bucket.
+func TestThrottleKeys(t *testing.T) {
+	clock := &fakeNow{t: time.Unix(1_700_000_000, 0)}
+	th := newThrottle(2, time.Minute, clock.now)
+
+	// Spray: every email is new, one IP. The per-IP bucket holds 2*ipFactor.
+	allowed := 0
+	for i := range 100 {
+		if th.allowFrom("login", fmt.Sprintf("u%d@example.com", i), "10.0.0.1") == nil {
+			allowed++
+		}
+	}
+	if want := 2 * ipFactor; allowed != want {
+		t.Errorf("one IP, many emails: %d attempts allowed, want %d", allowed, want)
+	}
+
+	// Many IPs, one email. The per-email bucket holds 2*emailFactor.
+	allowed = 0
+	for i := range 100 {
+		if th.allowFrom("login", "victim@example.com", fmt.Sprintf("10.1.0.%d", i)) == nil {
+			allowed++
+		}
+	}
+	if want := 2 * emailFactor; allowed != want {
+		t.Errorf("one email, many IPs: %d attempts allowed, want %d", allowed, want)
+	}
+
+	// The pair: its own budget, and the refusals above charged nothing to
+	// another IP's bucket.
+	for i := range 2 {
+		if err := th.allowFrom("login", "ada@example.com", "10.2.0.1"); err != nil {
+			t.Fatalf("pair attempt %d: %v", i, err)
+		}
+	}
+	if err := th.allowFrom("login", "ada@example.com", "10.2.0.1"); !throttled(err) {
+		t.Errorf("third pair attempt: %v, want throttled", err)
+	}
+	if err := th.allowFrom("login", "bob@example.com", "10.2.0.1"); err != nil {
+		t.Errorf("the same IP, another email: %v, want allowed", err)
+	}
+	if err := th.allowFrom("forgot", "ada@example.com", "10.2.0.1"); err != nil {
+		t.Errorf("another kind of attempt: %v, want allowed", err)
+	}
+
+	clock.t = clock.t.Add(10 * time.Minute)
+	if err := th.allowFrom("login", "victim@example.com", "10.1.0.1"); err != nil {
+		t.Errorf("after refilling: %v, want allowed", err)
+	}
+}
+
+// At the cap, a bucket that has not refilled is never dropped: new keys are
+// refused instead, until buckets refill and can go.
+func TestThrottleKeepsThrottledKeysAtCap(t *testing.T) {
+	clock := &fakeNow{t: time.Unix(1_700_000_000, 0)}
+	th := newThrottle(1, time.Minute, clock.now)
+	// Fill the table with empty invite-link buckets, one key each.
+	for i := range maxThrottleKeys {
+		if err := th.allowFrom("redeem", "", fmt.Sprintf("ip%d", i)); err != nil {
+			t.Fatalf("filling, key %d: %v", i, err)
+		}
+	}
+	if err := th.allowFrom("redeem", "", "newcomer"); !throttled(err) {
+		t.Errorf("new key with a full table of throttled keys: %v, want throttled", err)
+	}
+	if err := th.allowFrom("redeem", "", "ip0"); !throttled(err) {
+		t.Errorf("ip0 again: %v, want still throttled (its bucket was kept)", err)
+	}
+	clock.t = clock.t.Add(time.Minute)
+	if err := th.allowFrom("redeem", "", "newcomer"); err != nil {
+		t.Errorf("new key after the buckets refilled: %v, want allowed", err)
+	}
+}
