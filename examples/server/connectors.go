@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"net/http"
 	"sort"
 
@@ -55,7 +54,8 @@ type connectorRequest struct {
 }
 
 // createConnector answers POST /manage/admin/connector: 201 {id}. Roster
-// applies the curator creation scope.
+// applies the curator creation scope before the name is checked (see
+// create), so a name clash is never told to a caller out of scope.
 func (s *server) createConnector(w http.ResponseWriter, r *http.Request, c httpapi.Caller) error {
 	var req connectorRequest
 	if err := s.decode(w, r, &req); err != nil {
@@ -70,9 +70,6 @@ func (s *server) createConnector(w http.ResponseWriter, r *http.Request, c httpa
 		return err
 	}
 	ctx := r.Context()
-	if err := s.nameFree(ctx, &connectorRow{}, access.Connector, name, ""); err != nil {
-		return err
-	}
 	res := access.Resource{Kind: access.Connector, ID: uuid.NewString()}
 	f := resources.Facts{Owner: c.User.ID, Public: public, Groups: req.Groups}
 	err = s.create(ctx, c, res, f, name, func(tx *gorm.DB) error {
@@ -111,7 +108,7 @@ func (s *server) patchConnector(w http.ResponseWriter, r *http.Request, c httpap
 	if err != nil {
 		return err
 	}
-	f, write, err := s.patchedConnector(ctx, req, old, &row)
+	f, write, err := patchedConnector(req, old, &row)
 	if err != nil {
 		return err
 	}
@@ -127,8 +124,7 @@ func (s *server) patchConnector(w http.ResponseWriter, r *http.Request, c httpap
 
 // patchedConnector applies the patch to the connector's facts and row, and
 // returns the write of the row (nil if its name stays).
-func (s *server) patchedConnector(ctx context.Context, req connectorPatch, old resources.Facts,
-	row *connectorRow) (resources.Facts, func(tx *gorm.DB) error, error) {
+func patchedConnector(req connectorPatch, old resources.Facts, row *connectorRow) (resources.Facts, func(tx *gorm.DB) error, error) {
 	f := old
 	var err error
 	if req.AccessType != nil {
@@ -141,9 +137,6 @@ func (s *server) patchedConnector(ctx context.Context, req connectorPatch, old r
 		return f, nil, nil
 	}
 	if row.Name, err = textField("name", *req.Name, maxName, true); err != nil {
-		return f, nil, err
-	}
-	if err := s.nameFree(ctx, &connectorRow{}, access.Connector, row.Name, row.ID); err != nil {
 		return f, nil, err
 	}
 	name, id := row.Name, row.ID

@@ -63,9 +63,6 @@ func (s *server) createDocumentSet(w http.ResponseWriter, r *http.Request, c htt
 	if err != nil {
 		return err
 	}
-	if err := s.nameFree(ctx, &documentSetRow{}, access.DocumentSet, name, ""); err != nil {
-		return err
-	}
 	res := access.Resource{Kind: access.DocumentSet, ID: uuid.NewString()}
 	f := resources.Facts{Owner: c.User.ID, Public: req.IsPublic, Groups: req.Groups, Connectors: ccs}
 	err = s.create(ctx, c, res, f, name, func(tx *gorm.DB) error {

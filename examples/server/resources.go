@@ -135,20 +135,13 @@ func rowByID[T any](ctx context.Context, db *gorm.DB, r access.Resource) (T, err
 // made; lists skip it.
 func isNotFound(err error) bool { return errors.Is(err, roster.ErrNotFound) }
 
-// nameFree returns errDuplicateName if another row of table has the name.
-func (s *server) nameFree(ctx context.Context, model any, kind access.Kind, name, exceptID string) error {
-	var n int64
-	if err := s.db.WithContext(ctx).Model(model).Where("name = ? AND id <> ?", name, exceptID).Count(&n).Error; err != nil {
-		return err
-	}
-	if n > 0 {
-		return errDuplicateName(kind, name)
-	}
-	return nil
-}
-
 // create registers r's facts with roster as the caller, then writes the
-// application's rows with write; if that fails, it unregisters r again.
+// application's rows with write; if that fails, it unregisters r again (as
+// System, even if the request was cancelled). Names are unique in the
+// application's tables, and the clash is found only by that write: so roster's
+// checks (creation scope, visible groups) answer first, and a caller out of
+// scope cannot learn whether a name, perhaps of a private resource, exists.
+// The audit trail records the undone registration.
 func (s *server) create(ctx context.Context, c httpapi.Caller, r access.Resource, f resources.Facts, name string,
 	write func(tx *gorm.DB) error) error {
 	if _, err := s.ws.Resources().Register(ctx, c.Actor(), r, f); err != nil {
@@ -169,7 +162,8 @@ func (s *server) create(ctx context.Context, c httpapi.Caller, r access.Resource
 
 // update replaces r's facts (old → f) with roster as the caller, then
 // writes the application's rows with write (nil: none); if that fails, it
-// puts the old facts back.
+// puts the old facts back. As in create, a new name's clash is found after
+// roster's edit check.
 func (s *server) update(ctx context.Context, c httpapi.Caller, r access.Resource, old, f resources.Facts, name string,
 	write func(tx *gorm.DB) error) error {
 	if _, err := s.ws.Resources().Update(ctx, c.Actor(), r, f); err != nil {
