@@ -47,6 +47,11 @@ func (s *Service) Register(ctx context.Context, actor access.Actor, r access.Res
 		return 0, err
 	}
 	ch, err := s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {
+		// Who asks comes first, so a caller without the creation scope
+		// learns nothing of which resources, groups or users exist.
+		if err := authorizeFacts(tx, r, f, factsState{isNew: true}); err != nil {
+			return err
+		}
 		exists, err := tx.HasLine(access.ExistsLine(s.ws, r))
 		if err != nil {
 			return err
@@ -55,9 +60,6 @@ func (s *Service) Register(ctx context.Context, actor access.Actor, r access.Res
 			return fmt.Errorf("%w: %s", ErrExists, r)
 		}
 		if err := checkReferences(tx, r, f); err != nil {
-			return err
-		}
-		if err := authorizeFacts(tx, r, f, factsState{isNew: true}); err != nil {
 			return err
 		}
 		tx.Audit("resource.register", r.String(), factsDetails(f))

@@ -109,7 +109,7 @@ func TestDocumentSetRule(t *testing.T) {
 			{"a public connector is always fine", false, []string{"G1", "G2"}, []string{"pub"}, nil},
 			{"a public document set is always fine", true, []string{"G2"}, []string{"p1", "orphan"}, nil},
 			{"an unknown connector", false, []string{"G1"}, []string{"nope"}, resources.ErrResourceNotFound},
-			{"a document set is not a connector", false, nil, []string{"not-a-connector"}, resources.ErrResourceNotFound},
+			{"a document set is not a connector", false, []string{"G1"}, []string{"not-a-connector"}, resources.ErrResourceNotFound},
 		}
 		for i, c := range cases {
 			for _, actor := range []string{"admin", "cur"} {

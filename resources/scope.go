@@ -30,24 +30,30 @@ func authorizeFacts(tx *store.Tx, r access.Resource, f Facts, st factsState) err
 	if role == access.Admin {
 		return nil
 	}
-	if err := checkOwner(tx, f, st); err != nil {
+	if err := checkOwner(tx, r, f, st); err != nil {
 		return err
 	}
 	if role == access.Limited {
 		return fmt.Errorf("%w: limited users register no resources", access.ErrForbidden)
 	}
-	if r.Kind == access.Agent {
+	if r.Kind == access.Agent && (st.isNew || st.owned) {
 		return agentScope(tx, f)
 	}
+	// Connectors, document sets, and agents edited by a curator who does not
+	// own them (RequireEdit let them in: every attached group is theirs).
 	return curatorScope(tx, role, f, st)
 }
 
 // checkOwner lets a non-admin name only themselves as the owner of a new
-// resource, and keep the owner of an existing one.
-func checkOwner(tx *store.Tx, f Facts, st factsState) error {
+// resource (and requires it of a new agent: an ownerless agent would be
+// editable by admins alone), and keep the owner of an existing one.
+func checkOwner(tx *store.Tx, r access.Resource, f Facts, st factsState) error {
 	if st.isNew {
 		if f.Owner != "" && !actorIs(tx, f.Owner) {
 			return fmt.Errorf("%w: only an admin registers a resource for another owner", access.ErrForbidden)
+		}
+		if r.Kind == access.Agent && f.Owner == "" {
+			return fmt.Errorf("%w: an agent is registered by its owner (Facts.Owner)", access.ErrInvalid)
 		}
 		return nil
 	}
@@ -73,8 +79,8 @@ func agentScope(tx *store.Tx, f Facts) error {
 	return nil
 }
 
-// curatorScope covers connectors and document sets: basic users register
-// none; curators and global curators make a resource public only when it is
+// curatorScope covers connectors and document sets, and agents a curator
+// edits without owning them: basic users register none; curators and global curators make a resource public only when it is
 // new, owned by them or public already, must otherwise name at least one
 // group, and every group they name must be one they curate.
 func curatorScope(tx *store.Tx, role access.Role, f Facts, st factsState) error {
