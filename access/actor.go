@@ -25,8 +25,8 @@ func (a Actor) UserID() (string, bool) {
 	return id, ok && id != ""
 }
 
-// Privileged reports whether the actor bypasses permission checks: System and
-// SCIM tokens (a SCIM token is scoped to its workspace by the caller).
-func (a Actor) Privileged() bool {
-	return a == System || (strings.HasPrefix(string(a), scimPrefix) && len(a) > len(scimPrefix))
-}
+// Privileged reports whether the actor bypasses permission checks: only
+// System. A SCIM actor is no shortcut: provisioning (a later package) checks
+// its token against the workspace's live tokens inside the transaction and
+// gets no power from the string alone.
+func (a Actor) Privileged() bool { return a == System }

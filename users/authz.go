@@ -8,7 +8,7 @@ import (
 )
 
 // ActorRole returns the effective role of the actor inside tx: Admin for
-// System and SCIM actors; the user's role for an active user of tx's
+// System; the user's role for an active user of tx's
 // workspace. Any other actor (unknown, deactivated, of another workspace) is
 // refused with access.ErrForbidden.
 func ActorRole(tx *store.Tx) (Role, error) {
@@ -36,7 +36,7 @@ func ActorRole(tx *store.Tx) (Role, error) {
 	return st.role(), nil
 }
 
-// RequireAdmin refuses every actor but an active admin, System or SCIM.
+// RequireAdmin refuses every actor but an active admin and System.
 func RequireAdmin(tx *store.Tx) error {
 	role, err := ActorRole(tx)
 	if err != nil {
