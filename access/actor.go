@@ -22,7 +22,10 @@ func SCIMActor(tokenID string) Actor { return Actor(scimPrefix + tokenID) }
 // UserID returns the user id of a user actor, and false for any other actor.
 func (a Actor) UserID() (string, bool) {
 	id, ok := strings.CutPrefix(string(a), userPrefix)
-	return id, ok && id != ""
+	if !ok || id == "" {
+		return "", false
+	}
+	return id, true
 }
 
 // Privileged reports whether the actor bypasses permission checks: only
