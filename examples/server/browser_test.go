@@ -500,7 +500,8 @@ func createGroup(t *testing.T, admin *brTab, name string) string {
 }
 
 // groupMembersAndConnector adds bob to the group, makes him curator there
-// and attaches a connector the admin created.
+// and attaches a connector the admin created, from a page that has missed a
+// member added elsewhere, whom it keeps.
 func groupMembersAndConnector(t *testing.T, admin *brTab, gid string) {
 	if st, body := admin.fetch("POST", "/manage/admin/connector", map[string]any{"name": "Wiki", "access_type": "private", "groups": []string{}}); st != http.StatusCreated {
 		t.Fatalf("creating a connector: %d %v", st, body)
@@ -514,8 +515,21 @@ func groupMembersAndConnector(t *testing.T, admin *brTab, gid string) {
 	admin.ok(`#members-table tr[data-email="bob@example.com"] button.curate`)
 	admin.contains(`#members-table tr[data-email="bob@example.com"] .curator`, "curator")
 	admin.refused("#attach-connector button", "cc_pair_ids")
+
+	// The admin joins the group elsewhere (another tab, another admin) while
+	// this page, loaded before, attaches a connector and then removes him:
+	// each change keeps the other.
+	me := brEval[string](admin, `fetch('/me').then((r) => r.json()).then((d) => d.id)`)
+	if st, body := admin.fetch("POST", "/manage/admin/user-group/"+gid+"/add-users", map[string]any{"user_ids": []string{me}}); st != http.StatusNoContent {
+		t.Fatalf("adding the admin elsewhere: %d %v", st, body)
+	}
 	admin.choose("#attach-select", "Wiki")
 	admin.ok("#attach-connector button")
+	admin.contains("#connectors-list", "Wiki")
+	admin.contains("#members-table", "admin@example.com", "bob@example.com")
+	admin.ok(`#members-table tr[data-email="admin@example.com"] button.remove`)
+	admin.lacks("#members-table", "admin@example.com")
+	admin.contains("#members-table", "bob@example.com")
 	admin.contains("#connectors-list", "Wiki")
 	admin.open("/ui/users")
 	if got := brEval[string](admin, `document.querySelector('tr[data-email="bob@example.com"] select.role').value`); got != "curator" {

@@ -16,7 +16,6 @@ var funcs = template.FuncMap{
 	"when":     when,
 	"tokens":   tokens,
 	"number":   number,
-	"spaced":   func(ids []string) string { return strings.Join(ids, " ") },
 	"lines":    func(xs []string) string { return strings.Join(xs, "\n") },
 	"json":     toJSON,
 	"roleName": roleName,

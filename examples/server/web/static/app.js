@@ -32,7 +32,7 @@
     return el.type === 'checkbox' ? el.checked : v;
   }
 
-  function body(form) {
+  async function body(form) {
     const out = {};
     for (const el of form.elements) {
       if (!el.name || el.disabled || (el.type === 'radio' && !el.checked)) continue;
@@ -41,18 +41,44 @@
     return 'groupPatch' in form.dataset ? groupPatch(out) : out;
   }
 
-  // groupPatch turns a member or connector change of the group page into
-  // the group's PATCH, which replaces both lists: the others stay as the
-  // page shows them.
-  function groupPatch(b) {
-    const st = document.getElementById('group-state').dataset;
-    const ids = (s) => (s ? s.split(' ') : []);
-    let users = ids(st.userIds);
-    let ccs = ids(st.ccPairIds);
-    if ('remove_user_id' in b) users = users.filter((id) => id !== b.remove_user_id);
-    if ('add_cc_pair_id' in b) ccs.push(b.add_cc_pair_id);
-    if ('remove_cc_pair_id' in b) ccs = ccs.filter((id) => id !== b.remove_cc_pair_id);
+  // groupPatch turns a member removal or a connector change of the group
+  // page into the group's PATCH, which replaces both lists. The API has no
+  // call for one such change, so the lists are read from the API just
+  // before, not taken from the page as it was loaded: a change made
+  // elsewhere since (a member added, a connector attached) is kept.
+  async function groupPatch(b) {
+    const id = document.getElementById('group-state').dataset.groupId;
+    let { users, ccs } = await currentGroup(id);
+    if ('remove_user_id' in b) users = users.filter((u) => u !== b.remove_user_id);
+    if ('add_cc_pair_id' in b && !ccs.includes(b.add_cc_pair_id)) ccs.push(b.add_cc_pair_id);
+    if ('remove_cc_pair_id' in b) ccs = ccs.filter((c) => c !== b.remove_cc_pair_id);
     return { user_ids: users, cc_pair_ids: ccs };
+  }
+
+  // currentGroup reads group id's member ids and connector ids from the API,
+  // every page of each.
+  async function currentGroup(id) {
+    const size = 1000;
+    const users = [];
+    for (let page = 0; ; page++) {
+      const m = await read('/manage/admin/user-group/' + encodeURIComponent(id) + '/members?page_size=' + size + '&page_num=' + page);
+      m.items.forEach((u) => users.push(u.id));
+      if (m.items.length < size || users.length >= m.total_items) break;
+    }
+    for (let page = 0; ; page++) {
+      const groups = await read('/manage/admin/user-group?page_size=' + size + '&page_num=' + page);
+      const g = groups.find((x) => x.id === id);
+      if (g) return { users, ccs: g.cc_pair_ids.slice() };
+      if (groups.length < size) throw new Error('the group is no longer listed');
+    }
+  }
+
+  // read GETs path from the API and returns the decoded answer, or throws
+  // the API's refusal.
+  async function read(path) {
+    const { res, data } = await send('GET', path);
+    if (!res.ok) throw new Error(refusal(res, data));
+    return data;
   }
 
   async function send(method, path, payload) {
@@ -111,10 +137,17 @@
 
   async function submit(form) {
     const [method, path] = form.dataset.api.split(' ');
-    const payload = body(form);
     const buttons = form.querySelectorAll('button');
     buttons.forEach((b) => { b.disabled = true; });
     show('busy', 'Working…');
+    let payload;
+    try {
+      payload = await body(form);
+    } catch (e) {
+      show('error', e.message);
+      buttons.forEach((b) => { b.disabled = false; });
+      return;
+    }
     try {
       let { res, data } = await send(method, path, payload);
       if (res.ok && form.dataset.also) {
