@@ -176,7 +176,7 @@ func TestConnectorAccess(t *testing.T) {
 		{"outsider", http.MethodPatch, path, rename("mine"), http.StatusNotFound, "NOT_FOUND"},
 		{"cur", http.MethodPatch, path, groupsOf(k.team.ID, k.other.ID), http.StatusForbidden, "OUT_OF_SCOPE"},
 		{"cur", http.MethodPatch, path, rename("handbook"), http.StatusConflict, "DUPLICATE"},
-		{"basic", http.MethodPatch, path, rename("secret-docs"), http.StatusForbidden, "FORBIDDEN"}, // edit access before the name
+		{"basic", http.MethodPatch, path, rename("secret-docs"), http.StatusForbidden, "FORBIDDEN"},             // edit access before the name
 		{"cur", http.MethodPatch, path, connectorPatch{AccessType: &public}, http.StatusForbidden, "FORBIDDEN"}, // not new, not owned
 		{"cur", http.MethodPatch, path, rename("team docs"), http.StatusOK, ""},
 		{"basic", http.MethodDelete, path, nil, http.StatusForbidden, "FORBIDDEN"},
