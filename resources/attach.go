@@ -15,12 +15,16 @@ import (
 // Attach attaches a resource to a group, so the group's members may view
 // it. The actor needs the group's scope and edit access to the resource; a
 // basic user (or curator) may attach an agent they own to a group they
-// belong to. A deactivated actor is refused like on every write.
+// belong to. A deactivated actor is refused like on every write. Attaching
+// a private document set to a group that one of its private connectors is
+// not attached to is ErrDocumentSetRule.
 func (s *Service) Attach(ctx context.Context, actor access.Actor, groupID string, r access.Resource) (int64, error) {
 	return s.attachment(ctx, actor, groupID, r, true)
 }
 
 // Detach detaches a resource from a group, with the same rule as Attach.
+// Detaching a private connector from a group of a private document set
+// holding it is ErrDocumentSetRule.
 func (s *Service) Detach(ctx context.Context, actor access.Actor, groupID string, r access.Resource) (int64, error) {
 	return s.attachment(ctx, actor, groupID, r, false)
 }
@@ -30,7 +34,10 @@ func (s *Service) attachment(ctx context.Context, actor access.Actor, groupID st
 		return 0, err
 	}
 	ch, err := s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {
-		return setAttached(tx, groupID, r, attach)
+		if err := setAttached(tx, groupID, r, attach); err != nil {
+			return err
+		}
+		return enforceDocumentSetRule(tx, r)
 	})
 	return ch.Version, err
 }
@@ -76,7 +83,9 @@ func requireAttach(tx *store.Tx, groupID string, r access.Resource) error {
 // SetAttached replaces the resources of one kind attached to a group with
 // ids (Onyx's PATCH of a group's cc_pair_ids). Only the attachments that
 // change are checked and written, each as Attach or Detach would; the actor
-// must be an admin or a member of the group even when nothing changes.
+// must be an admin or a member of the group even when nothing changes. The
+// document-set rule is checked on the result for every resource that moved
+// (ErrDocumentSetRule, and nothing is written).
 func (s *Service) SetAttached(ctx context.Context, actor access.Actor, groupID string, kind access.Kind, ids []string) (int64, error) {
 	if !kind.Valid() {
 		return 0, fmt.Errorf("%w: unknown resource kind %q", access.ErrInvalid, kind)
@@ -106,18 +115,26 @@ func SetAttachedTx(tx *store.Tx, groupID string, kind access.Kind, ids []string)
 	if err != nil {
 		return err
 	}
+	var moved []access.Resource
 	for _, id := range dedupe(ids) {
 		if !slices.Contains(current, id) {
-			if err := setAttached(tx, groupID, access.Resource{Kind: kind, ID: id}, true); err != nil {
+			moved = append(moved, access.Resource{Kind: kind, ID: id})
+			if err := setAttached(tx, groupID, moved[len(moved)-1], true); err != nil {
 				return err
 			}
 		}
 	}
 	for _, id := range current {
 		if !slices.Contains(ids, id) {
-			if err := setAttached(tx, groupID, access.Resource{Kind: kind, ID: id}, false); err != nil {
+			moved = append(moved, access.Resource{Kind: kind, ID: id})
+			if err := setAttached(tx, groupID, moved[len(moved)-1], false); err != nil {
 				return err
 			}
+		}
+	}
+	for _, r := range moved {
+		if err := enforceDocumentSetRule(tx, r); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -21,6 +21,7 @@ import (
 type env struct {
 	t      *testing.T
 	ctx    context.Context
+	dsn    string
 	d      *roster.Directory
 	w      *roster.Workspace
 	gs     *groups.Service
@@ -39,7 +40,7 @@ func newEnv(t *testing.T, dsn string) *env {
 	}
 	t.Cleanup(func() { d.Close() })
 	w := d.Default()
-	e := &env{t: t, ctx: ctx, d: d, w: w, gs: w.Groups(), rs: w.Resources(), users: map[string]string{}, groups: map[string]string{}}
+	e := &env{t: t, ctx: ctx, dsn: dsn, d: d, w: w, gs: w.Groups(), rs: w.Resources(), users: map[string]string{}, groups: map[string]string{}}
 	e.user("admin", users.RoleAdmin)
 	return e
 }
@@ -159,8 +160,8 @@ func (e *env) can(user string, act access.Action, r access.Resource) bool {
 }
 
 // state records what a refused call must leave alone: the version, every
-// user's role and ACL tokens, every group's members and curators, and every
-// resource's ACL tokens.
+// user's role and ACL tokens, every group's members and curators, every
+// resource's ACL tokens, and every registered document set's connectors.
 func (e *env) state() map[string]string {
 	e.t.Helper()
 	out := map[string]string{"version": fmt.Sprint(e.d.Version())}
@@ -176,6 +177,15 @@ func (e *env) state() map[string]string {
 		acl, err := e.w.Access().ACLOf(e.ctx, r)
 		e.must("ACLOf", err)
 		out[r.String()] = strings.Join(acl, " ")
+		if r.Kind != access.DocumentSet {
+			continue
+		}
+		f, err := e.rs.Facts(e.ctx, r)
+		if errors.Is(err, resources.ErrResourceNotFound) {
+			continue
+		}
+		e.must("Facts", err)
+		out["connectors of "+r.String()] = strings.Join(f.Connectors, " ")
 	}
 	return out
 }

@@ -111,25 +111,3 @@ func canView(tx *store.Tx, role access.Role, r access.Resource, f Facts) (bool, 
 	}
 	return false, nil
 }
-
-// checkDocumentSet enforces the document-set rule: every connector exists,
-// and in a private document set each private connector is attached to every
-// group of the set.
-func checkDocumentSet(tx *store.Tx, f Facts) error {
-	for _, id := range f.Connectors {
-		c := access.Resource{Kind: access.Connector, ID: id}
-		cf, err := loadFacts(tx, c)
-		if err != nil {
-			return err
-		}
-		if f.Public || cf.Public {
-			continue
-		}
-		for _, g := range f.Groups {
-			if !slices.Contains(cf.Groups, g) {
-				return fmt.Errorf("%w: private connector %q is not attached to group %q of the document set", ErrDocumentSetRule, id, g)
-			}
-		}
-	}
-	return nil
-}

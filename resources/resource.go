@@ -18,10 +18,11 @@ type Facts struct {
 	Public     bool     // every active user of the workspace may view it
 	Groups     []string // ids of the groups it is attached to
 	SharedWith []string // user ids it is shared with directly (agents only)
-	// Connectors are the connector ids of a document set. Roster does not
-	// store them; it checks the document-set rule against them: a private
-	// connector in a private document set must be attached to every group
-	// of the set.
+	// Connectors are the connector ids of a document set; roster stores
+	// them (Update replaces them like every other fact, so an Update that
+	// leaves them out empties the set) and keeps the document-set rule true
+	// on every write: a private connector in a private document set must be
+	// attached to every group of the set (ErrDocumentSetRule otherwise).
 	Connectors []string
 }
 
@@ -40,7 +41,8 @@ func New(st *store.Store, ws string) *Service { return &Service{st: st, ws: ws} 
 // Register records a new resource and its facts. The actor needs the
 // creation scope (see the package documentation). A resource that exists is
 // ErrExists; an unknown owner, group, shared user or connector matches
-// access.ErrNotFound.
+// access.ErrNotFound. A document set whose connectors break the
+// document-set rule is ErrDocumentSetRule.
 func (s *Service) Register(ctx context.Context, actor access.Actor, r access.Resource, f Facts) (int64, error) {
 	f = f.normalized()
 	if err := validate(r, f); err != nil {
@@ -62,8 +64,14 @@ func (s *Service) Register(ctx context.Context, actor access.Actor, r access.Res
 		if err := checkReferences(tx, r, f); err != nil {
 			return err
 		}
-		tx.Audit("resource.register", r.String(), factsDetails(f))
-		return tx.AddLines(linesOf(s.ws, r, f)...)
+		tx.Audit("resource.register", r.String(), factsDetails(r, f))
+		if err := tx.AddLines(linesOf(s.ws, r, f)...); err != nil {
+			return err
+		}
+		if _, err := setConnectors(tx, r, f.Connectors); err != nil {
+			return err
+		}
+		return enforceDocumentSetRule(tx, r)
 	})
 	return ch.Version, err
 }
@@ -71,6 +79,10 @@ func (s *Service) Register(ctx context.Context, actor access.Actor, r access.Res
 // Update replaces a resource's facts. The actor needs edit access to the
 // resource as it is, and the creation scope for the facts it will have;
 // only an admin changes the owner (users.TransferOwnership moves many).
+// A document set's Connectors are replaced too. The document-set rule is
+// checked on the result, for a document set and for every document set
+// holding a connector: an Update that breaks it is ErrDocumentSetRule and
+// writes nothing.
 func (s *Service) Update(ctx context.Context, actor access.Actor, r access.Resource, f Facts) (int64, error) {
 	f = f.normalized()
 	if err := validate(r, f); err != nil {
@@ -91,17 +103,23 @@ func (s *Service) Update(ctx context.Context, actor access.Actor, r access.Resou
 		if err := authorizeFacts(tx, r, f, factsState{owned: owned, wasPublic: old.Public, oldOwner: old.Owner}); err != nil {
 			return err
 		}
-		if err := replaceLines(tx, linesOf(s.ws, r, old), linesOf(s.ws, r, f)); err != nil || tx.Changed() == 0 {
+		if err := replaceLines(tx, linesOf(s.ws, r, old), linesOf(s.ws, r, f)); err != nil {
+			return err
+		}
+		moved, err := setConnectors(tx, r, f.Connectors)
+		if err != nil || (tx.Changed() == 0 && !moved) {
 			return err // the same facts again change nothing and are not audited
 		}
-		tx.Audit("resource.update", r.String(), factsDetails(f))
-		return nil
+		tx.Audit("resource.update", r.String(), factsDetails(r, f))
+		return enforceDocumentSetRule(tx, r)
 	})
 	return ch.Version, err
 }
 
 // Unregister removes a resource and every fact about it. The actor needs
-// edit access.
+// edit access. An unregistered connector leaves every document set that
+// held it (a document set left with no connector is the application's
+// business: roster's rule holds for it).
 func (s *Service) Unregister(ctx context.Context, actor access.Actor, r access.Resource) (int64, error) {
 	if err := r.Validate(); err != nil {
 		return 0, err
@@ -114,14 +132,22 @@ func (s *Service) Unregister(ctx context.Context, actor access.Actor, r access.R
 		if err := RequireEdit(tx, r); err != nil {
 			return err
 		}
-		tx.Audit("resource.unregister", r.String(), nil)
+		held, err := forgetResource(tx, r)
+		if err != nil {
+			return err
+		}
+		var details map[string]any
+		if len(held) > 0 {
+			details = map[string]any{"document_sets": held}
+		}
+		tx.Audit("resource.unregister", r.String(), details)
 		return tx.RemoveLines(linesOf(s.ws, r, old)...)
 	})
 	return ch.Version, err
 }
 
-// Facts returns the registered facts of a resource (Connectors is empty:
-// roster does not store them).
+// Facts returns the registered facts of a resource, with a document set's
+// connectors.
 func (s *Service) Facts(ctx context.Context, r access.Resource) (Facts, error) {
 	if err := r.Validate(); err != nil {
 		return Facts{}, err
@@ -129,7 +155,7 @@ func (s *Service) Facts(ctx context.Context, r access.Resource) (Facts, error) {
 	var f Facts
 	err := s.st.View(ctx, s.ws, access.System, func(tx *store.Tx) error {
 		var err error
-		f, err = loadFacts(tx, r)
+		f, err = storedFacts(tx, r)
 		return err
 	})
 	return f, err
@@ -181,9 +207,6 @@ func checkReferences(tx *store.Tx, r access.Resource, f Facts) error {
 			return err
 		}
 	}
-	if r.Kind == access.DocumentSet {
-		return checkDocumentSet(tx, f)
-	}
 	return nil
 }
 
@@ -224,8 +247,12 @@ func replaceLines(tx *store.Tx, old, new []access.Line) error {
 	return tx.AddLines(fresh...)
 }
 
-func factsDetails(f Facts) map[string]any {
-	return map[string]any{"owner": f.Owner, "public": f.Public, "groups": f.Groups, "shared_with": f.SharedWith}
+func factsDetails(r access.Resource, f Facts) map[string]any {
+	d := map[string]any{"owner": f.Owner, "public": f.Public, "groups": f.Groups, "shared_with": f.SharedWith}
+	if r.Kind == access.DocumentSet {
+		d["connectors"] = f.Connectors
+	}
+	return d
 }
 
 func actorIs(tx *store.Tx, userID string) bool {

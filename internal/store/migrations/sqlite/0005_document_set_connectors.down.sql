@@ -1,0 +1,1 @@
+DROP TABLE roster_document_set_connectors;
