@@ -190,3 +190,21 @@ func (e *env) reopen() {
 	e.d, e.w = d, d.Default()
 	e.gs, e.rs = e.w.Groups(), e.w.Resources()
 }
+
+// TestGroupDeleteKeepsDocumentSetRule: deleting a group detaches document
+// sets and connectors alike, which keeps the rule true; the sets keep their
+// connectors, and the rule still binds them afterwards.
+func TestGroupDeleteKeepsDocumentSetRule(t *testing.T) {
+	forEachStore(t, func(e *env) {
+		docSetEnv(e)
+		_, err := e.gs.Delete(e.ctx, roster.System, e.groups["G1"])
+		e.must("Delete(G1)", err)
+		delete(e.groups, "G1")
+		wantFacts(t, e, docSet("d"), resources.Facts{Connectors: []string{"p1", "pub"}})
+		wantFacts(t, e, connector("p1"), resources.Facts{})
+		before := e.state()
+		_, err = e.rs.Attach(e.ctx, roster.System, e.groups["G2"], docSet("d"))
+		wantErr(t, "Attach(G2, d) after G1 is gone", err, resources.ErrDocumentSetRule)
+		e.unchanged("Attach(G2, d) after G1 is gone", before)
+	})
+}
