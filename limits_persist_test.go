@@ -191,7 +191,7 @@ func TestLimitsDeletingUserDropsBuckets(t *testing.T) {
 		if err := e.lim().Flush(ctx); err != nil {
 			t.Fatal(err)
 		}
-		before := e.lim().Engine().Stats().Buckets
+		before := e.lim().Stats().Buckets
 		admin := e.adminActor()
 		if _, err := e.d.Default().Users().Deactivate(ctx, admin, e.basic.ID); err != nil {
 			t.Fatal(err)
@@ -199,11 +199,11 @@ func TestLimitsDeletingUserDropsBuckets(t *testing.T) {
 		if err := e.d.Default().Users().Delete(ctx, admin, e.basic.ID); err != nil {
 			t.Fatal(err)
 		}
-		if got := e.lim().Engine().Stats().Buckets; got != before-1 {
+		if got := e.lim().Stats().Buckets; got != before-1 {
 			t.Fatalf("buckets after deleting a user: %d, want %d", got, before-1)
 		}
 		e.reopen()
-		if got := e.lim().Engine().Stats().Buckets; got != 1 {
+		if got := e.lim().Stats().Buckets; got != 1 {
 			t.Fatalf("buckets restored after reopen: %d, want 1 (the admin's)", got)
 		}
 		if st := e.status(e.admin.ID); !near(st.User.Remaining, 60) {

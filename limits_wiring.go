@@ -156,7 +156,7 @@ func (d *Directory) flushLimits(ctx context.Context, cfg LimitsConfig, upkeep bo
 		errs = append(errs, s.Flush(ctx))
 		if upkeep {
 			errs = append(errs, s.Prune(ctx, d.cfg.Now().Add(-cfg.Retention)), s.Reload(ctx))
-			s.Engine().Sweep()
+			s.Sweep()
 		}
 	}
 	return errors.Join(errs...)

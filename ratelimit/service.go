@@ -83,10 +83,14 @@ func NewService(st *store.Store, ws string, cfg ServiceConfig) *Service {
 		now: cfg.Engine.Now, log: cfg.Logger, service: make(map[string]bool)}
 }
 
-// Engine returns the in-memory engine of the workspace, for its statistics and
-// sweeping. Change limits through the Service, not the engine: the engine's limits
-// are replaced from the database on every edit and reload.
-func (s *Service) Engine() *Engine { return s.eng }
+// Stats reports the workspace's buckets in memory and their evictions; see
+// [Engine.Stats]. The engine itself stays private: changes to limits go
+// through the Service, which audits and stores them.
+func (s *Service) Stats() Stats { return s.eng.Stats() }
+
+// Sweep drops the buckets that have refilled completely and returns how many
+// went; see [Engine.Sweep]. The roster package sweeps at every flush.
+func (s *Service) Sweep() int { return s.eng.Sweep() }
 
 // Check reports whether user userID may make a model call now, with the estimated
 // tokens of the call or 0 if unknown; see [Engine.Check] for the rules. The user's
