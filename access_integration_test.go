@@ -400,8 +400,11 @@ func TestWorkspaceIsolation(t *testing.T) {
 			if err != nil || slices.Contains(ids, onlyA.ID) {
 				t.Errorf("B's %s: Visible = %q, %v; want without %s", name, ids, err, onlyA.ID)
 			}
-			if ids, _, err := a.w.Access().Visible(ctx, bu, access.Connector, roster.Page{}); len(ids) > 0 || err != nil {
-				t.Errorf("B's %s: Visible in A = %q, %v; want none", name, ids, err)
+			if ids, _, err := a.w.Access().Visible(ctx, bu, access.Connector, roster.Page{}); len(ids) > 0 || !errors.Is(err, roster.ErrNotFound) {
+				t.Errorf("B's %s: Visible in A = %q, %v; want none, ErrNotFound (not a user of A)", name, ids, err)
+			}
+			if acl, err := a.w.Access().ACLFor(ctx, bu); len(acl) > 0 || !errors.Is(err, roster.ErrNotFound) {
+				t.Errorf("B's %s: ACLFor in A = %q, %v; want none, ErrNotFound", name, acl, err)
 			}
 			mine, err := b.w.Access().ACLFor(ctx, bu)
 			must(t, "ACLFor", err)

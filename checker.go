@@ -58,11 +58,19 @@ func (a *Access) known(ix *access.Index, userID string, act access.Action, r acc
 	if err := r.Validate(); err != nil {
 		return err
 	}
-	if _, ok := ix.Role(a.w.id, userID); !ok {
-		return fmt.Errorf("%w: user %q", ErrNotFound, userID)
+	if err := a.knownUser(ix, userID); err != nil {
+		return err
 	}
 	if !ix.Exists(a.w.id, r) {
 		return fmt.Errorf("%w: resource %s", ErrNotFound, r)
+	}
+	return nil
+}
+
+// knownUser returns ErrNotFound unless userID is a user of the workspace.
+func (a *Access) knownUser(ix *access.Index, userID string) error {
+	if _, ok := ix.Role(a.w.id, userID); !ok {
+		return fmt.Errorf("%w: user %q", ErrNotFound, userID)
 	}
 	return nil
 }
@@ -77,6 +85,9 @@ func (a *Access) Visible(ctx context.Context, userID string, kind access.Kind, p
 	}
 	if !kind.Valid() || p.Limit < 0 {
 		return nil, "", fmt.Errorf("%w: kind %q, limit %d", ErrInvalid, kind, p.Limit)
+	}
+	if err := a.knownUser(ix, userID); err != nil {
+		return nil, "", err
 	}
 	ids, next = ix.Visible(a.w.id, userID, kind, p.After, p.Limit)
 	return ids, next, nil
@@ -109,11 +120,14 @@ func (a *Access) Explain(ctx context.Context, userID string, act access.Action, 
 
 // ACLFor returns the user's ACL tokens for search-index filtering: a user
 // may see a document iff ACLFor(user) and ACLOf(document's resource)
-// intersect, exactly when Can(view) allows. A deactivated or unknown user's
-// set is empty.
+// intersect, exactly when Can(view) allows. A deactivated user's set is
+// empty; an unknown user is ErrNotFound, as for Can.
 func (a *Access) ACLFor(ctx context.Context, userID string) ([]string, error) {
 	ix, err := a.index()
 	if err != nil {
+		return nil, err
+	}
+	if err := a.knownUser(ix, userID); err != nil {
 		return nil, err
 	}
 	return ix.ACLFor(a.w.id, userID), nil
