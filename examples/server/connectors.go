@@ -2,7 +2,6 @@ package main
 
 import (
 	"net/http"
-	"sort"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
@@ -162,19 +161,12 @@ func (s *server) listConnectors(w http.ResponseWriter, r *http.Request, c httpap
 	if err != nil {
 		return err
 	}
-	rows, err := rowsByID[connectorRow](ctx, s.db, ids)
+	out, err := listVisible(ctx, s.db, ids, func(row connectorRow) (connectorJSON, error) {
+		f, err := s.ws.Resources().Facts(ctx, access.Resource{Kind: access.Connector, ID: row.ID})
+		return connectorOut(row, f), err
+	})
 	if err != nil {
 		return err
-	}
-	sort.Slice(rows, func(i, j int) bool { return rows[i].Name < rows[j].Name })
-	out := make([]connectorJSON, 0, len(rows))
-	for _, row := range rows {
-		f, err := s.ws.Resources().Facts(ctx, access.Resource{Kind: access.Connector, ID: row.ID})
-		if err == nil {
-			out = append(out, connectorOut(row, f))
-		} else if !isNotFound(err) {
-			return err
-		}
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

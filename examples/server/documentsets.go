@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"slices"
-	"sort"
 	"strconv"
 
 	"github.com/google/uuid"
@@ -227,19 +226,11 @@ func (s *server) listDocumentSets(w http.ResponseWriter, r *http.Request, c http
 			return err != nil || !ok
 		})
 	}
-	rows, err := rowsByID[documentSetRow](ctx, s.db, ids)
+	out, err := listVisible(ctx, s.db, ids, func(row documentSetRow) (documentSetJSON, error) {
+		return s.documentSetOut(ctx, c, row)
+	})
 	if err != nil {
 		return err
-	}
-	sort.Slice(rows, func(i, j int) bool { return rows[i].Name < rows[j].Name })
-	out := make([]documentSetJSON, 0, len(rows))
-	for _, row := range rows {
-		j, err := s.documentSetOut(ctx, c, row)
-		if err == nil {
-			out = append(out, j)
-		} else if !isNotFound(err) {
-			return err
-		}
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"sort"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
@@ -177,19 +176,12 @@ func (s *server) listPersonas(w http.ResponseWriter, r *http.Request, c httpapi.
 	if err != nil {
 		return err
 	}
-	rows, err := rowsByID[personaRow](ctx, s.db, ids)
+	out, err := listVisible(ctx, s.db, ids, func(row personaRow) (personaJSON, error) {
+		f, err := s.ws.Resources().Facts(ctx, access.Resource{Kind: access.Agent, ID: row.ID})
+		return personaOut(row, f), err
+	})
 	if err != nil {
 		return err
-	}
-	sort.Slice(rows, func(i, j int) bool { return rows[i].Name < rows[j].Name })
-	out := make([]personaJSON, 0, len(rows))
-	for _, row := range rows {
-		f, err := s.ws.Resources().Facts(ctx, access.Resource{Kind: access.Agent, ID: row.ID})
-		if err == nil {
-			out = append(out, personaOut(row, f))
-		} else if !isNotFound(err) {
-			return err
-		}
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"sort"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -115,6 +116,27 @@ func rowsByID[T any](ctx context.Context, db *gorm.DB, ids []string) ([]T, error
 		out = append(out, rows...)
 	}
 	return out, nil
+}
+
+// listVisible returns, ordered by name, the rows of kind whose ids are in
+// ids (the caller's visible ones), each shown through out; a resource that
+// vanished meanwhile (out answers not found) is left out.
+func listVisible[T interface{ rowName() string }, J any](ctx context.Context, db *gorm.DB, ids []string, out func(T) (J, error)) ([]J, error) {
+	rows, err := rowsByID[T](ctx, db, ids)
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(rows, func(i, j int) bool { return rows[i].rowName() < rows[j].rowName() })
+	list := make([]J, 0, len(rows))
+	for _, row := range rows {
+		j, err := out(row)
+		if err == nil {
+			list = append(list, j)
+		} else if !isNotFound(err) {
+			return nil, err
+		}
+	}
+	return list, nil
 }
 
 // rowByID loads the row of r, or returns notFound(r).

@@ -100,6 +100,8 @@ type connectorRow struct {
 
 func (connectorRow) TableName() string { return "app_connectors" }
 
+func (r connectorRow) rowName() string { return r.Name }
+
 type documentSetRow struct {
 	ID          string `gorm:"primaryKey"`
 	Name        string
@@ -108,6 +110,8 @@ type documentSetRow struct {
 }
 
 func (documentSetRow) TableName() string { return "app_document_sets" }
+
+func (r documentSetRow) rowName() string { return r.Name }
 
 type documentSetConnectorRow struct {
 	DocumentSetID string `gorm:"primaryKey"`
@@ -124,6 +128,8 @@ type personaRow struct {
 }
 
 func (personaRow) TableName() string { return "app_personas" }
+
+func (r personaRow) rowName() string { return r.Name }
 
 // isUniqueViolation reports whether err is a unique-constraint violation on
 // SQLite or PostgreSQL.
