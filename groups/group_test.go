@@ -9,29 +9,30 @@ import (
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/groups"
+	"github.com/rosterhq/roster/internal/rostertest"
 	"github.com/rosterhq/roster/resources"
 	"github.com/rosterhq/roster/users"
 )
 
 func TestRenameChangesNoACLToken(t *testing.T) {
 	forEachStore(t, func(e *env) {
-		e.user("m", users.RoleBasic)
-		g1 := e.group("G1", "m")
-		e.group("G2")
-		e.register(connector("c"), resources.Facts{Groups: []string{g1}})
-		e.register(access.Resource{Kind: access.Agent, ID: "a"}, resources.Facts{Owner: e.users["m"], Groups: []string{g1}})
-		before := e.state()
+		e.User("m", users.RoleBasic)
+		g1 := e.Group("G1", "m")
+		e.Group("G2")
+		e.Register(rostertest.Connector("c"), resources.Facts{Groups: []string{g1}})
+		e.Register(access.Resource{Kind: access.Agent, ID: "a"}, resources.Facts{Owner: e.Users["m"], Groups: []string{g1}})
+		before := e.State()
 
-		g, err := e.gs.Rename(e.ctx, e.as("admin"), g1, "  Engineering  ")
-		e.must("Rename", err)
+		g, err := e.GS.Rename(e.Ctx, e.As("admin"), g1, "  Engineering  ")
+		e.Must("Rename", err)
 		if g.Name != "Engineering" || g.ID != g1 {
 			t.Errorf("Rename = %+v, want id %s, name Engineering (trimmed)", g, g1)
 		}
-		if got, err := e.gs.Get(e.ctx, g1); err != nil || got.Name != "Engineering" {
+		if got, err := e.GS.Get(e.Ctx, g1); err != nil || got.Name != "Engineering" {
 			t.Errorf("Get after Rename = %+v, %v", got, err)
 		}
 		delete(before, "version")
-		e.unchanged("Rename", before)
+		e.Unchanged("Rename", before)
 
 		refusals := []struct {
 			name string
@@ -43,22 +44,22 @@ func TestRenameChangesNoACLToken(t *testing.T) {
 			{strings.Repeat("x", groups.MaxNameLen+1), groups.ErrInvalidName},
 		}
 		for _, c := range refusals {
-			before := e.state()
-			_, err := e.gs.Rename(e.ctx, e.as("admin"), g1, c.name)
-			wantErr(t, fmt.Sprintf("Rename(%q)", c.name), err, c.want)
-			e.unchanged("a refused Rename", before)
+			before := e.State()
+			_, err := e.GS.Rename(e.Ctx, e.As("admin"), g1, c.name)
+			rostertest.WantErr(t, fmt.Sprintf("Rename(%q)", c.name), err, c.want)
+			e.Unchanged("a refused Rename", before)
 		}
 		// Renaming to the current name changes nothing.
-		v := e.d.Version()
-		if _, err := e.gs.Rename(e.ctx, e.as("admin"), g1, "Engineering"); err != nil || e.d.Version() != v {
-			t.Errorf("Rename to the same name: %v, version %d → %d", err, v, e.d.Version())
+		v := e.D.Version()
+		if _, err := e.GS.Rename(e.Ctx, e.As("admin"), g1, "Engineering"); err != nil || e.D.Version() != v {
+			t.Errorf("Rename to the same name: %v, version %d → %d", err, v, e.D.Version())
 		}
 	})
 }
 
 func TestGroupNames(t *testing.T) {
 	forEachStore(t, func(e *env) {
-		e.group("Taken")
+		e.Group("Taken")
 		cases := []struct {
 			name, stored string // stored "": refused
 			want         error
@@ -78,11 +79,11 @@ func TestGroupNames(t *testing.T) {
 			{" Taken ", "", groups.ErrDuplicateName},
 		}
 		for _, c := range cases {
-			before := e.state()
-			g, err := e.gs.Create(e.ctx, e.as("admin"), c.name)
+			before := e.State()
+			g, err := e.GS.Create(e.Ctx, e.As("admin"), c.name)
 			if c.want != nil {
-				wantErr(t, fmt.Sprintf("Create(%q)", c.name), err, c.want)
-				e.unchanged("a refused Create", before)
+				rostertest.WantErr(t, fmt.Sprintf("Create(%q)", c.name), err, c.want)
+				e.Unchanged("a refused Create", before)
 				continue
 			}
 			if err != nil || g.Name != c.stored {
@@ -90,9 +91,9 @@ func TestGroupNames(t *testing.T) {
 			}
 		}
 		// Another workspace may reuse every name.
-		other, err := e.d.CreateWorkspace(e.ctx, roster.System, "other", "Other")
-		e.must("CreateWorkspace", err)
-		if _, err := other.Groups().Create(e.ctx, roster.System, "Taken"); err != nil {
+		other, err := e.D.CreateWorkspace(e.Ctx, roster.System, "other", "Other")
+		e.Must("CreateWorkspace", err)
+		if _, err := other.Groups().Create(e.Ctx, roster.System, "Taken"); err != nil {
 			t.Errorf("Create(Taken) in another workspace: %v", err)
 		}
 	})
@@ -101,54 +102,54 @@ func TestGroupNames(t *testing.T) {
 func TestSetMembersWritesOnlyWhatChanges(t *testing.T) {
 	forEachStore(t, func(e *env) {
 		for _, n := range []string{"c", "stay", "leave", "join"} {
-			e.user(n, users.RoleBasic)
+			e.User(n, users.RoleBasic)
 		}
-		g1 := e.group("G1", "c", "stay", "leave")
-		e.curator("G1", "c", true)
-		e.curator("G1", "stay", true)
+		g1 := e.Group("G1", "c", "stay", "leave")
+		e.Curator("G1", "c", true)
+		e.Curator("G1", "stay", true)
 
-		_, err := e.gs.SetMembers(e.ctx, e.as("c"), g1, e.ids("c", "stay", "join", "stay"))
-		e.must("SetMembers", err)
-		if got := e.members("G1"); !slices.Equal(got, []string{"c*", "join", "stay*"}) {
+		_, err := e.GS.SetMembers(e.Ctx, e.As("c"), g1, e.IDs("c", "stay", "join", "stay"))
+		e.Must("SetMembers", err)
+		if got := e.Members("G1"); !slices.Equal(got, []string{"c*", "join", "stay*"}) {
 			t.Errorf("members after SetMembers = %q, want c*, join, stay* (flags of those staying kept)", got)
 		}
-		e.wantRole("stay", users.RoleCurator, "staying member")
-		page, err := e.w.Audit(e.ctx, roster.System, roster.AuditFilter{Target: g1, Limit: 2})
-		e.must("Audit", err)
+		e.WantRole("stay", users.RoleCurator, "staying member")
+		page, err := e.W.Audit(e.Ctx, roster.System, roster.AuditFilter{Target: g1, Limit: 2})
+		e.Must("Audit", err)
 		var got []string
 		for _, ev := range page.Events {
 			got = append(got, fmt.Sprint(ev.Action, ev.Details["user_ids"]))
 		}
-		want := []string{"group.remove_members[" + e.users["leave"] + "]", "group.add_members[" + e.users["join"] + "]"}
+		want := []string{"group.remove_members[" + e.Users["leave"] + "]", "group.add_members[" + e.Users["join"] + "]"}
 		if !slices.Equal(got, want) {
 			t.Errorf("audit of SetMembers = %q, want %q", got, want)
 		}
 
 		// The same members again, in another order: nothing to write.
-		before := e.state()
-		_, err = e.gs.SetMembers(e.ctx, e.as("c"), g1, e.ids("stay", "join", "c"))
-		e.must("SetMembers (same)", err)
-		e.unchanged("SetMembers with the same members", before)
+		before := e.State()
+		_, err = e.GS.SetMembers(e.Ctx, e.As("c"), g1, e.IDs("stay", "join", "c"))
+		e.Must("SetMembers (same)", err)
+		e.Unchanged("SetMembers with the same members", before)
 
 		// A curator who drops themselves loses the flag and the role.
-		_, err = e.gs.SetMembers(e.ctx, e.as("c"), g1, e.ids("stay", "join"))
-		e.must("SetMembers (without c)", err)
-		e.wantRole("c", users.RoleBasic, "curator who removed themselves")
+		_, err = e.GS.SetMembers(e.Ctx, e.As("c"), g1, e.IDs("stay", "join"))
+		e.Must("SetMembers (without c)", err)
+		e.WantRole("c", users.RoleBasic, "curator who removed themselves")
 	})
 }
 
 func TestListingIsScoped(t *testing.T) {
 	forEachStore(t, func(e *env) {
-		e.user("gc", users.RoleGlobalCurator)
-		e.user("cur", users.RoleBasic)
-		e.user("m", users.RoleBasic)
-		e.user("lim", users.RoleLimited)
-		a := e.group("A", "gc", "cur", "m")
-		e.group("B", "cur", "lim")
-		e.group("C", "gc")
-		e.group("D")
-		e.curator("A", "cur", true)
-		c := e.register(connector("c"), resources.Facts{Groups: []string{a}})
+		e.User("gc", users.RoleGlobalCurator)
+		e.User("cur", users.RoleBasic)
+		e.User("m", users.RoleBasic)
+		e.User("lim", users.RoleLimited)
+		a := e.Group("A", "gc", "cur", "m")
+		e.Group("B", "cur", "lim")
+		e.Group("C", "gc")
+		e.Group("D")
+		e.Curator("A", "cur", true)
+		c := e.Register(rostertest.Connector("c"), resources.Facts{Groups: []string{a}})
 
 		cases := []struct {
 			actor         string
@@ -161,9 +162,9 @@ func TestListingIsScoped(t *testing.T) {
 			{"lim", "!", "!"},
 		}
 		for _, c := range cases {
-			sums, total, err := e.gs.List(e.ctx, e.as(c.actor), 0, 0)
+			sums, total, err := e.GS.List(e.Ctx, e.As(c.actor), 0, 0)
 			checkNames(t, "List as "+c.actor, summaryNames(sums), total, err, c.list)
-			gs, err := e.gs.Minimal(e.ctx, e.as(c.actor))
+			gs, err := e.GS.Minimal(e.Ctx, e.As(c.actor))
 			var names []string
 			for _, g := range gs {
 				names = append(names, g.Name)
@@ -172,26 +173,26 @@ func TestListingIsScoped(t *testing.T) {
 		}
 
 		// Pages of the admin's list.
-		sums, total, err := e.gs.List(e.ctx, e.as("admin"), 1, 2)
+		sums, total, err := e.GS.List(e.Ctx, e.As("admin"), 1, 2)
 		checkNames(t, "List(offset 1, limit 2)", summaryNames(sums), 4, err, "B,C")
 		if total != 4 {
 			t.Errorf("List(offset 1, limit 2): total %d, want 4", total)
 		}
-		sums, _, err = e.gs.List(e.ctx, e.as("admin"), 9, 0)
+		sums, _, err = e.GS.List(e.Ctx, e.As("admin"), 9, 0)
 		checkNames(t, "List(offset past the end)", summaryNames(sums), 4, err, "")
-		wantErr(t, "List(offset -1)", third(e.gs.List(e.ctx, e.as("admin"), -1, 0)), roster.ErrInvalid)
-		wantErr(t, "Members(limit -1)", third(e.gs.Members(e.ctx, e.as("admin"), a, 0, -1)), roster.ErrInvalid)
+		rostertest.WantErr(t, "List(offset -1)", third(e.GS.List(e.Ctx, e.As("admin"), -1, 0)), roster.ErrInvalid)
+		rostertest.WantErr(t, "Members(limit -1)", third(e.GS.Members(e.Ctx, e.As("admin"), a, 0, -1)), roster.ErrInvalid)
 
 		// A summary carries sorted members, curators and resources.
-		sum, err := e.gs.Describe(e.ctx, e.as("cur"), a)
-		e.must("Describe", err)
-		wantMembers := e.ids("gc", "cur", "m")
+		sum, err := e.GS.Describe(e.Ctx, e.As("cur"), a)
+		e.Must("Describe", err)
+		wantMembers := e.IDs("gc", "cur", "m")
 		slices.Sort(wantMembers)
 		if !slices.Equal(sum.MemberIDs, wantMembers) || sum.MembersTotal != 3 ||
-			!slices.Equal(sum.CuratorIDs, e.ids("cur")) || !slices.Equal(sum.Resources, []access.Resource{c}) {
+			!slices.Equal(sum.CuratorIDs, e.IDs("cur")) || !slices.Equal(sum.Resources, []access.Resource{c}) {
 			t.Errorf("Describe(A) = %+v", sum)
 		}
-		ms, mtotal, err := e.gs.Members(e.ctx, e.as("gc"), a, 1, 1)
+		ms, mtotal, err := e.GS.Members(e.Ctx, e.As("gc"), a, 1, 1)
 		if err != nil || mtotal != 3 || len(ms) != 1 || ms[0].UserID != wantMembers[1] {
 			t.Errorf("Members(A, offset 1, limit 1) = %+v, %d, %v; want the second of %q", ms, mtotal, err, wantMembers)
 		}
@@ -211,7 +212,7 @@ func summaryNames(sums []groups.Summary) []string {
 func checkNames(t *testing.T, call string, got []string, total int, err error, want string) {
 	t.Helper()
 	if want == "!" {
-		wantErr(t, call, err, roster.ErrForbidden)
+		rostertest.WantErr(t, call, err, roster.ErrForbidden)
 		return
 	}
 	var w []string
@@ -228,45 +229,45 @@ func checkNames(t *testing.T, call string, got []string, total int, err error, w
 
 func TestUnknownIDsAreTypedErrorsAndWriteNothing(t *testing.T) {
 	forEachStore(t, func(e *env) {
-		e.user("m", users.RoleBasic)
-		g1 := e.group("G1", "m")
-		other, err := e.d.CreateWorkspace(e.ctx, roster.System, "other", "Other")
-		e.must("CreateWorkspace", err)
-		foreigner, err := other.Users().Register(e.ctx, users.Registration{Email: "f@example.com", Actor: roster.System})
-		e.must("Register in other", err)
-		foreignGroup, err := other.Groups().Create(e.ctx, roster.System, "Theirs")
-		e.must("Create in other", err)
+		e.User("m", users.RoleBasic)
+		g1 := e.Group("G1", "m")
+		other, err := e.D.CreateWorkspace(e.Ctx, roster.System, "other", "Other")
+		e.Must("CreateWorkspace", err)
+		foreigner, err := other.Users().Register(e.Ctx, users.Registration{Email: "f@example.com", Actor: roster.System})
+		e.Must("Register in other", err)
+		foreignGroup, err := other.Groups().Create(e.Ctx, roster.System, "Theirs")
+		e.Must("Create in other", err)
 		const nobody = "00000000-0000-4000-8000-000000000000"
-		admin, m := e.as("admin"), e.users["m"]
-		before := e.state()
+		admin, m := e.As("admin"), e.Users["m"]
+		before := e.State()
 		calls := []struct {
 			call string
 			err  error
 			want error
 		}{
-			{"Rename(unknown)", second(e.gs.Rename(e.ctx, admin, nobody, "X")), groups.ErrGroupNotFound},
-			{"Delete(unknown)", second(e.gs.Delete(e.ctx, admin, nobody)), groups.ErrGroupNotFound},
-			{"AddMembers(unknown group)", second(e.gs.AddMembers(e.ctx, admin, nobody, []string{m})), groups.ErrGroupNotFound},
-			{"RemoveMembers(unknown group)", second(e.gs.RemoveMembers(e.ctx, admin, nobody, []string{m})), groups.ErrGroupNotFound},
-			{"SetMembers(unknown group)", second(e.gs.SetMembers(e.ctx, admin, nobody, []string{m})), groups.ErrGroupNotFound},
-			{"SetCurator(unknown group)", second(e.gs.SetCurator(e.ctx, admin, nobody, m, true)), groups.ErrGroupNotFound},
-			{"Describe(unknown)", second(e.gs.Describe(e.ctx, admin, nobody)), groups.ErrGroupNotFound},
-			{"Members(unknown)", third(e.gs.Members(e.ctx, admin, nobody, 0, 0)), groups.ErrGroupNotFound},
-			{"Get(unknown)", second(e.gs.Get(e.ctx, nobody)), groups.ErrGroupNotFound},
-			{"Describe(another workspace's group)", second(e.gs.Describe(e.ctx, admin, foreignGroup.ID)), groups.ErrGroupNotFound},
-			{"AddMembers(unknown user among known)", second(e.gs.AddMembers(e.ctx, admin, g1, []string{e.users["admin"], nobody})), users.ErrUserNotFound},
-			{"AddMembers(another workspace's user)", second(e.gs.AddMembers(e.ctx, admin, g1, []string{foreigner.ID})), users.ErrUserNotFound},
-			{"SetMembers(unknown user)", second(e.gs.SetMembers(e.ctx, admin, g1, []string{nobody})), users.ErrUserNotFound},
-			{"SetCurator(unknown user)", second(e.gs.SetCurator(e.ctx, admin, g1, nobody, true)), users.ErrUserNotFound},
-			{"AddMembers as an unknown actor", second(e.gs.AddMembers(e.ctx, roster.AsUser(nobody), g1, []string{m})), roster.ErrForbidden},
-			{"Create as another workspace's admin", second(e.gs.Create(e.ctx, roster.AsUser(foreigner.ID), "X")), roster.ErrForbidden},
-			{"Create as a malformed actor", second(e.gs.Create(e.ctx, roster.Actor("nobody"), "X")), roster.ErrForbidden},
+			{"Rename(unknown)", second(e.GS.Rename(e.Ctx, admin, nobody, "X")), groups.ErrGroupNotFound},
+			{"Delete(unknown)", second(e.GS.Delete(e.Ctx, admin, nobody)), groups.ErrGroupNotFound},
+			{"AddMembers(unknown group)", second(e.GS.AddMembers(e.Ctx, admin, nobody, []string{m})), groups.ErrGroupNotFound},
+			{"RemoveMembers(unknown group)", second(e.GS.RemoveMembers(e.Ctx, admin, nobody, []string{m})), groups.ErrGroupNotFound},
+			{"SetMembers(unknown group)", second(e.GS.SetMembers(e.Ctx, admin, nobody, []string{m})), groups.ErrGroupNotFound},
+			{"SetCurator(unknown group)", second(e.GS.SetCurator(e.Ctx, admin, nobody, m, true)), groups.ErrGroupNotFound},
+			{"Describe(unknown)", second(e.GS.Describe(e.Ctx, admin, nobody)), groups.ErrGroupNotFound},
+			{"Members(unknown)", third(e.GS.Members(e.Ctx, admin, nobody, 0, 0)), groups.ErrGroupNotFound},
+			{"Get(unknown)", second(e.GS.Get(e.Ctx, nobody)), groups.ErrGroupNotFound},
+			{"Describe(another workspace's group)", second(e.GS.Describe(e.Ctx, admin, foreignGroup.ID)), groups.ErrGroupNotFound},
+			{"AddMembers(unknown user among known)", second(e.GS.AddMembers(e.Ctx, admin, g1, []string{e.Users["admin"], nobody})), users.ErrUserNotFound},
+			{"AddMembers(another workspace's user)", second(e.GS.AddMembers(e.Ctx, admin, g1, []string{foreigner.ID})), users.ErrUserNotFound},
+			{"SetMembers(unknown user)", second(e.GS.SetMembers(e.Ctx, admin, g1, []string{nobody})), users.ErrUserNotFound},
+			{"SetCurator(unknown user)", second(e.GS.SetCurator(e.Ctx, admin, g1, nobody, true)), users.ErrUserNotFound},
+			{"AddMembers as an unknown actor", second(e.GS.AddMembers(e.Ctx, roster.AsUser(nobody), g1, []string{m})), roster.ErrForbidden},
+			{"Create as another workspace's admin", second(e.GS.Create(e.Ctx, roster.AsUser(foreigner.ID), "X")), roster.ErrForbidden},
+			{"Create as a malformed actor", second(e.GS.Create(e.Ctx, roster.Actor("nobody"), "X")), roster.ErrForbidden},
 		}
 		for _, c := range calls {
-			wantErr(t, c.call, c.err, c.want)
+			rostertest.WantErr(t, c.call, c.err, c.want)
 		}
-		e.unchanged("refused calls", before)
-		if got := e.members("G1"); !slices.Equal(got, []string{"m"}) {
+		e.Unchanged("refused calls", before)
+		if got := e.Members("G1"); !slices.Equal(got, []string{"m"}) {
 			t.Errorf("G1 members = %q, want m only (no partial AddMembers)", got)
 		}
 	})

@@ -6,6 +6,7 @@ import (
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/groups"
+	"github.com/rosterhq/roster/internal/rostertest"
 	"github.com/rosterhq/roster/resources"
 	"github.com/rosterhq/roster/users"
 )
@@ -15,13 +16,13 @@ import (
 // as Attach does: no group they do not curate, no making it public.
 func TestCuratorEditingAnotherOwnersAgent(t *testing.T) {
 	forEachStore(t, func(e *env) {
-		e.user("owner", users.RoleBasic)
-		e.user("cur", users.RoleBasic)
-		e.group("G1", "owner", "cur")
-		e.group("G2", "owner", "cur") // cur is a plain member of G2
-		e.curator("G1", "cur", true)
+		e.User("owner", users.RoleBasic)
+		e.User("cur", users.RoleBasic)
+		e.Group("G1", "owner", "cur")
+		e.Group("G2", "owner", "cur") // cur is a plain member of G2
+		e.Curator("G1", "cur", true)
 		a := agent("helper")
-		e.register(a, resources.Facts{Owner: e.users["owner"], Groups: e.gids("G1")})
+		e.Register(a, resources.Facts{Owner: e.Users["owner"], Groups: e.gids("G1")})
 		e.watch(a)
 
 		cases := []struct {
@@ -29,19 +30,19 @@ func TestCuratorEditingAnotherOwnersAgent(t *testing.T) {
 			f    resources.Facts
 			want error
 		}{
-			{"attach to a group cur only belongs to", resources.Facts{Owner: e.users["owner"], Groups: e.gids("G1", "G2")}, groups.ErrOutOfScope},
-			{"make it public", resources.Facts{Owner: e.users["owner"], Groups: e.gids("G1"), Public: true}, access.ErrForbidden},
-			{"leave it in no group", resources.Facts{Owner: e.users["owner"]}, resources.ErrNoGroups},
+			{"attach to a group cur only belongs to", resources.Facts{Owner: e.Users["owner"], Groups: e.gids("G1", "G2")}, groups.ErrOutOfScope},
+			{"make it public", resources.Facts{Owner: e.Users["owner"], Groups: e.gids("G1"), Public: true}, access.ErrForbidden},
+			{"leave it in no group", resources.Facts{Owner: e.Users["owner"]}, resources.ErrNoGroups},
 		}
 		for _, c := range cases {
-			before := e.state()
-			_, err := e.rs.Update(e.ctx, e.as("cur"), a, c.f)
-			wantErr(t, c.name, err, c.want)
-			e.unchanged(c.name, before)
+			before := e.State()
+			_, err := e.rs.Update(e.Ctx, e.As("cur"), a, c.f)
+			rostertest.WantErr(t, c.name, err, c.want)
+			e.Unchanged(c.name, before)
 		}
 		// Attach refuses the same group the same way.
-		_, err := e.rs.Attach(e.ctx, e.as("cur"), e.groups["G2"], a)
-		wantErr(t, "Attach to G2", err, groups.ErrOutOfScope)
+		_, err := e.rs.Attach(e.Ctx, e.As("cur"), e.Groups["G2"], a)
+		rostertest.WantErr(t, "Attach to G2", err, groups.ErrOutOfScope)
 	})
 }
 
@@ -50,15 +51,15 @@ func TestCuratorEditingAnotherOwnersAgent(t *testing.T) {
 // registered with its owner.
 func TestRegisterRefusesBeforeRevealing(t *testing.T) {
 	forEachStore(t, func(e *env) {
-		e.user("bob", users.RoleBasic)
-		secret := e.register(connector("acme-payroll"), resources.Facts{})
-		for _, actor := range []roster.Actor{e.as("bob"), roster.AsUser("no-such-user"), "garbage"} {
-			before := e.state()
-			_, err := e.rs.Register(e.ctx, actor, secret, resources.Facts{})
-			wantErr(t, string(actor)+" registers an existing connector", err, access.ErrForbidden)
-			e.unchanged("refused Register", before)
+		e.User("bob", users.RoleBasic)
+		secret := e.Register(rostertest.Connector("acme-payroll"), resources.Facts{})
+		for _, actor := range []roster.Actor{e.As("bob"), roster.AsUser("no-such-user"), "garbage"} {
+			before := e.State()
+			_, err := e.rs.Register(e.Ctx, actor, secret, resources.Facts{})
+			rostertest.WantErr(t, string(actor)+" registers an existing connector", err, access.ErrForbidden)
+			e.Unchanged("refused Register", before)
 		}
-		_, err := e.rs.Register(e.ctx, e.as("bob"), agent("ownerless"), resources.Facts{Public: true})
-		wantErr(t, "an agent without owner", err, access.ErrInvalid)
+		_, err := e.rs.Register(e.Ctx, e.As("bob"), agent("ownerless"), resources.Facts{Public: true})
+		rostertest.WantErr(t, "an agent without owner", err, access.ErrInvalid)
 	})
 }
