@@ -195,7 +195,7 @@ func loadStates(db *gorm.DB, ws string, ids []string) (map[string]state, error) 
 	err := db.Where("((ptype = 'g' AND v2 = ?) OR (ptype = 'p' AND v1 = ? AND v3 = 'curate')) AND v0 IN ?", ws, ws, subjects).
 		Find(&rules).Error
 	if err != nil {
-		return nil, fmt.Errorf("roster: read user state: %w", err)
+		return nil, fmt.Errorf("users: read user state: %w", err)
 	}
 	for _, r := range rules {
 		id := strings.TrimPrefix(r.V0, "u:")
