@@ -2,11 +2,11 @@ package groups
 
 import (
 	"context"
-	"fmt"
 	"sort"
 	"strings"
 
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/errs"
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/users"
 )
@@ -29,7 +29,7 @@ type Summary struct {
 // groups of a curator. Basic and limited users get access.ErrForbidden.
 func (s *Service) List(ctx context.Context, actor access.Actor, offset, limit int) ([]Summary, int, error) {
 	if offset < 0 || limit < 0 {
-		return nil, 0, fmt.Errorf("%w: negative offset or limit", access.ErrInvalid)
+		return nil, 0, errs.Errorf(access.ErrInvalid, "The offset and limit cannot be negative.", "groups: negative offset or limit")
 	}
 	var out []Summary
 	var total int
@@ -72,7 +72,7 @@ func (s *Service) scopedRows(tx *store.Tx) ([]row, error) {
 	case access.Curator:
 		q = q.Where("'g:' || id IN (SELECT v2 FROM casbin_rule WHERE ptype = 'p' AND v0 = ? AND v1 = ? AND v3 = 'curate')", access.UserSubject(actorID), s.ws)
 	default:
-		return nil, fmt.Errorf("%w: only curators and admins list groups", access.ErrForbidden)
+		return nil, errs.Errorf(access.ErrForbidden, "Only curators and admins may list groups.", "groups: only curators and admins list groups")
 	}
 	var rows []row
 	return rows, q.Find(&rows).Error
@@ -148,7 +148,7 @@ func (s *Service) Minimal(ctx context.Context, actor access.Actor) ([]Group, err
 		switch role {
 		case access.Admin:
 		case access.Limited:
-			return fmt.Errorf("%w: limited users do not list groups", access.ErrForbidden)
+			return errs.Errorf(access.ErrForbidden, "Limited users cannot list groups.", "groups: limited users do not list groups")
 		default:
 			actorID, _ := tx.Actor.UserID()
 			q = q.Where("'g:' || id IN (SELECT v1 FROM casbin_rule WHERE ptype = 'g' AND v0 = ? AND v2 = ?)", access.UserSubject(actorID), s.ws)
@@ -175,7 +175,7 @@ type Member struct {
 // total. Group scope is required.
 func (s *Service) Members(ctx context.Context, actor access.Actor, id string, offset, limit int) ([]Member, int, error) {
 	if offset < 0 || limit < 0 {
-		return nil, 0, fmt.Errorf("%w: negative offset or limit", access.ErrInvalid)
+		return nil, 0, errs.Errorf(access.ErrInvalid, "The offset and limit cannot be negative.", "groups: negative offset or limit")
 	}
 	var out []Member
 	var total int

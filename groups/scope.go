@@ -1,9 +1,8 @@
 package groups
 
 import (
-	"fmt"
-
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/errs"
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/users"
 )
@@ -35,7 +34,7 @@ func RequireScope(tx *store.Tx, id string) error {
 	case member && role == access.Curator:
 		return ErrOutOfScope
 	case member:
-		return fmt.Errorf("%w: only admins and curators change groups", access.ErrForbidden)
+		return errs.Errorf(access.ErrForbidden, "Only admins and curators may change groups.", "groups: only admins and curators change groups")
 	}
 	return ErrGroupNotFound
 }
