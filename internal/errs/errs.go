@@ -72,3 +72,12 @@ func (e *Error) Sentence(name func(access.Resource) string) string {
 func Seconds(d time.Duration) int64 {
 	return max(1, int64(math.Ceil(d.Seconds())))
 }
+
+// Wait returns "1 second" or "N seconds" for d in whole seconds, rounded up
+// and at least 1.
+func Wait(d time.Duration) string {
+	if n := Seconds(d); n != 1 {
+		return fmt.Sprintf("%d seconds", n)
+	}
+	return "1 second"
+}
