@@ -1,9 +1,12 @@
 package invites
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"unicode"
+
+	"github.com/rosterhq/roster/access"
 )
 
 // Mode is a workspace's invite gate mode. The zero Mode means [ModeAuto].
@@ -268,6 +271,14 @@ func (e *SignupError) Error() string {
 		return fmt.Sprintf("%v: %q (source %q)", e.Err, e.Domain, e.Source)
 	}
 	return fmt.Sprintf("%v (source %q, mode %q)", e.Err, e.Source, e.Mode.String())
+}
+
+// Sentence names the refused domain, or gives Err's sentence.
+func (e *SignupError) Sentence(func(access.Resource) string) string {
+	if e.Domain != "" && errors.Is(e.Err, ErrDomainNotAllowed) {
+		return "Sign-ups from " + e.Domain + " are not allowed."
+	}
+	return access.Sentence(e.Err, nil)
 }
 
 // Unwrap returns Err.
