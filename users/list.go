@@ -2,7 +2,6 @@ package users
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"gorm.io/gorm"
@@ -109,7 +108,7 @@ func roleConditions(roles []Role) ([]string, []any, error) {
 	var args []any
 	for _, r := range roles {
 		if !r.Valid() {
-			return nil, nil, fmt.Errorf("%w: %q", ErrInvalidRole, r)
+			return nil, nil, errs.Errorf(ErrInvalidRole, `There is no role "`+string(r)+`".`, "%v: %q", ErrInvalidRole, r)
 		}
 		switch r {
 		case access.Curator:
