@@ -66,6 +66,8 @@ var errorTable = []struct {
 	{ErrNotSignedIn, http.StatusUnauthorized, CodeNotSignedIn},
 	{ratelimit.ErrRateLimited, http.StatusTooManyRequests, CodeRateLimited},
 	{invites.ErrThrottled, http.StatusTooManyRequests, CodeThrottled},
+	// Any other refusal that waiting lifts is a throttle too.
+	{access.ErrLimited, http.StatusTooManyRequests, CodeThrottled},
 	{invites.ErrInviteInvalid, http.StatusForbidden, CodeInviteInvalid},
 	{invites.ErrInvalidToken, http.StatusForbidden, CodeInviteInvalid},
 	{invites.ErrInviteRequired, http.StatusForbidden, CodeInviteRequired},

@@ -109,6 +109,8 @@ func refusalRows() []refusalRow {
 		{&invites.ThrottledError{Op: invites.ThrottleRedeem, Workspace: "default", RetryAfter: time.Millisecond}, 429, httpapi.CodeThrottled,
 			"Too many invitation links were tried; try again in 1 second.", "1"},
 
+		{fmt.Errorf("app: %w", roster.ErrLimited), 429, httpapi.CodeThrottled, "Too many requests; try again later.", ""},
+
 		{roster.ErrClosed, 503, httpapi.CodeUnavailable, "The service is not available right now.", ""},
 		{context.Canceled, 503, httpapi.CodeUnavailable, "The request was canceled or timed out.", ""},
 		{context.DeadlineExceeded, 503, httpapi.CodeUnavailable, "The request was canceled or timed out.", ""},

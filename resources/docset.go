@@ -155,7 +155,8 @@ func checkDocumentSet(tx *store.Tx, id string) error {
 		for _, g := range f.Groups {
 			if !slices.Contains(cf.Groups, g) {
 				return errs.Named(ErrDocumentSetRule, fmt.Sprintf("%v: private connector %q of document set %q is not attached to the set's group %q", ErrDocumentSetRule, c, id, g),
-					"%s is private and not attached to every group of %s.", access.Resource{Kind: access.Connector, ID: c}, access.Resource{Kind: access.DocumentSet, ID: id})
+					// The connector by kind only: the caller may not see it.
+					"A private connector of %s is not attached to every group of the set.", access.Resource{Kind: access.DocumentSet, ID: id})
 			}
 		}
 	}

@@ -60,7 +60,7 @@ func (s *Service) Register(ctx context.Context, actor access.Actor, r access.Res
 			return err
 		}
 		if exists {
-			return errs.Named(ErrExists, ErrExists.Error()+": "+r.String(), "%s is registered already.", r)
+			return errs.Errorf(ErrExists, "The "+r.Kind.Noun()+" is registered already.", "%v: %s", ErrExists, r) // by kind: the caller may not see it
 		}
 		if err := checkReferences(tx, r, f); err != nil {
 			return err
