@@ -42,7 +42,8 @@ type Sentencer interface {
 	// knows them, durations in whole seconds, and no error chain. name returns
 	// how to refer to a resource inside the sentence, such as
 	// `the agent "Support bot"`, or "the agent" when it has no name; it is
-	// never nil and does no more than the function given to [Sentence].
+	// never nil and does no more than the function given to [Sentence]. A
+	// sentence may start with such a phrase; [Sentence] capitalizes it.
 	Sentence(name func(Resource) string) string
 }
 

@@ -192,9 +192,14 @@ func (e *LimitError) Error() string {
 // Sentence says whose budget is spent and how many whole seconds (rounded
 // up) to wait, or that the request must be made smaller when no wait helps.
 func (e *LimitError) Sentence(func(access.Resource) string) string {
-	whose := map[Scope]string{ScopeGlobal: "The workspace's", ScopeUser: "Your", ScopeGroup: "Your group's"}[e.Scope]
-	if whose == "" {
-		whose = "The"
+	whose := "The"
+	switch e.Scope {
+	case ScopeGlobal:
+		whose = "The workspace's"
+	case ScopeUser:
+		whose = "Your"
+	case ScopeGroup:
+		whose = "Your group's"
 	}
 	if e.RetryAfter == rate.InfDuration || e.RetryAfter < 0 {
 		return whose + " token budget is too small for this request; make it smaller."
