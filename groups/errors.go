@@ -5,6 +5,7 @@ import (
 
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/internal/errs"
+	"github.com/rosterhq/roster/internal/store"
 )
 
 // Errors of package groups; each wraps an access sentinel. Their Error text
@@ -18,6 +19,17 @@ var (
 	ErrAlreadyPrivileged = errs.New("groups: admins and global curators already have curator powers", "Admins and global curators already have curator powers.", access.ErrInvalid)
 	ErrNotEligible       = errs.New("groups: limited users cannot be curators", "Limited users cannot be curators.", access.ErrInvalid)
 )
+
+// outOfScope is ErrOutOfScope naming group id, which the actor, a member,
+// may see.
+func outOfScope(tx *store.Tx, id string) error {
+	r, err := load(tx.DB, tx.Workspace, id)
+	if err != nil {
+		return err
+	}
+	return errs.Errorf(ErrOutOfScope, `You do not curate the group "`+r.Name+`"; curators may change only the groups they curate.`,
+		"%v: %q", ErrOutOfScope, id)
+}
 
 // duplicateName is ErrDuplicateName naming the group.
 func duplicateName(name string) error {

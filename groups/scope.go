@@ -32,7 +32,7 @@ func RequireScope(tx *store.Tx, id string) error {
 	}
 	switch {
 	case member && role == access.Curator:
-		return ErrOutOfScope
+		return outOfScope(tx, id)
 	case member:
 		return errs.Errorf(access.ErrForbidden, "Only admins and curators may change groups.", "groups: only admins and curators change groups")
 	}

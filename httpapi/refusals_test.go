@@ -191,8 +191,9 @@ func TestRefusalRequests(t *testing.T) {
 			"Admins and global curators already have curator powers."},
 		{"not eligible", curator, "POST", curatorPath(w.team.ID), setCurator(w.users[limited].ID), 400, httpapi.CodeNotEligible,
 			"Limited users cannot be curators."},
+		// A member curator may see the group: it is named.
 		{"out of scope", curator, "POST", curatorPath(w.other.ID), setCurator(w.users[basic].ID), 403, httpapi.CodeOutOfScope,
-			"Curators may change only the groups they curate."},
+			`You do not curate the group "other"; curators may change only the groups they curate.`},
 		{"unknown user", admin, "PATCH", setRole, role("nobody@example.com", "basic"), 404, httpapi.CodeNotFound, "The user does not exist."},
 		{"unknown group", admin, "POST", curatorPath("no-such-group"), setCurator(w.users[basic].ID), 404, httpapi.CodeNotFound,
 			"The group does not exist."},

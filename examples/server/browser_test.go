@@ -690,7 +690,7 @@ func curatorView(t *testing.T, env *brEnv, admin, bob *brTab, eng string) {
 	bob.open("/ui/groups/" + sales)
 	bob.contains("#page-error", "The group does not exist.", "404")
 	bob.open("/ui/groups/" + support)
-	bob.contains("#page-error", "Curators may change only the groups they curate.", "OUT_OF_SCOPE")
+	bob.contains("#page-error", `You do not curate the group "Support"; curators may change only the groups they curate.`, "OUT_OF_SCOPE")
 	for _, page := range []string{"/ui/users", "/ui/limits", "/ui/audit", "/ui/settings"} {
 		bob.open(page)
 		bob.contains("#page-error", "403")
