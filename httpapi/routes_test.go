@@ -40,6 +40,20 @@ func TestRoutes(t *testing.T) {
 			t.Errorf("%s %s: %d %s, want 401 %s", method, path, rec.Code, rec.Body, httpapi.CodeNotSignedIn)
 		}
 	}
+	// An application mounts the handler on its own mux with exactly these
+	// patterns (README): they register without a clash and reach it.
+	mux := http.NewServeMux()
+	for _, pattern := range routes {
+		mux.Handle(pattern, h)
+	}
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodGet, "/me", nil)
+	req.Header.Set(authHeader, w.users[basic].ID)
+	mux.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		t.Errorf("GET /me through the application's mux: %d %s", rec.Code, rec.Body)
+	}
+
 	routes[0] = "GET /changed"
 	if h.Routes()[0] == "GET /changed" {
 		t.Error("Routes returns the handler's own slice")
