@@ -82,8 +82,7 @@ func TestOpenAPIErrorsAreDocumented(t *testing.T) {
 	}
 }
 
-// The validation above is not a formality: a document with a dangling
-// reference, a misspelt type or an undeclared path parameter fails it.
+// The validation above is not a formality: each of these mistakes fails it.
 func TestOpenAPIValidationCatchesMistakes(t *testing.T) {
 	good := docs.OpenAPI()
 	for _, c := range []struct{ what, from, to string }{
@@ -91,6 +90,8 @@ func TestOpenAPIValidationCatchesMistakes(t *testing.T) {
 		{"unknown type", `"type": "boolean"`, `"type": "bool"`},
 		{"undeclared path parameter", `"/persona/{id}/share"`, `"/persona/{persona}/share"`},
 		{"3.0 form in a 3.1 document", `"minimum": 1,`, `"minimum": 1, "exclusiveMinimum": true,`},
+		{"duplicate operation id", `"operationId": "getMyACL"`, `"operationId": "getMe"`},
+		{"undefined security scheme", `"session": []`, `"sessions": []`},
 	} {
 		bad := bytes.Replace(good, []byte(c.from), []byte(c.to), 1)
 		if bytes.Equal(bad, good) {
