@@ -408,3 +408,35 @@ func TestCasbinViewFirstUseHonoursContext(t *testing.T) {
 		t.Fatalf("Enforce with an ended context: %v, want DeadlineExceeded", err)
 	}
 }
+
+// A Directory that polls brings its casbin view up to date without being
+// asked: another instance's deactivation denies there within the poll.
+func TestCasbinViewFollowsThePoll(t *testing.T) {
+	rostertest.ForEachStore(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		a := open(t, dsn)
+		b, err := roster.Open(ctx, roster.Config{DSN: dsn, PollInterval: 5 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Close()
+		ws := a.Default()
+		admin, err := ws.Users().Register(ctx, users.Registration{Email: "ada@example.com"})
+		must(t, "Register", err)
+		bob, err := ws.Users().Register(ctx, users.Registration{Email: "bob@example.com"})
+		must(t, "Register", err)
+		agent := access.Resource{Kind: access.Agent, ID: "helper"}
+		_, err = ws.Resources().Register(ctx, roster.System, agent, resources.Facts{Public: true})
+		must(t, "Register agent", err)
+		view := b.Default().Casbin()
+		enforce := func() bool {
+			ok, err := view.Enforce(ctx, access.UserSubject(bob.ID), agent.String(), "view")
+			must(t, "Enforce", err)
+			return ok
+		}
+		waitFor(t, "b's casbin view allows bob", enforce)
+		_, err = ws.Users().Deactivate(ctx, roster.AsUser(admin.ID), bob.ID)
+		must(t, "Deactivate", err)
+		waitFor(t, "b's casbin view denies deactivated bob", func() bool { return !enforce() })
+	})
+}
