@@ -293,6 +293,13 @@ func TestCasbinViewAnswersCasbinsQuestions(t *testing.T) {
 		if err != nil || !slices.Equal(roles, wantRoles) {
 			t.Errorf("GetImplicitRolesForUser(bob) = %q, %v; want %q", roles, err, wantRoles)
 		}
+		dee := e.User("dee", users.RoleLimited)
+		_, err = e.W.Users().Deactivate(ctx, roster.System, dee)
+		e.Must("Deactivate dee", err)
+		roles, err = view.GetImplicitRolesForUser(ctx, access.UserSubject(dee))
+		if want := []string{"deactivated", "role:limited"}; err != nil || !slices.Equal(roles, want) {
+			t.Errorf("GetImplicitRolesForUser(deactivated dee) = %q, %v; want %q", roles, err, want)
+		}
 		members, err := view.GetImplicitUsersForRole(ctx, g)
 		if want := sortedStrings(bob, cy); err != nil || !slices.Equal(members, want) {
 			t.Errorf("GetImplicitUsersForRole(eng) = %q, %v; want %q", members, err, want)
