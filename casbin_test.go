@@ -178,6 +178,11 @@ func (cw *casbinWorld) compare(when string, view *roster.CasbinView, can *roster
 	return allowed
 }
 
+// casbinSteps is how many random writes TestCasbinViewAgreesWithCanAfterEveryWrite
+// makes: each is followed by two comparisons of every (user, action,
+// resource), which casbin's Enforce makes slow under the race detector.
+const casbinSteps = 60
+
 // The casbin view is the oracle of the access index: after each of a
 // series of random writes through roster, its Enforce agrees with
 // Access.Can on every (user, action, resource) of the workspace, in the
@@ -200,7 +205,7 @@ func TestCasbinViewAgreesWithCanAfterEveryWrite(t *testing.T) {
 		cw := newCasbinWorld(t, a.Default(), 1)
 		view := a.Default().Casbin()
 		allowed, denied, refused := 0, 0, 0
-		for step := range 120 {
+		for step := range casbinSteps {
 			what, err := cw.write()
 			if err != nil {
 				refused++
@@ -214,8 +219,8 @@ func TestCasbinViewAgreesWithCanAfterEveryWrite(t *testing.T) {
 			cw.compare(when+" in b", b.Default().Casbin(), a.Default().Access())
 		}
 		t.Logf("%d allowed, %d denied, %d refused", allowed, denied, refused)
-		if allowed < 500 || denied < 500 || refused == 0 || refused > 60 {
-			t.Fatalf("%d checks allowed, %d denied, %d of 120 writes refused: the writes do not exercise the model", allowed, denied, refused)
+		if allowed < 250 || denied < 250 || refused == 0 || refused > casbinSteps/2 {
+			t.Fatalf("%d checks allowed, %d denied, %d of %d writes refused: the writes do not exercise the model", allowed, denied, refused, casbinSteps)
 		}
 	})
 }
