@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/enforcer"
 	"github.com/rosterhq/roster/internal/store"
 )
 
@@ -92,6 +93,8 @@ type Directory struct {
 
 	limits limitsState // token rate limits: each workspace's service and the flusher
 	follow *follower   // reads other processes' changes; nil when polling is off
+
+	casbin enforcer.Set // the enforcers of Workspace.Casbin, each built on first use
 }
 
 // Open opens (creating and migrating if needed) the database of cfg, loads
@@ -143,6 +146,9 @@ func (d *Directory) apply(ch store.Change) {
 	if n := d.index.Ignored() - before; n > 0 {
 		d.cfg.Logger.Warn("roster: policy lines the index does not understand were ignored", "version", ch.Version, "count", n)
 	}
+	if err := d.casbin.Apply(ch); err != nil {
+		d.cfg.Logger.Warn("roster: a casbin enforcer could not take a change", "version", ch.Version, "error", err)
+	}
 }
 
 // Close closes the database if Open opened it. Calls after Close fail with
@@ -152,6 +158,7 @@ func (d *Directory) Close() error {
 		return nil
 	}
 	d.stopFollowing()
+	d.casbin.Close()
 	return errors.Join(d.stopLimits(), d.st.Close())
 }
 
