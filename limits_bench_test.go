@@ -40,7 +40,7 @@ func benchLimits(b *testing.B) (*ratelimit.Service, string) {
 		}
 	}
 	for i := range 5 {
-		g, err := ws.Groups().Create(ctx, actor, fmt.Sprintf("g%d", i))
+		g, err := ws.CreateGroup(ctx, actor, fmt.Sprintf("g%d", i), roster.GroupContents{})
 		if err != nil {
 			b.Fatal(err)
 		}

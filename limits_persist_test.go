@@ -15,7 +15,6 @@ import (
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/rostertest"
-	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/ratelimit"
 	"github.com/rosterhq/roster/users"
 )
@@ -31,7 +30,7 @@ func countRows(t *testing.T, dsn, table string) int64 {
 	if strings.HasPrefix(dsn, "postgres") {
 		dialector = postgres.Open(dsn)
 	} else {
-		dialector = sqlite.Open(strings.TrimPrefix(dsn, "sqlite:") + "?" + store.SQLitePragmas)
+		dialector = sqlite.Open(roster.SQLiteDSN(strings.TrimPrefix(dsn, "sqlite:")))
 	}
 	db, err := gorm.Open(dialector, &gorm.Config{})
 	if err != nil {

@@ -19,7 +19,7 @@ func TestLimitsGroupScope(t *testing.T) {
 		ctx := context.Background()
 		e := newLimitsEnv(t, dsn)
 		gs := e.d.Default().Groups()
-		other, err := gs.Create(ctx, e.adminActor(), "Other")
+		other, err := e.d.Default().CreateGroup(ctx, e.adminActor(), "Other", roster.GroupContents{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -78,7 +78,7 @@ func TestLimitsWorkspacesAreSeparate(t *testing.T) {
 			t.Fatalf("another workspace's limit refused: %v", err)
 		}
 		// A limit cannot name a group of another workspace.
-		g2, err := ws2.Groups().Create(ctx, roster.System, "Elsewhere")
+		g2, err := ws2.CreateGroup(ctx, roster.System, "Elsewhere", roster.GroupContents{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -42,7 +42,7 @@ func newLimitsEnv(t *testing.T, dsn string) *limitsEnv {
 		t.Fatal(err)
 	}
 	gs := e.d.Default().Groups()
-	if e.g, err = gs.Create(ctx, e.adminActor(), "Research"); err != nil {
+	if e.g, err = e.d.Default().CreateGroup(ctx, e.adminActor(), "Research", roster.GroupContents{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := gs.AddMembers(ctx, e.adminActor(), e.g.ID, []string{e.basic.ID}); err != nil {
@@ -241,7 +241,7 @@ func TestLimitsDeletingGroupDeletesItsLimits(t *testing.T) {
 	rostertest.ForEachStore(t, func(t *testing.T, dsn string) {
 		ctx := context.Background()
 		e := newLimitsEnv(t, dsn)
-		other, err := e.d.Default().Groups().Create(ctx, e.adminActor(), "Other")
+		other, err := e.d.Default().CreateGroup(ctx, e.adminActor(), "Other", roster.GroupContents{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -69,7 +69,7 @@ func TestOpenDefaultWorkspaceOnEveryStore(t *testing.T) {
 func TestOpenWithCallersGormDB(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "app.db")
-	db, err := gorm.Open(sqlite.Open(path+"?"+store.SQLitePragmas), &gorm.Config{})
+	db, err := gorm.Open(sqlite.Open(roster.SQLiteDSN(path)), &gorm.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,8 +32,10 @@ type Config struct {
 	// DefaultDSN if empty; ignored when DB is set.
 	DSN string
 	// DB is an existing gorm connection to SQLite or PostgreSQL to use instead
-	// of DSN. Roster never closes it. A SQLite connection should carry
-	// store.SQLitePragmas' settings (WAL, busy timeout, foreign keys).
+	// of DSN. Roster never closes it. A SQLite connection should be opened
+	// with the DSN SQLiteDSN returns, which carries the settings roster needs
+	// on every pooled connection (WAL, busy timeout, foreign keys, immediate
+	// transactions).
 	DB *gorm.DB
 	// SkipMigrations makes Open verify that the schema is at this build's
 	// version instead of migrating it. False by default: Open migrates.
@@ -104,7 +106,7 @@ func Open(ctx context.Context, cfg Config) (*Directory, error) {
 	st, err := store.Open(ctx, store.Options{DSN: cfg.DSN, DB: cfg.DB, SkipMigrations: cfg.SkipMigrations,
 		Logger: cfg.Logger, Now: cfg.Now, Apply: d.apply})
 	if err != nil {
-		return nil, err
+		return nil, schemaError(err)
 	}
 	d.st = st
 	if err := d.load(ctx); err != nil {
@@ -194,8 +196,38 @@ var (
 	ErrClosed    = access.ErrClosed
 )
 
-// SchemaError reports a database schema roster cannot use; see Open.
-type SchemaError = store.SchemaError
+// SchemaError is returned by Open for a database schema roster cannot use:
+// dirty after a failed migration (Dirty), or at another version than this
+// build's while Config.SkipMigrations is set. Repair a dirty schema, force
+// its version in the roster_schema_migrations table, and open again.
+type SchemaError struct {
+	Version int  // the version recorded in the migrations table; -1 if none
+	Dirty   bool // a migration to Version failed halfway
+	Want    int  // the version this build expects
+	err     error
+}
+
+// Error says what is wrong with the schema and names its version.
+func (e *SchemaError) Error() string { return e.err.Error() }
+
+// schemaError turns the store's schema error into a *SchemaError, keeping its
+// text; other errors pass unchanged.
+func schemaError(err error) error {
+	var se *store.SchemaError
+	if !errors.As(err, &se) {
+		return err
+	}
+	return &SchemaError{Version: se.Version, Dirty: se.Dirty, Want: se.Want, err: err}
+}
+
+// SQLiteDSN returns the DSN that opens the SQLite file at path with the
+// connection parameters roster needs on every pooled connection: WAL, a busy
+// timeout, foreign keys, and immediate transactions (without them, contended
+// read-then-write transactions fail with SQLITE_BUSY). Open adds them to a
+// "sqlite:" Config.DSN itself; an application that opens its own connection
+// for Config.DB passes SQLiteDSN(path) to github.com/glebarez/sqlite's Open.
+// Parameters already in path are kept.
+func SQLiteDSN(path string) string { return store.SQLiteDSN(path) }
 
 // ErrWorkspaceNotFound is returned for an unknown workspace id. It matches
 // ErrNotFound.

@@ -7,8 +7,8 @@ import (
 	"strings"
 
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/authz"
 	"github.com/rosterhq/roster/internal/store"
-	"github.com/rosterhq/roster/users"
 )
 
 // SummaryMembers is how many member ids a Summary carries.
@@ -59,7 +59,7 @@ func page[T any](xs []T, offset, limit int) []T {
 
 // scopedRows returns the groups the actor administers, by name.
 func (s *Service) scopedRows(tx *store.Tx) ([]row, error) {
-	role, err := users.ActorRole(tx)
+	role, err := authz.ActorRole(tx)
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +121,7 @@ func summarize(tx *store.Tx, r row) (Summary, error) {
 func (s *Service) Describe(ctx context.Context, actor access.Actor, id string) (Summary, error) {
 	var sum Summary
 	err := s.st.View(ctx, s.ws, actor, func(tx *store.Tx) error {
-		if err := RequireScope(tx, id); err != nil {
+		if err := requireScope(tx, id); err != nil {
 			return err
 		}
 		r, err := load(tx.DB, s.ws, id)
@@ -140,7 +140,7 @@ func (s *Service) Describe(ctx context.Context, actor access.Actor, id string) (
 func (s *Service) Minimal(ctx context.Context, actor access.Actor) ([]Group, error) {
 	var out []Group
 	err := s.st.View(ctx, s.ws, actor, func(tx *store.Tx) error {
-		role, err := users.ActorRole(tx)
+		role, err := authz.ActorRole(tx)
 		if err != nil {
 			return err
 		}
@@ -180,7 +180,7 @@ func (s *Service) Members(ctx context.Context, actor access.Actor, id string, of
 	var out []Member
 	var total int
 	err := s.st.View(ctx, s.ws, actor, func(tx *store.Tx) error {
-		if err := RequireScope(tx, id); err != nil {
+		if err := requireScope(tx, id); err != nil {
 			return err
 		}
 		sum, err := summarize(tx, row{ID: id, WorkspaceID: s.ws})
@@ -203,8 +203,8 @@ func containsSorted(xs []string, x string) bool {
 	return i < len(xs) && xs[i] == x
 }
 
-// GroupsOf returns the ids of the groups a user is a member of, sorted.
-func GroupsOf(tx *store.Tx, userID string) ([]string, error) {
+// groupsOf returns the ids of the groups a user is a member of, sorted.
+func groupsOf(tx *store.Tx, userID string) ([]string, error) {
 	lines, err := tx.Lines(access.Line{PType: "g", V0: access.UserSubject(userID), V2: tx.Workspace})
 	if err != nil {
 		return nil, err

@@ -68,9 +68,10 @@ type Service struct {
 	cfg Config
 }
 
-// New returns the invite service of workspace ws. It is called by package
-// roster, which owns the store.
-func New(st *store.Store, ws string, cfg Config) *Service {
+// newService returns the invite service of workspace ws. Package roster
+// calls it through package construct; applications get a Service from
+// roster's Workspace.Invites.
+func newService(st *store.Store, ws string, cfg Config) *Service {
 	if cfg.TokenTTL <= 0 {
 		cfg.TokenTTL = DefaultTokenTTL
 	}

@@ -21,7 +21,7 @@ func TestSetRoleClearsCuratorFlags(t *testing.T) {
 		asAdmin := roster.AsUser(admin.ID)
 		var groupIDs []string
 		for _, name := range []string{"red", "blue"} {
-			g, err := e.ws.Groups().Create(e.ctx, asAdmin, name)
+			g, err := e.ws.CreateGroup(e.ctx, asAdmin, name, roster.GroupContents{})
 			if err != nil {
 				t.Fatal(err)
 			}

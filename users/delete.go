@@ -20,7 +20,7 @@ func (s *Service) Delete(ctx context.Context, actor access.Actor, userID string)
 		if err := refuseSelf(tx, userID); err != nil {
 			return err
 		}
-		if err := RequireAdmin(tx); err != nil {
+		if err := requireAdmin(tx); err != nil {
 			return err
 		}
 		r, st, err := mustLoad(tx, userID)
@@ -122,7 +122,7 @@ func (s *Service) TransferOwnership(ctx context.Context, actor access.Actor, fro
 	}
 	var moved []access.Resource
 	_, err := s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {
-		if err := RequireAdmin(tx); err != nil {
+		if err := requireAdmin(tx); err != nil {
 			return err
 		}
 		for _, id := range []string{from, to} {

@@ -96,7 +96,7 @@ func TestDeleteOwnerAfterTransfer(t *testing.T) {
 		if _, err := e.ws.Resources().Register(e.ctx, roster.System, shared, resources.Facts{Owner: admin.ID, SharedWith: []string{victim.ID}}); err != nil {
 			t.Fatal(err)
 		}
-		g, err := e.ws.Groups().Create(e.ctx, asAdmin, "team")
+		g, err := e.ws.CreateGroup(e.ctx, asAdmin, "team", roster.GroupContents{})
 		if err != nil {
 			t.Fatal(err)
 		}

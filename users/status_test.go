@@ -60,7 +60,7 @@ func TestDeactivateKeepsEverything(t *testing.T) {
 			u := e.register("user-" + string(role) + "@example.com")
 			e.setRole(u.ID, role)
 			agent := e.own(u.ID, access.Agent, "agent-of-"+string(role))
-			g, err := e.ws.Groups().Create(e.ctx, asAdmin, "group of "+string(role))
+			g, err := e.ws.CreateGroup(e.ctx, asAdmin, "group of "+string(role), roster.GroupContents{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -236,7 +236,7 @@ func TestDeactivatedAdminIsRefusedEverything(t *testing.T) {
 				return err
 			},
 			"Groups.Create": func() error {
-				_, err := c.ws.Groups().Create(c.ctx, as, "mine")
+				_, err := c.ws.CreateGroup(c.ctx, as, "mine", roster.GroupContents{})
 				return err
 			},
 		}
