@@ -426,7 +426,7 @@ func TestWorkspaceIsolation(t *testing.T) {
 
 		// B's admin cannot touch A's groups or resources: through B's handle
 		// they do not exist; through A's handle B's admin is nobody.
-		bAdmin := roster.AsUser(b.users["admin"])
+		bAdmin := access.UserActor(b.users["admin"])
 		g1, r := a.groups["G1"], access.Resource{Kind: access.Connector, ID: "g1"}
 		refusals := []struct {
 			call string

@@ -31,7 +31,7 @@
 //
 // # Writes
 //
-// Every mutating call names its [Actor]: a user ([AsUser]) or [System], the
+// Every mutating call names its [Actor]: a user (access.UserActor) or [System], the
 // application's own jobs. Each runs as one transaction that checks the
 // actor's permission against the state inside it, writes rows and policy
 // lines, appends audit events and a changelog row with the next version, and

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/internal/rostertest"
 	"github.com/rosterhq/roster/ratelimit"
 	"github.com/rosterhq/roster/users"
@@ -31,7 +32,7 @@ func benchLimits(b *testing.B) (*ratelimit.Service, string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	actor := roster.AsUser(admin.ID)
+	actor := access.UserActor(admin.ID)
 	huge := int64(1) << 50
 	lim := ws.Limits()
 	create := func(l ratelimit.Limit) {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/groups"
 	"github.com/rosterhq/roster/internal/rostertest"
 	"github.com/rosterhq/roster/ratelimit"
@@ -28,7 +29,7 @@ func TestLimitsGroupScope(t *testing.T) {
 		if _, err := gs.SetCurator(ctx, e.adminActor(), e.g.ID, e.basic.ID, true); err != nil {
 			t.Fatal(err)
 		}
-		curator := roster.AsUser(e.basic.ID)
+		curator := access.UserActor(e.basic.ID)
 		got, err := e.lim().GroupLimits(ctx, curator, e.g.ID)
 		if err != nil || len(got) != 1 || got[0] != mine {
 			t.Fatalf("curator's GroupLimits = %+v, %v; want [%+v]", got, err, mine)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/groups"
 	"github.com/rosterhq/roster/internal/rostertest"
 	"github.com/rosterhq/roster/ratelimit"
@@ -69,7 +70,7 @@ func (e *limitsEnv) reopen() {
 }
 
 func (e *limitsEnv) lim() *ratelimit.Service  { return e.d.Default().Limits() }
-func (e *limitsEnv) adminActor() roster.Actor { return roster.AsUser(e.admin.ID) }
+func (e *limitsEnv) adminActor() roster.Actor { return access.UserActor(e.admin.ID) }
 
 func (e *limitsEnv) create(l ratelimit.Limit) ratelimit.Limit {
 	e.t.Helper()
@@ -138,7 +139,7 @@ func testLimitsCRUD(t *testing.T, dsn string) {
 		t.Fatalf("after UpdateLimit, ListLimits = %+v", got)
 	}
 
-	basic := roster.AsUser(e.basic.ID)
+	basic := access.UserActor(e.basic.ID)
 	refused := []struct {
 		name  string
 		actor roster.Actor

@@ -362,7 +362,7 @@ type matrixOp struct {
 }
 
 func (f *fixture) actor(row matrixRow) roster.Actor {
-	return roster.AsUser(f.user(row.principal, row.principal))
+	return access.UserActor(f.user(row.principal, row.principal))
 }
 
 // groupName returns the name= argument; @long is one character too long,

@@ -17,15 +17,14 @@ import (
 	"github.com/rosterhq/roster/users"
 )
 
-// Actor names who performs a mutating call; see access.Actor.
+// Actor names who performs a mutating call; see access.Actor. The actor of a
+// user is access.UserActor(userID), the one way to name one (an alias here
+// would be a second, and packages that import only access need that one).
 type Actor = access.Actor
 
 // System is the actor of the embedding application's own jobs and bootstrap.
 // It passes every permission check and is audited as "system".
 const System = access.System
-
-// AsUser returns the actor for the user with the given id.
-func AsUser(userID string) Actor { return access.UserActor(userID) }
 
 // Workspace is the handle of one workspace (tenant): every fact lives in
 // exactly one workspace and nothing crosses between them. A Workspace is

@@ -259,8 +259,8 @@ func TestUnknownIDsAreTypedErrorsAndWriteNothing(t *testing.T) {
 			{"AddMembers(another workspace's user)", second(e.GS.AddMembers(e.Ctx, admin, g1, []string{foreigner.ID})), users.ErrUserNotFound},
 			{"SetMembers(unknown user)", second(e.GS.SetMembers(e.Ctx, admin, g1, []string{nobody})), users.ErrUserNotFound},
 			{"SetCurator(unknown user)", second(e.GS.SetCurator(e.Ctx, admin, g1, nobody, true)), users.ErrUserNotFound},
-			{"AddMembers as an unknown actor", second(e.GS.AddMembers(e.Ctx, roster.AsUser(nobody), g1, []string{m})), roster.ErrForbidden},
-			{"Create as another workspace's admin", second(e.W.CreateGroup(e.Ctx, roster.AsUser(foreigner.ID), "X", roster.GroupContents{})), roster.ErrForbidden},
+			{"AddMembers as an unknown actor", second(e.GS.AddMembers(e.Ctx, access.UserActor(nobody), g1, []string{m})), roster.ErrForbidden},
+			{"Create as another workspace's admin", second(e.W.CreateGroup(e.Ctx, access.UserActor(foreigner.ID), "X", roster.GroupContents{})), roster.ErrForbidden},
 			{"Create as a malformed actor", second(e.W.CreateGroup(e.Ctx, roster.Actor("nobody"), "X", roster.GroupContents{})), roster.ErrForbidden},
 		}
 		for _, c := range calls {

@@ -80,7 +80,7 @@ func (e *Env) User(name string, role users.Role) string {
 }
 
 // As returns the actor of the named user.
-func (e *Env) As(name string) roster.Actor { return roster.AsUser(e.Users[name]) }
+func (e *Env) As(name string) roster.Actor { return access.UserActor(e.Users[name]) }
 
 // IDs returns the ids of named users.
 func (e *Env) IDs(names ...string) []string {
