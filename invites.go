@@ -24,7 +24,7 @@ type InvitesConfig struct {
 	// Templates render invitation mail; the zero value uses roster's.
 	Templates invites.Templates
 	// TokenTTL is how long an invite link stays valid.
-	// invites.DefaultTokenTTL (7 days) if zero.
+	// DefaultInviteTokenTTL (7 days) if zero.
 	TokenTTL time.Duration
 	// Throttle limits invitation sends and invite link redemptions per
 	// workspace, in this process only (see invites.Throttle). Nil: Open

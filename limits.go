@@ -12,14 +12,6 @@ import (
 	"github.com/rosterhq/roster/users"
 )
 
-// Defaults of LimitsConfig.
-const (
-	// DefaultLimitsFlushInterval is how often bucket levels and usage are written.
-	DefaultLimitsFlushInterval = 10 * time.Second
-	// DefaultUsageRetention is how long hourly usage is kept.
-	DefaultUsageRetention = 90 * 24 * time.Hour
-)
-
 // LimitsConfig configures token rate limits; see package ratelimit. The zero
 // value uses the defaults.
 type LimitsConfig struct {
@@ -35,7 +27,7 @@ type LimitsConfig struct {
 	// at every flush. DefaultUsageRetention if not positive.
 	Retention time.Duration
 	// MaxBuckets caps the per-user buckets each workspace holds in memory.
-	// ratelimit.DefaultMaxBuckets if below 1.
+	// DefaultMaxBuckets if below 1.
 	MaxBuckets int
 }
 

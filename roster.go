@@ -13,9 +13,12 @@ import (
 
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/internal/store"
+	"github.com/rosterhq/roster/invites"
+	"github.com/rosterhq/roster/ratelimit"
 )
 
-// Defaults of Config.
+// Defaults of Config, InvitesConfig and LimitsConfig: every default a zero
+// field of them takes is here.
 const (
 	// DefaultDSN is the database Open uses when Config names none: a SQLite
 	// file in the working directory.
@@ -23,6 +26,22 @@ const (
 	// DefaultWorkspace is the id of the workspace that exists after Open, for
 	// applications with one tenant.
 	DefaultWorkspace = "default"
+	// DefaultPollInterval is how often a Directory reads changes other
+	// processes committed to the shared database, unless Config.PollInterval
+	// says otherwise.
+	DefaultPollInterval = time.Second
+	// DefaultInviteTokenTTL is how long an invite link stays valid unless
+	// InvitesConfig.TokenTTL says otherwise.
+	DefaultInviteTokenTTL = invites.DefaultTokenTTL
+	// DefaultLimitsFlushInterval is how often bucket levels and usage are
+	// written unless LimitsConfig.FlushInterval says otherwise.
+	DefaultLimitsFlushInterval = 10 * time.Second
+	// DefaultUsageRetention is how long hourly usage is kept unless
+	// LimitsConfig.Retention says otherwise.
+	DefaultUsageRetention = 90 * 24 * time.Hour
+	// DefaultMaxBuckets caps the per-user rate-limit buckets each workspace
+	// holds in memory unless LimitsConfig.MaxBuckets says otherwise.
+	DefaultMaxBuckets = ratelimit.DefaultMaxBuckets
 )
 
 // Config configures Open. The zero value opens DefaultDSN and migrates it.
