@@ -176,11 +176,10 @@ func (s *Service) Delete(ctx context.Context, actor access.Actor, id string) (in
 // removeGroupLines deletes the memberships, curator flags and attachments
 // of a group.
 func removeGroupLines(tx *store.Tx, id string) error {
-	sub := access.GroupSubject(id)
 	patterns := []access.Line{
-		{PType: "g", V1: sub, V2: tx.Workspace}, // memberships
-		{PType: "p", V1: tx.Workspace, V2: sub}, // curator flags
-		{PType: "p", V0: sub, V1: tx.Workspace}, // attachments
+		access.GroupMembersPattern(tx.Workspace, id),
+		access.GroupCuratorsPattern(tx.Workspace, id),
+		access.GroupAttachmentsPattern(tx.Workspace, id),
 	}
 	for _, p := range patterns {
 		lines, err := tx.Lines(p)

@@ -114,13 +114,15 @@ func missing(a, b []string) []string {
 }
 
 func memberIDs(tx *store.Tx, id string) ([]string, error) {
-	lines, err := tx.Lines(access.Line{PType: "g", V1: access.GroupSubject(id), V2: tx.Workspace})
+	lines, err := tx.Lines(access.GroupMembersPattern(tx.Workspace, id))
 	if err != nil {
 		return nil, err
 	}
-	out := make([]string, len(lines))
-	for i, l := range lines {
-		out[i] = l.V0[len("u:"):]
+	out := make([]string, 0, len(lines))
+	for _, l := range lines {
+		if f, ok := access.ParseLine(l); ok {
+			out = append(out, f.User)
+		}
 	}
 	return out, nil
 }

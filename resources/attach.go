@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/groups"
@@ -158,15 +157,14 @@ func requireMember(tx *store.Tx, groupID string) error {
 }
 
 func attachedIDs(tx *store.Tx, groupID string, kind access.Kind) ([]string, error) {
-	lines, err := tx.Lines(access.Line{PType: "p", V0: access.GroupSubject(groupID), V1: tx.Workspace, V3: string(access.View)})
+	lines, err := tx.Lines(access.GroupAttachmentsPattern(tx.Workspace, groupID))
 	if err != nil {
 		return nil, err
 	}
 	var out []string
-	prefix := string(kind) + ":"
 	for _, l := range lines {
-		if id, ok := strings.CutPrefix(l.V2, prefix); ok {
-			out = append(out, id)
+		if f, ok := access.ParseLine(l); ok && f.Resource.Kind == kind {
+			out = append(out, f.Resource.ID)
 		}
 	}
 	return out, nil

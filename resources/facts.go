@@ -3,7 +3,6 @@ package resources
 import (
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/internal/authz"
@@ -13,24 +12,28 @@ import (
 // loadFacts reads a registered resource's facts from its policy lines, or
 // returns ErrResourceNotFound.
 func loadFacts(tx *store.Tx, r access.Resource) (Facts, error) {
-	lines, err := tx.Lines(access.Line{PType: "p", V1: tx.Workspace, V2: r.String()})
+	lines, err := tx.Lines(access.ResourcePattern(tx.Workspace, r))
 	if err != nil {
 		return Facts{}, err
 	}
 	var f Facts
 	exists := false
 	for _, l := range lines {
-		switch {
-		case l == access.ExistsLine(tx.Workspace, r):
+		fact, ok := access.ParseLine(l)
+		if !ok {
+			continue // a line the index ignores states nothing here either
+		}
+		switch fact.Op {
+		case access.FactExists:
 			exists = true
-		case l == access.PublicLine(tx.Workspace, r):
+		case access.FactPublic:
 			f.Public = true
-		case l.V3 == "own":
-			f.Owner = strings.TrimPrefix(l.V0, "u:")
-		case strings.HasPrefix(l.V0, "g:"):
-			f.Groups = append(f.Groups, strings.TrimPrefix(l.V0, "g:"))
-		case strings.HasPrefix(l.V0, "u:"):
-			f.SharedWith = append(f.SharedWith, strings.TrimPrefix(l.V0, "u:"))
+		case access.FactOwner:
+			f.Owner = fact.User
+		case access.FactAttach:
+			f.Groups = append(f.Groups, fact.Group)
+		case access.FactShare:
+			f.SharedWith = append(f.SharedWith, fact.User)
 		}
 	}
 	if !exists {

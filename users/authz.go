@@ -75,9 +75,10 @@ func mustLoad(tx *store.Tx, id string) (row, state, error) {
 // serialized by the store, so the count cannot change before commit.
 func activeAdmins(tx *store.Tx) (int64, error) {
 	var n int64
-	err := tx.DB.Model(&store.Rule{}).
-		Where("ptype = 'g' AND v1 = ? AND v2 = ?", "role:"+string(access.Admin), tx.Workspace).
-		Where("NOT EXISTS (SELECT 1 FROM casbin_rule d WHERE d.ptype = 'g' AND d.v0 = casbin_rule.v0 AND d.v1 = 'deactivated' AND d.v2 = casbin_rule.v2)").
+	isAdmin, args := access.UserHasRoleSQL(userCol, wsCol, access.Admin)
+	err := tx.DB.Model(&row{}).Where("workspace_id = ?", tx.Workspace).
+		Where(isAdmin, args...).
+		Where("NOT " + access.UserDeactivatedSQL(userCol, wsCol)).
 		Count(&n).Error
 	return n, err
 }

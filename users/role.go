@@ -70,7 +70,7 @@ func (s *Service) replaceRole(tx *store.Tx, userID string, st state, role Role) 
 // clearCuratorFlags removes every curator flag a user holds in tx's
 // workspace, when the user leaves the curator role.
 func clearCuratorFlags(tx *store.Tx, userID string) error {
-	flags, err := tx.Lines(access.Line{PType: "p", V0: access.UserSubject(userID), V1: tx.Workspace, V3: "curate"})
+	flags, err := tx.Lines(access.UserCuratorFlagsPattern(tx.Workspace, userID))
 	if err != nil {
 		return err
 	}

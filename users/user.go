@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -168,33 +167,34 @@ func loadState(db *gorm.DB, ws, id string) (state, error) {
 }
 
 func loadStates(db *gorm.DB, ws string, ids []string) (map[string]state, error) {
-	subjects := make([]string, len(ids))
 	out := make(map[string]state, len(ids))
-	for i, id := range ids {
-		subjects[i] = access.UserSubject(id)
+	for _, id := range ids {
 		out[id] = state{active: true}
 	}
 	if len(ids) == 0 {
 		return out, nil
 	}
 	var rules []store.Rule
-	err := db.Where("((ptype = 'g' AND v2 = ?) OR (ptype = 'p' AND v1 = ? AND v3 = 'curate')) AND v0 IN ?", ws, ws, subjects).
-		Find(&rules).Error
+	cond, args := access.UsersStateSQL(ws, ids)
+	err := db.Where(cond, args...).Find(&rules).Error
 	if err != nil {
 		return nil, fmt.Errorf("roster: read user state: %w", err)
 	}
 	for _, r := range rules {
-		id := strings.TrimPrefix(r.V0, "u:")
-		s := out[id]
-		switch l := store.LineOf(r); {
-		case l.PType == "p":
-			s.curator = true
-		case l == access.DeactivatedLine(ws, id):
-			s.active = false
-		case strings.HasPrefix(r.V1, "role:"):
-			s.stored = Role(strings.TrimPrefix(r.V1, "role:"))
+		f, ok := access.ParseLine(store.LineOf(r))
+		if !ok {
+			continue // a line the index ignores states nothing here either
 		}
-		out[id] = s
+		s := out[f.User]
+		switch f.Op {
+		case access.FactCurator:
+			s.curator = true
+		case access.FactDeactivated:
+			s.active = false
+		case access.FactRole:
+			s.stored = f.Role
+		}
+		out[f.User] = s
 	}
 	return out, nil
 }
