@@ -131,7 +131,7 @@ func (s *Service) ListLimits(ctx context.Context, actor access.Actor) ([]Limit, 
 }
 
 // GroupLimits returns the limits of one group, oldest first, to an actor within the
-// group's scope (see groups.RequireScope): admins, and the curators of the group.
+// group's scope (the scope rule of package groups): admins, and the curators of the group.
 func (s *Service) GroupLimits(ctx context.Context, actor access.Actor, groupID string) ([]Limit, error) {
 	var out []Limit
 	err := s.st.View(ctx, s.ws, actor, func(tx *store.Tx) error {

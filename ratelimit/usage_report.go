@@ -38,7 +38,7 @@ func (s *Service) UserUsage(ctx context.Context, actor access.Actor, userID stri
 
 // GroupUsage returns the tokens recorded per hour by the current members of group
 // groupID (all of their usage, also from before they joined), as UserUsage does, to
-// an actor within the group's scope (see groups.RequireScope).
+// an actor within the group's scope (the scope rule of package groups).
 func (s *Service) GroupUsage(ctx context.Context, actor access.Actor, groupID string, since, until time.Time) ([]HourlyUsage, error) {
 	return s.report(ctx, actor, since, until, func(tx *store.Tx, q *gorm.DB) (*gorm.DB, error) {
 		if err := authz.RequireScope(tx, groupID); err != nil {

@@ -108,7 +108,7 @@ func curatorScope(tx *store.Tx, role access.Role, f Facts, st factsState) error 
 
 // scopeRefusal refuses a group the actor may not curate: ErrOutOfScope for
 // a member, ErrGroupNotFound for anyone else, so that a group's existence
-// does not leak to non-members (as groups.RequireScope does).
+// does not leak to non-members (as groups' scope check does).
 func scopeRefusal(tx *store.Tx, actorID, g string) error {
 	member, err := tx.HasLine(access.MemberLine(tx.Workspace, actorID, g))
 	if err != nil {
