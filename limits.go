@@ -55,6 +55,7 @@ type limitsState struct {
 // It is built once with the workspace's handle.
 func (w *Workspace) Limits() *ratelimit.Service { return w.limits }
 
+// all returns the rate-limit service of every workspace with a handle.
 func (l *limitsState) all() []*ratelimit.Service {
 	l.mu.Lock()
 	defer l.mu.Unlock()

@@ -83,5 +83,7 @@ type UserHooks[U, R any] struct {
 // GroupHooks let package roster add clean-up that spans packages to a
 // group's deletion (its token rate limits). Every field may be nil.
 type GroupHooks struct {
+	// BeforeDelete runs after the delete is allowed and before the group's
+	// lines and row go: deleting its rate limits.
 	BeforeDelete []func(tx *store.Tx, groupID string) error
 }
