@@ -1,6 +1,9 @@
 package access
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+)
 
 // factTests pairs each line constructor with the fact ParseLine must read
 // from its line.
@@ -171,4 +174,21 @@ func wellFormed(op FactOp, ws, user, group string, role Role, r Resource) *Fact 
 		f.Resource = r
 	}
 	return &f
+}
+
+func TestPatternSQLTestsOnlyTheGivenValues(t *testing.T) {
+	cond, args := PatternSQL(GroupCuratorsPattern("w", "G1"))
+	if want := "ptype = ? AND v1 = ? AND v2 = ? AND v3 = ?"; cond != want {
+		t.Errorf("PatternSQL = %q, want %q", cond, want)
+	}
+	if want := []any{"p", "w", "g:G1", "curate"}; fmt.Sprint(args) != fmt.Sprint(want) {
+		t.Errorf("PatternSQL args = %v, want %v", args, want)
+	}
+	cond, args = LineSQL(MemberLine("w", "ada", "G1"))
+	if want := "ptype = ? AND v0 = ? AND v1 = ? AND v2 = ? AND v3 = ? AND v4 = '' AND v5 = ''"; cond != want {
+		t.Errorf("LineSQL = %q, want %q", cond, want)
+	}
+	if want := []any{"g", "u:ada", "g:G1", "w", ""}; fmt.Sprint(args) != fmt.Sprint(want) {
+		t.Errorf("LineSQL args = %v, want %v", args, want)
+	}
 }

@@ -64,3 +64,26 @@ func UsersStateSQL(workspace string, userIDs []string) (string, []any) {
 func subjectSQL(prefix, col string) string {
 	return "'" + strings.ReplaceAll(prefix, "'", "''") + "' || " + col
 }
+
+// LineSQL returns a condition over casbin_rule matching exactly line l, on
+// every column (v4 and v5 empty), with its arguments. Casbin's own adapter
+// widens a match when a value is empty; this never does.
+func LineSQL(l Line) (string, []any) {
+	return "ptype = ? AND v0 = ? AND v1 = ? AND v2 = ? AND v3 = ? AND v4 = '' AND v5 = ''",
+		[]any{l.PType, l.V0, l.V1, l.V2, l.V3}
+}
+
+// PatternSQL returns a condition over casbin_rule matching the lines of a
+// pattern (see the patterns in pattern.go: an empty value matches any), with
+// its arguments. The policy type is always tested, empty or not.
+func PatternSQL(pattern Line) (string, []any) {
+	cond := []string{"ptype = ?"}
+	args := []any{pattern.PType}
+	for i, v := range [...]string{pattern.V0, pattern.V1, pattern.V2, pattern.V3} {
+		if v != "" {
+			cond = append(cond, "v"+string(rune('0'+i))+" = ?")
+			args = append(args, v)
+		}
+	}
+	return strings.Join(cond, " AND "), args
+}
