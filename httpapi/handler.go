@@ -90,7 +90,7 @@ type Caller struct {
 }
 
 // Actor returns the caller as the actor of library calls.
-func (c Caller) Actor() access.Actor { return roster.AsUser(c.User.ID) }
+func (c Caller) Actor() access.Actor { return access.UserActor(c.User.ID) }
 
 type callerKey struct{}
 

@@ -83,7 +83,7 @@ func setUp(ctx context.Context, ws *roster.Workspace) (map[string]string, error)
 		}
 		people[name] = u.ID
 	}
-	eng, err := ws.Groups().Create(ctx, roster.System, "Engineering")
+	eng, err := ws.CreateGroup(ctx, roster.System, "Engineering", roster.GroupContents{})
 	if err != nil {
 		return nil, err
 	}
