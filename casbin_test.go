@@ -66,7 +66,7 @@ func (cw *casbinWorld) register() {
 }
 
 func (cw *casbinWorld) createGroup() {
-	g, err := cw.w.Groups().Create(cw.ctx, roster.System, fmt.Sprintf("group %d", len(cw.groups)))
+	g, err := cw.w.CreateGroup(cw.ctx, roster.System, fmt.Sprintf("group %d", len(cw.groups)), roster.GroupContents{})
 	must(cw.t, "Create group", err)
 	cw.groups = append(cw.groups, g.ID)
 }
@@ -447,7 +447,7 @@ func TestCasbinViewFollowsThePoll(t *testing.T) {
 			return ok
 		}
 		waitFor(t, "b's casbin view allows bob", enforce)
-		_, err = ws.Users().Deactivate(ctx, roster.AsUser(admin.ID), bob.ID)
+		_, err = ws.Users().Deactivate(ctx, access.UserActor(admin.ID), bob.ID)
 		must(t, "Deactivate", err)
 		waitFor(t, "b's casbin view denies deactivated bob", func() bool { return !enforce() })
 	})

@@ -40,7 +40,7 @@ func ExampleCasbinView() {
 		fmt.Println(err)
 		return
 	}
-	eng, err := ws.Groups().Create(ctx, roster.System, "Engineering")
+	eng, err := ws.CreateGroup(ctx, roster.System, "Engineering", roster.GroupContents{})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/groups"
 	"github.com/rosterhq/roster/users"
 )
@@ -43,9 +44,9 @@ func Example() {
 		ids = append(ids, u.ID)
 		emails[u.ID] = u.Email
 	}
-	ada, bob, cy := roster.AsUser(ids[0]), ids[1], ids[2] // ada is the first user: admin
+	ada, bob, cy := access.UserActor(ids[0]), ids[1], ids[2] // ada is the first user: admin
 
-	eng, err := ws.Groups().Create(ctx, ada, "Engineering")
+	eng, err := ws.CreateGroup(ctx, ada, "Engineering", roster.GroupContents{})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -74,13 +75,13 @@ func Example() {
 	fmt.Println("curator flag for the admin refused:", errors.Is(err, groups.ErrAlreadyPrivileged))
 
 	// The curator lists the groups they administer, and their members.
-	list, total, err := ws.Groups().List(ctx, roster.AsUser(bob), 0, 0)
+	list, total, err := ws.Groups().List(ctx, access.UserActor(bob), 0, 0)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	fmt.Println(total, "group:", list[0].Name, "with", list[0].MembersTotal, "members")
-	members, _, err := ws.Groups().Members(ctx, roster.AsUser(bob), eng.ID, 0, 0)
+	members, _, err := ws.Groups().Members(ctx, access.UserActor(bob), eng.ID, 0, 0)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -94,7 +95,7 @@ func Example() {
 	}
 
 	// A basic member administers nothing.
-	_, _, err = ws.Groups().List(ctx, roster.AsUser(cy), 0, 0)
+	_, _, err = ws.Groups().List(ctx, access.UserActor(cy), 0, 0)
 	fmt.Println("cy lists groups:", errors.Is(err, roster.ErrForbidden))
 	// Output:
 	// bob@example.com is now curator

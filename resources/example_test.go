@@ -41,8 +41,8 @@ func Example() {
 		}
 		ids = append(ids, u.ID)
 	}
-	ada, bob, cy := roster.AsUser(ids[0]), ids[1], ids[2] // ada is the first user: admin
-	sales, err := ws.Groups().Create(ctx, ada, "Sales")
+	ada, bob, cy := access.UserActor(ids[0]), ids[1], ids[2] // ada is the first user: admin
+	sales, err := ws.CreateGroup(ctx, ada, "Sales", roster.GroupContents{})
 	if err != nil {
 		fmt.Println(err)
 		return
