@@ -42,12 +42,12 @@ func ExampleOpen() {
 		fmt.Println(err)
 		return
 	}
-	if _, err := us.SetRole(ctx, roster.AsUser(ada.ID), bob.ID, users.RoleGlobalCurator); err != nil {
+	if _, err := us.SetRole(ctx, access.UserActor(ada.ID), bob.ID, users.RoleGlobalCurator); err != nil {
 		fmt.Println(err)
 		return
 	}
 	// Bob may not change Ada's role: only admins change roles.
-	_, err = us.SetRole(ctx, roster.AsUser(bob.ID), ada.ID, users.RoleBasic)
+	_, err = us.SetRole(ctx, access.UserActor(bob.ID), ada.ID, users.RoleBasic)
 	fmt.Println("bob demotes ada:", err)
 	fmt.Println("forbidden:", errors.Is(err, roster.ErrForbidden))
 	fmt.Println("for people:", access.Sentence(err, nil))

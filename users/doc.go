@@ -16,7 +16,7 @@
 // (OwnsResourcesError names them; TransferOwnership moves them).
 //
 // Operations that span packages (the invite gate at sign-up, clean-up at
-// delete) are composed by package roster through Hooks, inside the same
+// delete) are composed by package roster through hooks, inside the same
 // transaction, so users imports none of them.
 //
 // Errors start "users: " and wrap roster's sentinels (ErrLastAdmin matches
