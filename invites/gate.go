@@ -1,9 +1,13 @@
 package invites
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"unicode"
+
+	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/errs"
 )
 
 // Mode is a workspace's invite gate mode. The zero Mode means [ModeAuto].
@@ -29,7 +33,7 @@ func ParseMode(s string) (Mode, error) {
 	case ModeAuto, ModeInviteOnly, ModeOpen:
 		return m, nil
 	}
-	return "", fmt.Errorf("%w: unknown mode %q", ErrInvalidSettings, s)
+	return "", errs.Errorf(ErrInvalidSettings, "The invite mode must be auto, invite_only or open.", "%v: unknown mode %q", ErrInvalidSettings, s)
 }
 
 // String returns the mode's stored name; the zero Mode is "auto".
@@ -108,7 +112,7 @@ func (s Settings) Validate() error {
 			return err
 		}
 		if n != d {
-			return fmt.Errorf("%w: allowed domain %q is not normalized (want %q)", ErrInvalidSettings, d, n)
+			return errs.Errorf(ErrInvalidSettings, `Write the allowed domain "`+d+`" as "`+n+`".`, "%v: allowed domain %q is not normalized (want %q)", ErrInvalidSettings, d, n)
 		}
 	}
 	return nil
@@ -121,7 +125,7 @@ func (s Settings) Validate() error {
 func NormalizeDomain(s string) (string, error) {
 	d := strings.ToLower(strings.TrimSpace(s))
 	bad := func(why string) (string, error) {
-		return "", fmt.Errorf("%w: allowed domain %q: %s", ErrInvalidSettings, s, why)
+		return "", errs.Errorf(ErrInvalidSettings, `The allowed domain "`+s+`" is not valid (`+why+`).`, "%v: allowed domain %q: %s", ErrInvalidSettings, s, why)
 	}
 	switch {
 	case d == "":
@@ -268,6 +272,14 @@ func (e *SignupError) Error() string {
 		return fmt.Sprintf("%v: %q (source %q)", e.Err, e.Domain, e.Source)
 	}
 	return fmt.Sprintf("%v (source %q, mode %q)", e.Err, e.Source, e.Mode.String())
+}
+
+// Sentence names the refused domain, or gives Err's sentence.
+func (e *SignupError) Sentence(func(access.Resource) string) string {
+	if e.Domain != "" && errors.Is(e.Err, ErrDomainNotAllowed) {
+		return "Sign-ups from " + e.Domain + " are not allowed."
+	}
+	return access.Sentence(e.Err, nil)
 }
 
 // Unwrap returns Err.
