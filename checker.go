@@ -36,7 +36,7 @@ func (a *Access) index() (*access.Index, error) {
 	return a.w.d.index, nil
 }
 
-// Can reports whether the user may act on the resource, as SEMANTICS.md
+// Can reports whether the user may act on the resource, as docs/contract.md
 // defines view and edit. It answers false with an error for a closed
 // Directory (ErrClosed), an unknown action or kind (ErrInvalid), and an
 // unknown user or resource (ErrNotFound); false without error for a

@@ -1,7 +1,7 @@
 package access
 
 // Can reports whether the user may perform act on the resource in workspace
-// ws, as SEMANTICS.md defines it:
+// ws, as docs/contract.md defines it:
 //
 //   - View: an admin, if the resource is registered; its owner; anyone, if it
 //     is public; a member of any attached group; for agents, a user it is

@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// This file holds the oracle: a naive model of SEMANTICS.md ("Roles",
+// This file holds the oracle: a naive model of docs/contract.md ("Roles",
 // "Resources and access") over plain slices of facts, answered by brute
 // force, and a generator of small random worlds of two workspaces.
 
@@ -120,7 +120,7 @@ func (w *world) mayCurate(ws, u, g string) bool {
 		w.hasRole(ws, u, Basic) && w.has(oFact{kind: oFlag, ws: ws, user: u, group: g})
 }
 
-// can is SEMANTICS.md's View and Edit, by brute force.
+// can is docs/contract.md's View and Edit, by brute force.
 func (w *world) can(ws, u string, act Action, r Resource) bool {
 	if !w.active(ws, u) || !r.Kind.Valid() || (act != View && act != Edit) {
 		return false
@@ -158,7 +158,7 @@ func (w *world) role(ws, u string) (Role, bool) {
 
 // genWorld builds a random world. Users, groups and resources of both
 // workspaces are drawn independently; user and group ids are unique across
-// workspaces (as SEMANTICS.md requires), resource ids are not.
+// workspaces (as docs/contract.md requires), resource ids are not.
 func genWorld(rng *rand.Rand) *world {
 	w := &world{
 		spaces:    []string{"alpha", "beta"},

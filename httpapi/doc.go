@@ -1,6 +1,6 @@
 // Package httpapi serves roster's admin HTTP API over a roster Directory:
 // the Me, Users and invites, Groups and Token rate limits sections of
-// API.md, with the paths and field names of Onyx's admin API, and a route
+// docs/http.md, with the paths and field names of Onyx's admin API, and a route
 // guard that protects an application's own routes with one line.
 //
 // # Serving the API
@@ -43,7 +43,7 @@
 // (`the agent "Support bot"`); without it, and in WriteError and Guard, a
 // resource is named by kind ("the agent"). Handler.WriteError writes an
 // application's own errors with the Handler's naming; its errors read like
-// roster's when they implement access.Sentencer. Two codes come in addition to API.md's: 405 METHOD_NOT_ALLOWED for a
+// roster's when they implement access.Sentencer. Two codes come in addition to docs/http.md's: 405 METHOD_NOT_ALLOWED for a
 // method a path does not serve and 503 UNAVAILABLE once the Directory is
 // closed or the request's context ended (client gone, deadline passed);
 // anything unexpected is 500 INTERNAL with a generic detail, logged.

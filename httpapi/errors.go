@@ -21,8 +21,8 @@ import (
 	"github.com/rosterhq/roster/users"
 )
 
-// The machine codes of API.md, and the two this package adds for failures
-// API.md does not list (a closed Directory and a method the path does not
+// The machine codes of docs/http.md, and the two this package adds for failures
+// docs/http.md does not list (a closed Directory and a method the path does not
 // serve).
 const (
 	CodeInvalidInput      = "INVALID_INPUT"
@@ -55,7 +55,7 @@ const (
 // and matches none of roster's sentinels: no library call returns it.
 var ErrNotSignedIn = errs.New("httpapi: not signed in", "You are not signed in.")
 
-// errorTable maps roster's errors to API.md's status and machine code. The
+// errorTable maps roster's errors to docs/http.md's status and machine code. The
 // first entry the error matches (errors.Is) wins, so finer errors come before
 // the broad sentinels they wrap.
 var errorTable = []struct {
@@ -96,7 +96,7 @@ var errorTable = []struct {
 	{context.DeadlineExceeded, http.StatusServiceUnavailable, CodeUnavailable},
 }
 
-// Classify returns the HTTP status and machine code API.md gives err, and
+// Classify returns the HTTP status and machine code docs/http.md gives err, and
 // whether err is one of roster's errors. Anything else is 500 INTERNAL.
 func Classify(err error) (status int, code string, known bool) {
 	for _, e := range errorTable {
@@ -113,7 +113,7 @@ type errorBody struct {
 	Code   string `json:"code"`
 }
 
-// WriteError writes err as API.md's JSON error {"detail", "code"} with the
+// WriteError writes err as docs/http.md's JSON error {"detail", "code"} with the
 // status Classify gives it, and a Retry-After header on 429. The detail is
 // the sentence a person reads (access.Sentence), resources named by kind
 // only; [Handler.WriteError] names them through Config.ResourceName. The

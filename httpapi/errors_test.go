@@ -23,7 +23,7 @@ import (
 	"github.com/rosterhq/roster/users"
 )
 
-// Every error the library reports maps to API.md's status and code; the
+// Every error the library reports maps to docs/http.md's status and code; the
 // finer error wins over the sentinel it wraps.
 func TestClassify(t *testing.T) {
 	cases := []struct {

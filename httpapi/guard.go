@@ -15,7 +15,7 @@ import (
 // handler only when its signed-in user may perform act on the resource of
 // kind whose id idFrom reads from the request (for a pattern like
 // "GET /agents/{id}", idFrom is func(r *http.Request) string { return
-// r.PathValue("id") }). It answers, as API.md's status-code rule says:
+// r.PathValue("id") }). It answers, as docs/http.md's status-code rule says:
 //
 //   - 401 NOT_SIGNED_IN when authenticate fails or names nobody, or the user
 //     is unknown or deactivated;

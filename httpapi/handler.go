@@ -43,7 +43,7 @@ type Config struct {
 	ResourceName func(ctx context.Context, workspace string, r access.Resource) string
 }
 
-// Handler serves the admin HTTP API of API.md (the Me, Users and invites,
+// Handler serves the admin HTTP API of docs/http.md (the Me, Users and invites,
 // Groups and Token rate limits sections) over a roster Directory. Create it
 // with New; it is safe for concurrent use and holds no state of its own.
 type Handler struct {

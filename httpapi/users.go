@@ -16,7 +16,7 @@ func (h *Handler) userRoutes() {
 	h.handle("GET /manage/users", curatorUp, h.allUsers)
 	h.handle("GET /manage/users/download", adminOnly, h.downloadUsers)
 	// Changes of one user are refused to non-admins (403) unless they target
-	// the caller, which the library answers SELF_CHANGE: API.md checks that
+	// the caller, which the library answers SELF_CHANGE: docs/http.md checks that
 	// first.
 	h.handle("PATCH /manage/set-user-role", signedIn, h.setUserRole)
 	h.handle("PATCH /manage/admin/deactivate-user", signedIn, h.deactivateUser)

@@ -19,7 +19,7 @@ const DevMailerBanner = "roster dev mailer: invitation links below are secrets; 
 // so a developer can follow invitation links without a mail server.
 //
 // It prints secrets by design. The link carries a one-time invite token, which
-// roster otherwise never logs (SEMANTICS.md, Security defaults); the dev mailer
+// roster otherwise never logs (docs/contract.md, Security defaults); the dev mailer
 // is the one exception, and it says so when it starts. Do not use it where the
 // writer's output is collected by others.
 //

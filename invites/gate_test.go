@@ -119,7 +119,7 @@ func wantGate(needsInvite, restricted bool, email string, existing, invited bool
 }
 
 func TestGateDefaults(t *testing.T) {
-	// The zero Settings are SEMANTICS.md's defaults.
+	// The zero Settings are docs/contract.md's defaults.
 	tests := []struct {
 		name string
 		gate Gate

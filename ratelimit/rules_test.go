@@ -27,7 +27,7 @@ type use struct {
 	n int64
 }
 
-// TestCombinationRules runs one scenario per rule of SEMANTICS.md. Users x, y and z
+// TestCombinationRules runs one scenario per rule of docs/contract.md. Users x, y and z
 // exhaust shared buckets without touching the checked user's own bucket.
 func TestCombinationRules(t *testing.T) {
 	service := ratelimit.Principal{UserID: "a", Groups: []string{"A"}, Service: true}

@@ -36,7 +36,7 @@ func scopeEnv(e *env) {
 // scopeCase is one call of the creation scope: who registers (or updates)
 // which facts, and the error wanted (nil: allowed).
 type scopeCase struct {
-	rule   string // the SEMANTICS.md rule the row shows
+	rule   string // the docs/contract.md rule the row shows
 	actor  string
 	r      access.Resource
 	public bool

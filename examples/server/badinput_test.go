@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// Bad input gets API.md's status and code, never a 500, and writes nothing:
+// Bad input gets docs/http.md's status and code, never a 500, and writes nothing:
 // malformed JSON, wrong types, unknown fields, huge bodies, missing or
 // forged cookies, unknown ids, unknown paths and methods.
 func TestBadInput(t *testing.T) {

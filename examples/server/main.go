@@ -23,7 +23,7 @@
 // # Routes
 //
 // Roster's httpapi serves the Me, Users and invites, Groups and Token rate
-// limits sections of API.md. The application adds:
+// limits sections of docs/http.md. The application adds:
 //
 //	POST /auth/register              {email, password, invite_token?} → 201 {id, email, role}
 //	POST /auth/login                 {email, password} → session cookie, {id, email, role}

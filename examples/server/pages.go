@@ -42,7 +42,7 @@ var pages = template.Must(template.New("pages").Parse(`
 
 {{define "ui"}}{{template "head" .}}
 {{if .Email}}<p>Signed in as {{.Email}} ({{.Role}}).</p>{{else}}<p>Not signed in. Register with POST /auth/register, sign in with POST /auth/login.</p>{{end}}
-<p>The web admin pages will be served here. Until then, use the JSON API: GET /me, GET /manage/users, and the paths of API.md.</p>
+<p>The web admin pages will be served here. Until then, use the JSON API: GET /me, GET /manage/users, and the paths the OpenAPI document at /openapi.json lists.</p>
 {{template "foot" .}}{{end}}
 `))
 

@@ -58,7 +58,7 @@ func newCast(t *testing.T) *cast {
 }
 
 // scenario is one request of a permission table: who sends what, and the
-// status and code API.md gives it. Refusals must write nothing.
+// status and code docs/http.md gives it. Refusals must write nothing.
 type scenario struct {
 	who, method, path string
 	body              any

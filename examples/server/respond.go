@@ -16,7 +16,7 @@ import (
 	"github.com/rosterhq/roster/invites"
 )
 
-// errorBody is API.md's error: {"detail": "...", "code": "MACHINE_CODE"}.
+// errorBody is docs/http.md's error: {"detail": "...", "code": "MACHINE_CODE"}.
 type errorBody struct {
 	Detail string `json:"detail"`
 	Code   string `json:"code"`
@@ -30,7 +30,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v) // a failed write is the client's: nothing to do
 }
 
-// fail writes err as API.md's JSON error, through httpapi's one table from
+// fail writes err as docs/http.md's JSON error, through httpapi's one table from
 // roster's errors to status and code, with the error's sentence as the
 // detail, naming resources from the application's tables (resourceName); a
 // sign-in throttle refusal gets its Retry-After header here.

@@ -76,7 +76,7 @@ type config struct {
 	MaxBodyBytes int64
 	// UI returns the handler of the web admin pages, served under /ui/ (it
 	// sees the full path), given the handler of every other route (the JSON
-	// API of API.md and the application's routes) for in-process reads. A
+	// API of docs/http.md and the application's routes) for in-process reads. A
 	// placeholder page if nil.
 	UI func(api http.Handler) http.Handler
 }

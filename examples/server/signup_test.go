@@ -13,7 +13,7 @@ import (
 
 // Sign-up through the invite gate in every mode, with and without the
 // invited email's link token. Roster decides; the server maps its refusals
-// to API.md's codes and writes nothing for them.
+// to docs/http.md's codes and writes nothing for them.
 func TestSignUpGate(t *testing.T) {
 	ts := newTestServer(t)
 	if got := ts.register("ada@example.com", "").Role; got != "admin" {

@@ -10,7 +10,7 @@ import (
 )
 
 // apiError is an answer of the JSON API other than 2xx: its status and the
-// body {"detail", "code"} of API.md. Pages show Detail as it is.
+// body {"detail", "code"} of docs/http.md. Pages show Detail as it is.
 type apiError struct {
 	Status int
 	Detail string
@@ -61,7 +61,7 @@ func (a api) get(path string, query url.Values, dst any) (http.Header, error) {
 }
 
 // decodeError turns an error answer into an *apiError, keeping the API's
-// detail; a body that is not API.md's error gets the status text.
+// detail; a body that is not docs/http.md's error gets the status text.
 func decodeError(rec *recorder) *apiError {
 	e := &apiError{Status: rec.status}
 	var body struct {

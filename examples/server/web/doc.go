@@ -2,7 +2,7 @@
 // sign up (also with an invitation's token), forgotten and reset passwords,
 // your account, Users, Groups and a group's page, Token rate limits with
 // usage charts, the Audit trail and Settings. They imitate Onyx's Users and
-// Groups pages (seed/users-and-groups.md) over roster's JSON API (API.md).
+// Groups pages (Onyx's Users and Groups admin page) over roster's JSON API (docs/http.md).
 //
 // # How the pages work
 //

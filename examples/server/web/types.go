@@ -2,7 +2,7 @@ package web
 
 import "time"
 
-// The JSON shapes of API.md that the pages read.
+// The JSON shapes of docs/http.md that the pages read.
 
 type meJSON struct {
 	ID       string        `json:"id"`

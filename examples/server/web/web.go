@@ -22,8 +22,8 @@ var staticFS embed.FS
 
 // Options configures New.
 type Options struct {
-	// API serves the JSON API of API.md, with the application's routes, at
-	// the paths API.md names (typically the application's mux). The pages
+	// API serves the JSON API of docs/http.md, with the application's routes, at
+	// the paths docs/http.md names (typically the application's mux). The pages
 	// read through it in-process with the browser's session cookie. Required.
 	API http.Handler
 	// Logger receives the failures of the pages themselves (a template that
