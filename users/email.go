@@ -62,11 +62,12 @@ func NormalizeEmail(email string) (string, error) {
 // NormalizeDomain returns the identity form of the domain of an email
 // address, as NormalizeEmail computes it: IDNA's lookup mapping to the ASCII
 // form and back to Unicode ("XN--BCHER-KVA.de" and "Bücher.DE" both give
-// "bücher.de"), at least one dot, no empty labels, no white space or control
-// characters. A refusal wraps ErrInvalidEmail. The allowed-domain check of
+// "bücher.de"), at least one dot, no empty labels, no white space (around it
+// either: it is not trimmed) or control characters. A refusal wraps
+// ErrInvalidEmail. The allowed-domain check of
 // package invites compares domains in this form.
 func NormalizeDomain(domain string) (string, error) {
-	d, err := checkedDomain(strings.TrimSpace(domain))
+	d, err := checkedDomain(domain)
 	if err != nil {
 		return "", fmt.Errorf("%w: %s", ErrInvalidEmail, err.Error())
 	}

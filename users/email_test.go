@@ -11,6 +11,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/rostertest"
 	"github.com/rosterhq/roster/users"
 )
 
@@ -125,17 +126,52 @@ func TestNormalizeDomain(t *testing.T) {
 	for in, want := range map[string]string{
 		"Bücher.DE":        "bücher.de",
 		"xn--bcher-kva.de": "bücher.de",
-		" Example.COM ":    "example.com",
+		"Example.COM":      "example.com",
 	} {
 		if got, err := users.NormalizeDomain(in); err != nil || got != want {
 			t.Errorf("NormalizeDomain(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"", "localhost", "a..b", "a@b.com", "exa mple.com", "-x.com", "xn--zz.com", "b.com."} {
+	for _, in := range []string{"", "localhost", "a..b", "a@b.com", "exa mple.com", "-x.com", "xn--zz.com", "b.com.", " b.com"} {
 		if got, err := users.NormalizeDomain(in); !errors.Is(err, users.ErrInvalidEmail) || got != "" {
 			t.Errorf("NormalizeDomain(%q) = %q, %v; want ErrInvalidEmail", in, got, err)
 		}
 	}
+}
+
+// TestSpellingsAreOneUser registers the first spelling of each identity and
+// then every other: each other spelling is the same user (a duplicate, and
+// ByEmail finds the first), nothing is written for it, and an address mail
+// cannot be sent to is refused before anything is written.
+func TestSpellingsAreOneUser(t *testing.T) {
+	rostertest.ForEachStore(t, func(t *testing.T, dsn string) {
+		e := newEnv(t, dsn, roster.Config{})
+		for _, group := range sameIdentity {
+			first := e.registerIn(e.us, users.Registration{Email: group[0], Source: users.SourceSCIM})
+			want, _ := users.NormalizeEmail(group[0])
+			if first.Email != want {
+				t.Errorf("Register(%q).Email = %q, want %q", group[0], first.Email, want)
+			}
+			for _, other := range group[1:] {
+				before := e.snapshot()
+				_, err := e.us.Register(e.ctx, users.Registration{Email: other, Source: users.SourceSCIM})
+				if !errors.Is(err, users.ErrDuplicate) {
+					t.Errorf("Register(%q) after %q = %v, want ErrDuplicate", other, group[0], err)
+				}
+				e.unchanged(before, "Register("+other+")")
+				if u, err := e.us.ByEmail(e.ctx, other); err != nil || u.ID != first.ID {
+					t.Errorf("ByEmail(%q) = %+v, %v; want user %s", other, u, err, first.ID)
+				}
+			}
+		}
+		for _, bad := range []string{"a..b@example.com", `"ab"@example.com`, "ab@-example.com", "\u017Fam@corp.com"} {
+			before := e.snapshot()
+			if _, err := e.us.Register(e.ctx, users.Registration{Email: bad, Source: users.SourceSCIM}); !errors.Is(err, users.ErrInvalidEmail) {
+				t.Errorf("Register(%q) = %v, want ErrInvalidEmail", bad, err)
+			}
+			e.unchanged(before, "Register("+bad+")")
+		}
+	})
 }
 
 // FuzzNormalizeEmail checks NormalizeEmail against the rules it states: a
