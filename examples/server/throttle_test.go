@@ -69,6 +69,26 @@ func TestThrottleKeys(t *testing.T) {
 	}
 }
 
+// Every spelling of one address meets the same buckets: a sign-in that
+// changes the case, width, accent composition or domain spelling of the
+// email gets no new budget.
+func TestThrottleKeysByIdentity(t *testing.T) {
+	clock := &fakeNow{t: time.Unix(1_700_000_000, 0)}
+	th := newThrottle(2, time.Minute, clock.now)
+	spellings := []string{"jos\u00e9@b\u00fccher.de", "JOSE\u0301@xn--bcher-kva.de", "\uff4a\uff4f\uff53\u00e9@B\u00dcCHER.DE"}
+	for i := range 2 {
+		if err := th.allowFrom("login", spellings[i], "10.3.0.1"); err != nil {
+			t.Fatalf("attempt %d (%q): %v", i, spellings[i], err)
+		}
+	}
+	if err := th.allowFrom("login", spellings[2], "10.3.0.1"); !throttled(err) {
+		t.Errorf("third attempt with a third spelling (%q): %v, want throttled", spellings[2], err)
+	}
+	if err := th.allowFrom("login", "jose@bucher.de", "10.3.0.1"); err != nil {
+		t.Errorf("another address from the same IP: %v, want allowed", err)
+	}
+}
+
 // At the cap, a bucket that has not refilled is never dropped: new keys are
 // refused instead, until buckets refill and can go.
 func TestThrottleKeepsThrottledKeysAtCap(t *testing.T) {
