@@ -13,6 +13,7 @@ import (
 
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/internal/store"
+	"github.com/rosterhq/roster/users"
 )
 
 // Defaults of Config.
@@ -97,12 +98,20 @@ type Directory struct {
 // Open opens (creating and migrating if needed) the database of cfg, loads
 // every policy line into the access index, and makes sure the default
 // workspace exists. A schema left dirty by a failed migration, or at another
-// version while SkipMigrations is set, is a *SchemaError.
+// version (or missing a data step) while SkipMigrations is set, is a
+// *SchemaError.
+//
+// Migrating includes, once per database, re-normalizing the emails of users
+// and invites stored under older rules (users.NormalizeEmail). If two of one
+// workspace's users, or invites, now normalize to one address, or a stored
+// email is now refused, Open fails with an error matching ErrConflict that
+// names those rows by id (never by email) and changes nothing; resolve the
+// rows and open again.
 func Open(ctx context.Context, cfg Config) (*Directory, error) {
 	cfg = cfg.withDefaults()
 	d := &Directory{cfg: cfg, index: access.NewIndex(), workspaces: map[string]*Workspace{}}
 	st, err := store.Open(ctx, store.Options{DSN: cfg.DSN, DB: cfg.DB, SkipMigrations: cfg.SkipMigrations,
-		Logger: cfg.Logger, Now: cfg.Now, Apply: d.apply})
+		Logger: cfg.Logger, Now: cfg.Now, Apply: d.apply, Steps: dataSteps()})
 	if err != nil {
 		return nil, err
 	}
@@ -121,6 +130,13 @@ func Open(ctx context.Context, cfg Config) (*Directory, error) {
 	}
 	d.startFollowing()
 	return d, nil
+}
+
+// dataSteps are the Go migration steps Open runs once per database, after
+// the SQL migrations. The email step lives in store, which owns the tables;
+// the normalizer comes from users, which store cannot import.
+func dataSteps() []store.Step {
+	return []store.Step{store.EmailStep(users.NormalizeEmail)}
 }
 
 // load streams every policy line into the index and records the version the
