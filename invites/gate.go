@@ -81,8 +81,9 @@ type Settings struct {
 	// AllowedDomains, when not empty, restricts every sign-up to emails whose
 	// domain equals one of these, both compared in [NormalizeDomain]'s form
 	// (an A-label entry matches its U-label in an email, and the other way).
-	// Subdomains do not match: list sub.example.com separately. Store entries normalized with
-	// [NormalizeDomain]; a malformed entry never matches. Empty: any domain.
+	// Subdomains do not match: list sub.example.com separately. Store
+	// entries normalized with [NormalizeDomain]; a malformed entry never
+	// matches. Empty: any domain.
 	AllowedDomains []string
 
 	// SSOBypassesInvite lets SSO sign-ups join without an invite. Default
