@@ -33,17 +33,18 @@ const maxEmailInput = 4 * MaxEmailLen
 // non-printing characters. The local part goes through PRECIS
 // (precis.UsernameCaseMapped, RFC 8265): fullwidth and halfwidth letters
 // become their ordinary forms, letters are lower-cased, the result is in
-// Unicode NFC, and what that profile refuses (symbols outside ASCII,
-// compatibility characters such as the long s ſ or the ligature ﬁ, a
-// non-ASCII local part that does not start with a letter, which x/text's
-// Bidi Rule check refuses) is refused. The domain goes through IDNA's lookup profile
-// (idna.Lookup, UTS #46) to its ASCII form and back with ToUnicode, so an
-// A-label and its U-label ("xn--bcher-kva.de", "Bücher.DE") are one domain and
-// the stored form is the Unicode one ("bücher.de"); the domain needs a dot and
-// no empty labels. Finally, so that mail can be sent to every address roster
-// accepts, the identity form must be a plain address that net/mail parses
-// back unchanged (RFC 5322 dot-atoms with RFC 6532's UTF-8; "a..b@x.com" and
-// quoted local parts are refused), and it is at most MaxEmailLen bytes.
+// Unicode NFC, and what that profile refuses is refused: symbols outside
+// ASCII, compatibility characters such as the long s ſ or the ligature ﬁ,
+// and a non-ASCII local part that starts with a digit or a symbol ("1josé"),
+// which x/text's Bidi Rule check refuses. The domain goes through IDNA's
+// lookup profile (idna.Lookup, UTS #46) to its ASCII form and back with
+// ToUnicode, so an A-label and its U-label ("xn--bcher-kva.de",
+// "Bücher.DE") are one domain and the stored form is the Unicode one
+// ("bücher.de"); the domain needs a dot and no empty labels. Finally, so
+// that mail can be sent to every address roster accepts, the identity form
+// must be a plain address that net/mail parses back unchanged (RFC 5322
+// dot-atoms with RFC 6532's UTF-8: "a..b@x.com" and quoted local parts are
+// refused), and it is at most MaxEmailLen bytes.
 //
 // Characters that Unicode defines as the same character (the Kelvin sign K
 // and K, the Ångström sign Å and Å, an accent composed or decomposed) are one
@@ -64,8 +65,8 @@ func NormalizeEmail(email string) (string, error) {
 // form and back to Unicode ("XN--BCHER-KVA.de" and "Bücher.DE" both give
 // "bücher.de"), at least one dot, no empty labels, no white space (around it
 // either: it is not trimmed) or control characters. A refusal wraps
-// ErrInvalidEmail. The allowed-domain check of
-// package invites compares domains in this form.
+// ErrInvalidEmail. The allowed-domain check of package invites compares
+// domains in this form.
 func NormalizeDomain(domain string) (string, error) {
 	d, err := checkedDomain(domain)
 	if err != nil {

@@ -23,6 +23,9 @@ var validEmails = []struct{ in, want string }{
 	{"first.last+tag@mail.example.org", "first.last+tag@mail.example.org"},
 	{"=cmd@x.com", "=cmd@x.com"}, // a formula-looking address is still an address
 	{"+a@x.com", "+a@x.com"},
+	{"1jose@x.com", "1jose@x.com"},            // an ASCII local part may start with anything atext allows
+	{"\uff11\uff12\uff13@x.com", "123@x.com"}, // fullwidth digits, as 123 (width is folded first)
+	{"jos\u00e91@x.com", "jos\u00e91@x.com"},
 	{"-a@x.com", "-a@x.com"},
 	{"a%b_c@x.com", "a%b_c@x.com"},
 	{"Jürgen@Bücher.DE", "jürgen@bücher.de"},
@@ -77,6 +80,8 @@ var invalidEmails = []struct{ name, in string }{
 	{"long s: a compatibility character PRECIS refuses", "\u017Fam@corp.com"},
 	{"ligature", "\ufb01nance@corp.com"},
 	{"symbol outside ASCII", "\u2603@corp.com"},
+	{"non-ASCII local part starting with a digit", "1jos\u00e9@corp.com"}, // x/text's Bidi Rule check
+	{"non-ASCII local part starting with a symbol", "+jos\u00e9@corp.com"},
 	{"consecutive dots: net/mail refuses", "a..b@example.com"},
 	{"leading dot", ".ab@example.com"},
 	{"trailing dot", "ab.@example.com"},
