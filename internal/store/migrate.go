@@ -50,7 +50,7 @@ func (e *SchemaError) Error() string {
 	case e.Dirty:
 		return fmt.Sprintf("roster: schema is dirty at version %d: a migration failed; repair it and force the version", e.Version)
 	case len(e.Pending) > 0:
-		return fmt.Sprintf("roster: schema is at version %d but data step %s has not run; open once without skipping migrations", e.Version, strings.Join(e.Pending, ", "))
+		return fmt.Sprintf("roster: schema is at version %d but these data steps have not run: %s; open once without skipping migrations", e.Version, strings.Join(e.Pending, ", "))
 	}
 	return fmt.Sprintf("roster: schema is at version %d, this build expects %d", e.Version, e.Want)
 }
