@@ -198,6 +198,14 @@ func TestEmailStepRewritesOldSpellings(t *testing.T) {
 		raw.forgetEmailStep()
 		linesBefore := policyLines(t, raw)
 
+		// Skipping migrations, Open refuses a database the step has not
+		// run on, naming the step.
+		_, err = roster.Open(ctx, roster.Config{DSN: dsn, SkipMigrations: true})
+		var se *roster.SchemaError
+		if !errors.As(err, &se) || !reflect.DeepEqual(se.Pending, []string{store.EmailStepName}) {
+			t.Fatalf("Open skipping migrations before the email step = %v, want *SchemaError pending %s", err, store.EmailStepName)
+		}
+
 		d = open(t, dsn)
 		us = d.Default().Users()
 		for id, want := range map[string]string{first.ID: "first@example.com", second.ID: "second@b\u00fccher.de"} {
