@@ -66,7 +66,7 @@ func buildWorld(t *testing.T, d *roster.Directory, wsID string, seed uint64) pop
 	}
 	var groupIDs, flagged []string
 	for i := range 4 {
-		g, err := w.Groups().Create(ctx, roster.System, fmt.Sprintf("group %d", i))
+		g, err := w.CreateGroup(ctx, roster.System, fmt.Sprintf("group %d", i), roster.GroupContents{})
 		must(t, "Create", err)
 		groupIDs = append(groupIDs, g.ID)
 		members := pick(rng, p.users, 0.4)
@@ -426,7 +426,7 @@ func TestWorkspaceIsolation(t *testing.T) {
 
 		// B's admin cannot touch A's groups or resources: through B's handle
 		// they do not exist; through A's handle B's admin is nobody.
-		bAdmin := roster.AsUser(b.users["admin"])
+		bAdmin := access.UserActor(b.users["admin"])
 		g1, r := a.groups["G1"], access.Resource{Kind: access.Connector, ID: "g1"}
 		refusals := []struct {
 			call string
@@ -486,7 +486,7 @@ func TestClosedDirectoryDeniesEveryAnswer(t *testing.T) {
 			{"Explain", second(ac.Explain(ctx, admin, access.View, r))()},
 			{"ACLFor", second(ac.ACLFor(ctx, admin))()},
 			{"ACLOf", second(ac.ACLOf(ctx, r))()},
-			{"Groups.Create", second(f.w.Groups().Create(ctx, roster.System, "New"))()},
+			{"Groups.Create", second(f.w.CreateGroup(ctx, roster.System, "New", roster.GroupContents{}))()},
 			{"Groups.Minimal", second(f.w.Groups().Minimal(ctx, roster.System))()},
 			{"Groups.AddMembers", second(f.w.Groups().AddMembers(ctx, roster.System, f.groups["G1"], []string{f.users["basic"]}))()},
 			{"Resources.Register", second(f.w.Resources().Register(ctx, roster.System, access.Resource{Kind: access.Agent, ID: "x"}, resources.Facts{}))()},

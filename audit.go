@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/rosterhq/roster/internal/authz"
 	"github.com/rosterhq/roster/internal/store"
-	"github.com/rosterhq/roster/users"
 )
 
 // AuditEvent is one entry of a workspace's audit trail: who did what to
@@ -50,7 +50,7 @@ func (w *Workspace) Audit(ctx context.Context, actor Actor, f AuditFilter) (Audi
 	f.Limit = min(f.Limit, 1000)
 	var page AuditPage
 	err := w.d.st.View(ctx, w.id, actor, func(tx *store.Tx) error {
-		if err := users.RequireAdmin(tx); err != nil {
+		if err := authz.RequireAdmin(tx); err != nil {
 			return err
 		}
 		rows, total, err := store.ListAudit(tx, store.AuditFilter{Actor: string(f.Actor),

@@ -98,12 +98,12 @@ func TestAuditRecordsEveryMutation(t *testing.T) {
 		log := &auditLog{t: t, d: d, w: w, total: trail(t, w).Total}
 
 		admin, err := us.Register(ctx, users.Registration{Email: "admin@x.com"})
-		asAdmin := roster.AsUser(admin.ID)
+		asAdmin := access.UserActor(admin.ID)
 		log.wrote("first admin signs up", err, asAdmin, "user.register", admin.ID, map[string]any{"role": "admin", "source": "password", "kind": "person"})
 		bob, err := us.Register(ctx, users.Registration{Email: "bob@x.com", Source: users.SourceSCIM, Actor: roster.System})
 		log.wrote("System registers bob", err, "system", "user.register", bob.ID, map[string]any{"role": "basic", "source": "scim"})
 		carol, err := us.Register(ctx, users.Registration{Email: "carol@x.com"})
-		log.wrote("carol signs up", err, roster.AsUser(carol.ID), "user.register", carol.ID, nil)
+		log.wrote("carol signs up", err, access.UserActor(carol.ID), "user.register", carol.ID, nil)
 		_, err = us.Register(ctx, users.Registration{Email: "Carol@x.com"})
 		log.refused("duplicate sign-up", err)
 
@@ -111,7 +111,7 @@ func TestAuditRecordsEveryMutation(t *testing.T) {
 		log.wrote("admin makes bob limited", err, asAdmin, "user.set_role", bob.ID, map[string]any{"from": "basic", "to": "limited"})
 		_, err = us.SetRole(ctx, roster.System, bob.ID, users.RoleGlobalCurator)
 		log.wrote("System makes bob global curator", err, "system", "user.set_role", bob.ID, map[string]any{"from": "limited", "to": "global_curator"})
-		_, err = us.SetRole(ctx, roster.AsUser(bob.ID), carol.ID, users.RoleLimited)
+		_, err = us.SetRole(ctx, access.UserActor(bob.ID), carol.ID, users.RoleLimited)
 		log.refused("bob sets carol's role", err)
 		_, err = us.SetRole(ctx, asAdmin, admin.ID, users.RoleBasic)
 		log.refused("admin demotes themselves", err)
@@ -122,13 +122,13 @@ func TestAuditRecordsEveryMutation(t *testing.T) {
 
 		_, err = us.Deactivate(ctx, asAdmin, bob.ID)
 		log.wrote("admin deactivates bob", err, asAdmin, "user.deactivate", bob.ID, nil)
-		_, err = us.Deactivate(ctx, roster.AsUser(bob.ID), carol.ID)
+		_, err = us.Deactivate(ctx, access.UserActor(bob.ID), carol.ID)
 		log.refused("deactivated bob deactivates carol", err)
 		_, err = us.Activate(ctx, asAdmin, bob.ID)
 		log.wrote("admin activates bob", err, asAdmin, "user.activate", bob.ID, nil)
 
-		_, err = w.Resources().Register(ctx, roster.AsUser(bob.ID), access.Resource{Kind: access.Agent, ID: "bobs"}, resources.Facts{Owner: bob.ID})
-		log.wrote("bob registers his agent", err, roster.AsUser(bob.ID), "resource.register", "agent:bobs", nil)
+		_, err = w.Resources().Register(ctx, access.UserActor(bob.ID), access.Resource{Kind: access.Agent, ID: "bobs"}, resources.Facts{Owner: bob.ID})
+		log.wrote("bob registers his agent", err, access.UserActor(bob.ID), "resource.register", "agent:bobs", nil)
 		log.refused("admin deletes active bob", us.Delete(ctx, asAdmin, bob.ID))
 		_, err = us.Deactivate(ctx, roster.System, bob.ID)
 		log.wrote("System deactivates bob", err, "system", "user.deactivate", bob.ID, nil)
@@ -170,7 +170,7 @@ func TestAuditFilters(t *testing.T) {
 		for i := range 5 {
 			u := mustRegister(t, us, users.Registration{Email: fmt.Sprintf("u%d@x.com", i)})
 			ids = append(ids, u.ID)
-			actor := roster.AsUser(admin.ID)
+			actor := access.UserActor(admin.ID)
 			if i%2 == 1 {
 				actor = roster.System
 			}
@@ -196,13 +196,13 @@ func TestAuditFilters(t *testing.T) {
 		}
 		filters := []roster.AuditFilter{
 			{Actor: roster.System},
-			{Actor: roster.AsUser(admin.ID)},
+			{Actor: access.UserActor(admin.ID)},
 			{Target: ids[2]},
 			{Action: "user.set_role"},
 			{Action: "user.deactivate", Actor: roster.System},
 			{Action: "user.register", Target: ids[4]},
 			{Action: "no.such.action"},
-			{Actor: roster.AsUser("nobody")},
+			{Actor: access.UserActor("nobody")},
 		}
 		for _, f := range filters {
 			want := match(f)
@@ -271,14 +271,14 @@ func TestAuditCallers(t *testing.T) {
 			actor roster.Actor
 			ok    bool
 		}{
-			{"admin", roster.AsUser(admin.ID), true},
+			{"admin", access.UserActor(admin.ID), true},
 			{"system", roster.System, true},
-			{"global curator", roster.AsUser(gc.ID), false},
-			{"basic", roster.AsUser(basic.ID), false},
-			{"limited", roster.AsUser(limited.ID), false},
-			{"deactivated admin", roster.AsUser(deadAdmin.ID), false},
-			{"admin of another workspace", roster.AsUser(acmeAdmin.ID), false},
-			{"unknown user", roster.AsUser("nobody"), false},
+			{"global curator", access.UserActor(gc.ID), false},
+			{"basic", access.UserActor(basic.ID), false},
+			{"limited", access.UserActor(limited.ID), false},
+			{"deactivated admin", access.UserActor(deadAdmin.ID), false},
+			{"admin of another workspace", access.UserActor(acmeAdmin.ID), false},
+			{"unknown user", access.UserActor("nobody"), false},
 			{"empty actor", "", false},
 		}
 		for _, c := range cases {
@@ -292,7 +292,7 @@ func TestAuditCallers(t *testing.T) {
 		}
 		// acme's admin reads acme's trail, which holds nothing of the default
 		// workspace.
-		page, err := acme.Audit(ctx, roster.AsUser(acmeAdmin.ID), roster.AuditFilter{})
+		page, err := acme.Audit(ctx, access.UserActor(acmeAdmin.ID), roster.AuditFilter{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -25,8 +25,9 @@ type Page struct {
 	Limit int
 }
 
-// Access returns the workspace's access checks.
-func (w *Workspace) Access() *Access { return &Access{w: w} }
+// Access returns the workspace's access checks, built once with the
+// workspace's handle.
+func (w *Workspace) Access() *Access { return w.access }
 
 func (a *Access) index() (*access.Index, error) {
 	if a.w.d.st.Closed() {

@@ -23,15 +23,16 @@
 // # Model
 //
 // Every fact lives in a workspace (a tenant; casbin's domain). A
-// [Workspace] hands out the nouns: Users, Groups, Resources, Access. Roles,
-// deactivation, memberships, curator flags, attachments, public flags,
-// ownership and direct shares are casbin RBAC-with-domains policy lines in
+// [Workspace] hands out the nouns: Users, Groups, Resources, Invites, Limits,
+// Access, each a handle built once per workspace. Roles, deactivation,
+// memberships, curator flags, attachments, public flags, ownership and
+// direct shares are casbin RBAC-with-domains policy lines in
 // casbin_rule (package access documents the spelling and the model); names,
 // emails and timestamps live in roster's own tables. Each fact is stored once.
 //
 // # Writes
 //
-// Every mutating call names its [Actor]: a user ([AsUser]) or [System], the
+// Every mutating call names its [Actor]: a user (access.UserActor) or [System], the
 // application's own jobs. Each runs as one transaction that checks the
 // actor's permission against the state inside it, writes rows and policy
 // lines, appends audit events and a changelog row with the next version, and
@@ -47,6 +48,65 @@
 // constant time at a million resources (BENCHMARKS.md). Casbin remains the
 // model, the storage format (through gorm-adapter's table) and the oracle the
 // tests compare the index against.
+//
+// # Package map
+//
+// Each package owns one noun; each rule of the behaviour contract lives in
+// one place, named here.
+//
+//   - roster (this package): [Open], [Config] and its defaults (roster.go),
+//     workspaces and their handles (workspace.go), access checks
+//     ([Access], checker.go), a group created or replaced with its members
+//     and connectors in one transaction (group_contents.go), the audit trail
+//     admins list (audit.go), invite and rate-limit wiring (invites.go,
+//     limits.go), reading other instances' changes (follow.go).
+//   - access: the vocabulary (roles role.go, actors actor.go, kinds and
+//     actions policy.go), the spelling of every policy line (policy.go,
+//     pattern.go, query.go; ParseLine in fact.go and parse.go), the casbin
+//     model (model.go) and the in-memory index: view and edit answers
+//     (check.go), Visible (visible.go), WhoCan and Explain (explain.go), ACL
+//     tokens (acl.go).
+//   - users: identity is the normalized email, one normalizer for every
+//     comparison: PRECIS for the local part, IDNA for the domain, net/mail
+//     acceptance (email.go NormalizeEmail, NormalizeDomain); sign-up and its
+//     order (validation, allowed domains, invite gate, creation) and the
+//     first admin (register.go); roles, curator derived from group flags and
+//     cleared on leaving curator (role.go, user.go); deactivation (status.go);
+//     deletion and ownership transfer (delete.go); listing and CSV export
+//     (list.go, csv.go). The last active admin cannot be demoted, deactivated
+//     or deleted: package users (authz.go guardLastAdmin, role.go,
+//     status.go).
+//   - invites: gate modes and allowed domains (gate.go, settings.go); bulk
+//     invites, existing users skipped, resend (invite.go); link tokens
+//     (token.go) redeemed inside the sign-up transaction (redeem.go); mail,
+//     its templates and delivery status (mailer.go, smtp.go, devmailer.go,
+//     templates.go); throttles of sends and redemptions (throttle.go).
+//   - groups: create, rename, delete (group.go); members and curator flags
+//     (members.go); the scope rule every group change checks (scope.go);
+//     listings (list.go).
+//   - resources: registered facts (resource.go, facts.go); who may create and
+//     change what, curators' group scope, public flags and shares for owners
+//     and admins only (scope.go); attaching to groups (attach.go); a
+//     document set needs a connector (docset.go).
+//   - ratelimit: limits and their validation (limit.go); the combination
+//     rules of Check and Record (check.go, engine.go); admin management
+//     (manage.go) and usage reports (usage.go, usage_report.go); bucket
+//     levels saved across restarts (state.go; Service.Flush writes them).
+//   - httpapi: the admin JSON API as an http.Handler (handler.go; limited
+//     users refused by the handler's gate), errors as problem documents
+//     (errors.go), the per-resource Guard middleware (guard.go).
+//   - internal/store: opening SQLite or PostgreSQL, transactions and the
+//     write path, audit rows and the changelog (tx.go, audit.go), embedded
+//     migrations (migrate.go, migrations/) and the Go data steps run once per
+//     database under the migration lock (migrate.go Step), among them
+//     re-normalizing stored emails, stopping on collisions (emailstep.go);
+//     several instances converge by reading the changelog (roster's
+//     follow.go polls it every Config.PollInterval).
+//   - internal/construct and internal/authz: how the packages above reach
+//     one another's constructors and in-transaction checks without exporting
+//     them.
+//   - examples/quickstart, examples/plugin, examples/server: runnable
+//     programs.
 //
 // # Errors
 //

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/ratelimit"
 	"github.com/rosterhq/roster/users"
 )
@@ -35,7 +36,7 @@ func ExampleWorkspace_Limits() {
 	}
 	lim := ws.Limits()
 	perUser := ratelimit.Limit{Scope: ratelimit.ScopeUser, Budget: 1000, Period: time.Hour, Enabled: true}
-	if _, err := lim.CreateLimit(ctx, roster.AsUser(admin.ID), perUser); err != nil {
+	if _, err := lim.CreateLimit(ctx, access.UserActor(admin.ID), perUser); err != nil {
 		log.Fatal(err)
 	}
 

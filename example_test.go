@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/users"
 )
 
@@ -40,12 +41,12 @@ func ExampleOpen() {
 		fmt.Println(err)
 		return
 	}
-	if _, err := us.SetRole(ctx, roster.AsUser(ada.ID), bob.ID, users.RoleGlobalCurator); err != nil {
+	if _, err := us.SetRole(ctx, access.UserActor(ada.ID), bob.ID, users.RoleGlobalCurator); err != nil {
 		fmt.Println(err)
 		return
 	}
 	// Bob may not change Ada's role: only admins change roles.
-	_, err = us.SetRole(ctx, roster.AsUser(bob.ID), ada.ID, users.RoleBasic)
+	_, err = us.SetRole(ctx, access.UserActor(bob.ID), ada.ID, users.RoleBasic)
 	fmt.Println("bob demotes ada:", err)
 
 	page, err := us.List(ctx, users.Filter{})

@@ -5,11 +5,6 @@ import (
 	"time"
 )
 
-// DefaultPollInterval is how often a Directory reads changes other
-// processes committed to the shared database, unless Config.PollInterval
-// says otherwise.
-const DefaultPollInterval = time.Second
-
 // follower is the goroutine that keeps the index up to date with the
 // changelog: changes committed by other processes sharing the database, and
 // any of this process's own that could not be applied in order at commit.

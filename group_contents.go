@@ -5,8 +5,8 @@ import (
 
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/groups"
+	"github.com/rosterhq/roster/internal/construct"
 	"github.com/rosterhq/roster/internal/store"
-	"github.com/rosterhq/roster/resources"
 )
 
 // GroupContents are a group's members and attached connectors, which Onyx's
@@ -28,7 +28,11 @@ func (c GroupContents) validate() error {
 // CreateGroup creates a group with its first members and connectors in one
 // transaction (Onyx's POST /manage/admin/user-group): if any part is refused
 // (a duplicate name, an unknown user or connector, a connector the actor may
-// not edit), nothing is written. Admin only.
+// not edit), nothing is written. Admin only; a name in use is
+// groups.ErrDuplicateName. It is the one way to create a group: a group's
+// first connectors are resources' facts, so its creation spans packages
+// groups and resources in one transaction, which only the workspace can
+// compose (an empty GroupContents creates an empty group).
 func (w *Workspace) CreateGroup(ctx context.Context, actor Actor, name string, c GroupContents) (groups.Group, error) {
 	if err := c.validate(); err != nil {
 		return groups.Group{}, err
@@ -36,7 +40,7 @@ func (w *Workspace) CreateGroup(ctx context.Context, actor Actor, name string, c
 	var g groups.Group
 	_, err := w.d.st.Mutate(ctx, w.id, actor, func(tx *store.Tx) error {
 		var err error
-		if g, err = groups.CreateTx(tx, name); err != nil {
+		if g, err = construct.Get[func(*store.Tx, string) (groups.Group, error)]("groups.Create")(tx, name); err != nil {
 			return err
 		}
 		return replaceContents(tx, g.ID, c)
@@ -63,8 +67,10 @@ func (w *Workspace) ReplaceGroupContents(ctx context.Context, actor Actor, id st
 }
 
 func replaceContents(tx *store.Tx, id string, c GroupContents) error {
-	if err := resources.SetAttachedTx(tx, id, access.Connector, c.Connectors); err != nil {
+	setAttached := construct.Get[func(*store.Tx, string, access.Kind, []string) error]("resources.SetAttached")
+	setMembers := construct.Get[func(*store.Tx, string, []string) error]("groups.SetMembers")
+	if err := setAttached(tx, id, access.Connector, c.Connectors); err != nil {
 		return err
 	}
-	return groups.SetMembersTx(tx, id, c.Members)
+	return setMembers(tx, id, c.Members)
 }

@@ -55,7 +55,7 @@ func TestCreateGroupIsOneTransaction(t *testing.T) {
 	rostertest.ForEachStore(t, func(t *testing.T, dsn string) {
 		ctx := context.Background()
 		e := newGroupContentsEnv(t, dsn)
-		admin := roster.AsUser(e.admin.ID)
+		admin := access.UserActor(e.admin.ID)
 		refused := []struct {
 			name  string
 			actor roster.Actor
@@ -65,7 +65,7 @@ func TestCreateGroupIsOneTransaction(t *testing.T) {
 			{"unknown member", admin, roster.GroupContents{Members: []string{e.basic.ID, "nobody"}, Connectors: []string{"wiki"}}, roster.ErrNotFound},
 			{"unknown connector", admin, roster.GroupContents{Members: []string{e.basic.ID}, Connectors: []string{"wiki", "nope"}}, roster.ErrNotFound},
 			{"malformed connector", admin, roster.GroupContents{Connectors: []string{"a,b"}}, roster.ErrInvalid},
-			{"basic caller", roster.AsUser(e.basic.ID), roster.GroupContents{}, roster.ErrForbidden},
+			{"basic caller", access.UserActor(e.basic.ID), roster.GroupContents{}, roster.ErrForbidden},
 		}
 		for _, c := range refused {
 			before := e.d.Version()
@@ -100,7 +100,7 @@ func TestReplaceGroupContentsIsOneTransaction(t *testing.T) {
 	rostertest.ForEachStore(t, func(t *testing.T, dsn string) {
 		ctx := context.Background()
 		e := newGroupContentsEnv(t, dsn)
-		admin := roster.AsUser(e.admin.ID)
+		admin := access.UserActor(e.admin.ID)
 		g, err := e.ws.CreateGroup(ctx, admin, "Eng", roster.GroupContents{Members: []string{e.basic.ID}, Connectors: []string{"wiki"}})
 		if err != nil {
 			t.Fatal(err)
@@ -124,7 +124,7 @@ func TestReplaceGroupContentsIsOneTransaction(t *testing.T) {
 		if ok, err := e.ws.Access().Can(ctx, e.basic.ID, access.View, wiki); err != nil || ok {
 			t.Fatalf("bob, removed, Can(view, wiki) = %v, %v; want false", ok, err)
 		}
-		if _, err := e.ws.ReplaceGroupContents(ctx, roster.AsUser(e.basic.ID), g.ID, roster.GroupContents{}); !errors.Is(err, roster.ErrNotFound) {
+		if _, err := e.ws.ReplaceGroupContents(ctx, access.UserActor(e.basic.ID), g.ID, roster.GroupContents{}); !errors.Is(err, roster.ErrNotFound) {
 			t.Fatalf("a non-member's ReplaceGroupContents: %v, want ErrNotFound", err)
 		}
 	})

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/internal/rostertest"
 	"github.com/rosterhq/roster/ratelimit"
 	"github.com/rosterhq/roster/users"
@@ -31,7 +32,7 @@ func benchLimits(b *testing.B) (*ratelimit.Service, string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	actor := roster.AsUser(admin.ID)
+	actor := access.UserActor(admin.ID)
 	huge := int64(1) << 50
 	lim := ws.Limits()
 	create := func(l ratelimit.Limit) {
@@ -40,7 +41,7 @@ func benchLimits(b *testing.B) (*ratelimit.Service, string) {
 		}
 	}
 	for i := range 5 {
-		g, err := ws.Groups().Create(ctx, actor, fmt.Sprintf("g%d", i))
+		g, err := ws.CreateGroup(ctx, actor, fmt.Sprintf("g%d", i), roster.GroupContents{})
 		if err != nil {
 			b.Fatal(err)
 		}

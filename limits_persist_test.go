@@ -14,8 +14,8 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/internal/rostertest"
-	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/ratelimit"
 	"github.com/rosterhq/roster/users"
 )
@@ -31,7 +31,7 @@ func countRows(t *testing.T, dsn, table string) int64 {
 	if strings.HasPrefix(dsn, "postgres") {
 		dialector = postgres.Open(dsn)
 	} else {
-		dialector = sqlite.Open(strings.TrimPrefix(dsn, "sqlite:") + "?" + store.SQLitePragmas)
+		dialector = sqlite.Open(roster.SQLiteDSN(strings.TrimPrefix(dsn, "sqlite:")))
 	}
 	db, err := gorm.Open(dialector, &gorm.Config{})
 	if err != nil {
@@ -131,7 +131,7 @@ func TestLimitsUsageReport(t *testing.T) {
 				return e.lim().UserUsage(ctx, admin, e.basic.ID, h0, h0.Add(2*time.Hour))
 			}, []ratelimit.HourlyUsage{hu(h0, 120), hu(h1, 5)}},
 			{"user, own", func() ([]ratelimit.HourlyUsage, error) {
-				return e.lim().UserUsage(ctx, roster.AsUser(e.basic.ID), e.basic.ID, h0, h1)
+				return e.lim().UserUsage(ctx, access.UserActor(e.basic.ID), e.basic.ID, h0, h1)
 			}, []ratelimit.HourlyUsage{hu(h0, 120)}},
 			{"group", func() ([]ratelimit.HourlyUsage, error) {
 				return e.lim().GroupUsage(ctx, admin, e.g.ID, h0, h0.Add(2*time.Hour))
@@ -151,7 +151,7 @@ func TestLimitsUsageReport(t *testing.T) {
 				t.Errorf("%s usage = %v, want %v", tc.name, got, tc.want)
 			}
 		}
-		basic := roster.AsUser(e.basic.ID)
+		basic := access.UserActor(e.basic.ID)
 		if _, err := e.lim().UserUsage(ctx, basic, e.admin.ID, h0, h1); !errors.Is(err, users.ErrNotAdmin) {
 			t.Errorf("a user reading another's usage: %v, want ErrNotAdmin", err)
 		}

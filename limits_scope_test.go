@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/groups"
 	"github.com/rosterhq/roster/internal/rostertest"
 	"github.com/rosterhq/roster/ratelimit"
@@ -19,7 +20,7 @@ func TestLimitsGroupScope(t *testing.T) {
 		ctx := context.Background()
 		e := newLimitsEnv(t, dsn)
 		gs := e.d.Default().Groups()
-		other, err := gs.Create(ctx, e.adminActor(), "Other")
+		other, err := e.d.Default().CreateGroup(ctx, e.adminActor(), "Other", roster.GroupContents{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -28,7 +29,7 @@ func TestLimitsGroupScope(t *testing.T) {
 		if _, err := gs.SetCurator(ctx, e.adminActor(), e.g.ID, e.basic.ID, true); err != nil {
 			t.Fatal(err)
 		}
-		curator := roster.AsUser(e.basic.ID)
+		curator := access.UserActor(e.basic.ID)
 		got, err := e.lim().GroupLimits(ctx, curator, e.g.ID)
 		if err != nil || len(got) != 1 || got[0] != mine {
 			t.Fatalf("curator's GroupLimits = %+v, %v; want [%+v]", got, err, mine)
@@ -78,7 +79,7 @@ func TestLimitsWorkspacesAreSeparate(t *testing.T) {
 			t.Fatalf("another workspace's limit refused: %v", err)
 		}
 		// A limit cannot name a group of another workspace.
-		g2, err := ws2.Groups().Create(ctx, roster.System, "Elsewhere")
+		g2, err := ws2.CreateGroup(ctx, roster.System, "Elsewhere", roster.GroupContents{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/groups"
 	"github.com/rosterhq/roster/internal/rostertest"
 	"github.com/rosterhq/roster/ratelimit"
@@ -42,7 +43,7 @@ func newLimitsEnv(t *testing.T, dsn string) *limitsEnv {
 		t.Fatal(err)
 	}
 	gs := e.d.Default().Groups()
-	if e.g, err = gs.Create(ctx, e.adminActor(), "Research"); err != nil {
+	if e.g, err = e.d.Default().CreateGroup(ctx, e.adminActor(), "Research", roster.GroupContents{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := gs.AddMembers(ctx, e.adminActor(), e.g.ID, []string{e.basic.ID}); err != nil {
@@ -69,7 +70,7 @@ func (e *limitsEnv) reopen() {
 }
 
 func (e *limitsEnv) lim() *ratelimit.Service  { return e.d.Default().Limits() }
-func (e *limitsEnv) adminActor() roster.Actor { return roster.AsUser(e.admin.ID) }
+func (e *limitsEnv) adminActor() roster.Actor { return access.UserActor(e.admin.ID) }
 
 func (e *limitsEnv) create(l ratelimit.Limit) ratelimit.Limit {
 	e.t.Helper()
@@ -138,7 +139,7 @@ func testLimitsCRUD(t *testing.T, dsn string) {
 		t.Fatalf("after UpdateLimit, ListLimits = %+v", got)
 	}
 
-	basic := roster.AsUser(e.basic.ID)
+	basic := access.UserActor(e.basic.ID)
 	refused := []struct {
 		name  string
 		actor roster.Actor
@@ -241,7 +242,7 @@ func TestLimitsDeletingGroupDeletesItsLimits(t *testing.T) {
 	rostertest.ForEachStore(t, func(t *testing.T, dsn string) {
 		ctx := context.Background()
 		e := newLimitsEnv(t, dsn)
-		other, err := e.d.Default().Groups().Create(ctx, e.adminActor(), "Other")
+		other, err := e.d.Default().CreateGroup(ctx, e.adminActor(), "Other", roster.GroupContents{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -14,6 +14,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/internal/rostertest"
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/users"
@@ -69,7 +70,7 @@ func TestOpenDefaultWorkspaceOnEveryStore(t *testing.T) {
 func TestOpenWithCallersGormDB(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "app.db")
-	db, err := gorm.Open(sqlite.Open(path+"?"+store.SQLitePragmas), &gorm.Config{})
+	db, err := gorm.Open(sqlite.Open(roster.SQLiteDSN(path)), &gorm.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +203,7 @@ func TestWorkspaces(t *testing.T) {
 			{roster.System, "Bad Id", "x", roster.ErrInvalid},
 			{roster.System, "", "x", roster.ErrInvalid},
 			{roster.System, "ok", "", roster.ErrInvalid},
-			{roster.AsUser("someone"), "other", "Other", roster.ErrForbidden},
+			{access.UserActor("someone"), "other", "Other", roster.ErrForbidden},
 		}
 		for _, c := range cases {
 			_, err := d.CreateWorkspace(ctx, c.actor, c.id, c.name)

@@ -155,7 +155,7 @@ func newFixture(t *testing.T, d *roster.Directory, wsID string) *fixture {
 func (f *fixture) addGroup(t *testing.T, name, members, curators string) {
 	t.Helper()
 	ctx := context.Background()
-	g, err := f.w.Groups().Create(ctx, roster.System, name)
+	g, err := f.w.CreateGroup(ctx, roster.System, name, roster.GroupContents{})
 	if err != nil {
 		t.Fatalf("Create(%s): %v", name, err)
 	}
@@ -362,7 +362,7 @@ type matrixOp struct {
 }
 
 func (f *fixture) actor(row matrixRow) roster.Actor {
-	return roster.AsUser(f.user(row.principal, row.principal))
+	return access.UserActor(f.user(row.principal, row.principal))
 }
 
 // groupName returns the name= argument; @long is one character too long,
@@ -381,7 +381,7 @@ func groupName(row matrixRow) string {
 func matrixOps() map[string]matrixOp {
 	return map[string]matrixOp{
 		"group.create": {true, func(ctx context.Context, f *fixture, row matrixRow) ([]string, error) {
-			_, err := f.w.Groups().Create(ctx, f.actor(row), groupName(row))
+			_, err := f.w.CreateGroup(ctx, f.actor(row), groupName(row), roster.GroupContents{})
 			return nil, err
 		}},
 		"group.rename": {true, func(ctx context.Context, f *fixture, row matrixRow) ([]string, error) {

@@ -12,11 +12,15 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/enforcer"
 	"github.com/rosterhq/roster/internal/store"
+	"github.com/rosterhq/roster/invites"
+	"github.com/rosterhq/roster/ratelimit"
 	"github.com/rosterhq/roster/users"
 )
 
-// Defaults of Config.
+// Defaults of Config, InvitesConfig and LimitsConfig: every default a zero
+// field of them takes is here.
 const (
 	// DefaultDSN is the database Open uses when Config names none: a SQLite
 	// file in the working directory.
@@ -24,6 +28,22 @@ const (
 	// DefaultWorkspace is the id of the workspace that exists after Open, for
 	// applications with one tenant.
 	DefaultWorkspace = "default"
+	// DefaultPollInterval is how often a Directory reads changes other
+	// processes committed to the shared database, unless Config.PollInterval
+	// says otherwise.
+	DefaultPollInterval = time.Second
+	// DefaultInviteTokenTTL is how long an invite link stays valid unless
+	// InvitesConfig.TokenTTL says otherwise.
+	DefaultInviteTokenTTL = invites.DefaultTokenTTL
+	// DefaultLimitsFlushInterval is how often bucket levels and usage are
+	// written unless LimitsConfig.FlushInterval says otherwise.
+	DefaultLimitsFlushInterval = 10 * time.Second
+	// DefaultUsageRetention is how long hourly usage is kept unless
+	// LimitsConfig.Retention says otherwise.
+	DefaultUsageRetention = 90 * 24 * time.Hour
+	// DefaultMaxBuckets caps the per-user rate-limit buckets each workspace
+	// holds in memory unless LimitsConfig.MaxBuckets says otherwise.
+	DefaultMaxBuckets = ratelimit.DefaultMaxBuckets
 )
 
 // Config configures Open. The zero value opens DefaultDSN and migrates it.
@@ -33,8 +53,10 @@ type Config struct {
 	// DefaultDSN if empty; ignored when DB is set.
 	DSN string
 	// DB is an existing gorm connection to SQLite or PostgreSQL to use instead
-	// of DSN. Roster never closes it. A SQLite connection should carry
-	// store.SQLitePragmas' settings (WAL, busy timeout, foreign keys).
+	// of DSN. Roster never closes it. A SQLite connection should be opened
+	// with the DSN SQLiteDSN returns, which carries the settings roster needs
+	// on every pooled connection (WAL, busy timeout, foreign keys, immediate
+	// transactions).
 	DB *gorm.DB
 	// SkipMigrations makes Open verify that the schema is at this build's
 	// version instead of migrating it. False by default: Open migrates.
@@ -93,6 +115,8 @@ type Directory struct {
 
 	limits limitsState // token rate limits: each workspace's service and the flusher
 	follow *follower   // reads other processes' changes; nil when polling is off
+
+	casbin enforcer.Set // the enforcers of Workspace.Casbin, each built on first use
 }
 
 // Open opens (creating and migrating if needed) the database of cfg, loads
@@ -113,7 +137,7 @@ func Open(ctx context.Context, cfg Config) (*Directory, error) {
 	st, err := store.Open(ctx, store.Options{DSN: cfg.DSN, DB: cfg.DB, SkipMigrations: cfg.SkipMigrations,
 		Logger: cfg.Logger, Now: cfg.Now, Apply: d.apply, Steps: dataSteps()})
 	if err != nil {
-		return nil, err
+		return nil, schemaError(err)
 	}
 	d.st = st
 	if err := d.load(ctx); err != nil {
@@ -159,6 +183,9 @@ func (d *Directory) apply(ch store.Change) {
 	if n := d.index.Ignored() - before; n > 0 {
 		d.cfg.Logger.Warn("roster: policy lines the index does not understand were ignored", "version", ch.Version, "count", n)
 	}
+	if err := d.casbin.Apply(ch); err != nil {
+		d.cfg.Logger.Warn("roster: a casbin enforcer could not take a change", "version", ch.Version, "error", err)
+	}
 }
 
 // Close closes the database if Open opened it. Calls after Close fail with
@@ -168,6 +195,7 @@ func (d *Directory) Close() error {
 		return nil
 	}
 	d.stopFollowing()
+	d.casbin.Close()
 	return errors.Join(d.stopLimits(), d.st.Close())
 }
 
@@ -210,8 +238,41 @@ var (
 	ErrClosed    = access.ErrClosed
 )
 
-// SchemaError reports a database schema roster cannot use; see Open.
-type SchemaError = store.SchemaError
+// SchemaError is returned by Open for a database schema roster cannot use:
+// dirty after a failed migration (Dirty), or, while Config.SkipMigrations is
+// set, at another version than this build's or missing a data step this
+// build runs once per database (Pending; open once without SkipMigrations).
+// Repair a dirty schema, force its version in the roster_schema_migrations
+// table, and open again.
+type SchemaError struct {
+	Version int      // the version recorded in the migrations table; -1 if none
+	Dirty   bool     // a migration to Version failed halfway
+	Want    int      // the version this build expects
+	Pending []string // data steps that have not run on this database
+	err     error
+}
+
+// Error says what is wrong with the schema and names its version.
+func (e *SchemaError) Error() string { return e.err.Error() }
+
+// schemaError turns the store's schema error into a *SchemaError, keeping its
+// text; other errors pass unchanged.
+func schemaError(err error) error {
+	var se *store.SchemaError
+	if !errors.As(err, &se) {
+		return err
+	}
+	return &SchemaError{Version: se.Version, Dirty: se.Dirty, Want: se.Want, Pending: se.Pending, err: err}
+}
+
+// SQLiteDSN returns the DSN that opens the SQLite file at path with the
+// connection parameters roster needs on every pooled connection: WAL, a busy
+// timeout, foreign keys, and immediate transactions (without them, contended
+// read-then-write transactions fail with SQLITE_BUSY). Open adds them to a
+// "sqlite:" Config.DSN itself; an application that opens its own connection
+// for Config.DB passes SQLiteDSN(path) to github.com/glebarez/sqlite's Open.
+// Parameters already in path are kept.
+func SQLiteDSN(path string) string { return store.SQLiteDSN(path) }
 
 // ErrWorkspaceNotFound is returned for an unknown workspace id. It matches
 // ErrNotFound.

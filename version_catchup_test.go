@@ -31,7 +31,7 @@ func TestAwaitVersionAppliesOtherInstancesChanges(t *testing.T) {
 			t.Fatal(err)
 		}
 		agent := access.Resource{Kind: access.Agent, ID: "helper"}
-		v, err := ws.Resources().Register(ctx, roster.AsUser(admin.ID), agent, resources.Facts{Owner: admin.ID})
+		v, err := ws.Resources().Register(ctx, access.UserActor(admin.ID), agent, resources.Facts{Owner: admin.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -89,7 +89,7 @@ func TestPollingAppliesOtherInstancesDeactivation(t *testing.T) {
 			ok, _ := b.Default().Access().Can(ctx, bob.ID, access.View, agent)
 			return ok
 		})
-		if _, err := ws.Users().Deactivate(ctx, roster.AsUser(admin.ID), bob.ID); err != nil {
+		if _, err := ws.Users().Deactivate(ctx, access.UserActor(admin.ID), bob.ID); err != nil {
 			t.Fatal(err)
 		}
 		waitFor(t, "b denies deactivated bob", func() bool {

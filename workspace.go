@@ -9,20 +9,22 @@ import (
 
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/groups"
+	"github.com/rosterhq/roster/internal/construct"
 	"github.com/rosterhq/roster/internal/store"
+	"github.com/rosterhq/roster/invites"
+	"github.com/rosterhq/roster/ratelimit"
 	"github.com/rosterhq/roster/resources"
 	"github.com/rosterhq/roster/users"
 )
 
-// Actor names who performs a mutating call; see access.Actor.
+// Actor names who performs a mutating call; see access.Actor. The actor of a
+// user is access.UserActor(userID), the one way to name one (an alias here
+// would be a second, and packages that import only access need that one).
 type Actor = access.Actor
 
 // System is the actor of the embedding application's own jobs and bootstrap.
 // It passes every permission check and is audited as "system".
 const System = access.System
-
-// AsUser returns the actor for the user with the given id.
-func AsUser(userID string) Actor { return access.UserActor(userID) }
 
 // Workspace is the handle of one workspace (tenant): every fact lives in
 // exactly one workspace and nothing crosses between them. A Workspace is
@@ -34,6 +36,9 @@ type Workspace struct {
 	users     *users.Service
 	groups    *groups.Service
 	resources *resources.Service
+	invites   *invites.Service
+	limits    *ratelimit.Service
+	access    *Access
 }
 
 // WorkspaceInfo describes a workspace.
@@ -151,13 +156,21 @@ func (d *Directory) handle(id string) *Workspace {
 		return w
 	}
 	w := &Workspace{d: d, id: id}
-	var uh users.Hooks
-	var gh groups.Hooks
-	w.wireInvites(&uh, &gh)
-	w.wireLimits(&uh, &gh)
-	w.users = users.New(d.st, id, users.Config{AdminEmails: d.cfg.AdminEmails, Hooks: uh})
-	w.groups = groups.New(d.st, id, gh)
-	w.resources = resources.New(d.st, id)
+	var uh userHooks
+	var gh construct.GroupHooks
+	w.invites = w.newInvites(&uh)
+	w.limits = w.newLimits(&uh, &gh)
+	newUsers := construct.Get[func(*store.Store, string, []string, userHooks) *users.Service]("users.New")
+	newGroups := construct.Get[func(*store.Store, string, construct.GroupHooks) *groups.Service]("groups.New")
+	newResources := construct.Get[func(*store.Store, string) *resources.Service]("resources.New")
+	w.users = newUsers(d.st, id, d.cfg.AdminEmails, uh)
+	w.groups = newGroups(d.st, id, gh)
+	w.resources = newResources(d.st, id)
+	w.access = &Access{w: w}
 	d.workspaces[id] = w
 	return w
 }
+
+// userHooks are the operations of other packages that the workspace's users
+// run inside their transactions (the invite gate, clean-up at delete).
+type userHooks = construct.UserHooks[users.User, users.Registration]

@@ -219,7 +219,7 @@ func TestDeletingAGroupDetachesItsResourcesAndRemovesMemberships(t *testing.T) {
 		rostertest.WantErr(t, "Delete(deleted)", second(e.GS.Delete(e.Ctx, roster.System, g1)), groups.ErrGroupNotFound)
 
 		// The name is free again, and the new group starts empty.
-		g, err := e.GS.Create(e.Ctx, roster.System, "G1")
+		g, err := e.W.CreateGroup(e.Ctx, roster.System, "G1", roster.GroupContents{})
 		e.Must("Create G1 again", err)
 		sum, err := e.GS.Describe(e.Ctx, roster.System, g.ID)
 		if err != nil || sum.MembersTotal != 0 || len(sum.CuratorIDs) != 0 || len(sum.Resources) != 0 {

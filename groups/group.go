@@ -13,8 +13,9 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/authz"
+	"github.com/rosterhq/roster/internal/construct"
 	"github.com/rosterhq/roster/internal/store"
-	"github.com/rosterhq/roster/users"
 )
 
 // MaxNameLen is the longest group name, in characters.
@@ -41,11 +42,9 @@ func (r row) group() Group {
 	return Group{ID: r.ID, Workspace: r.WorkspaceID, Name: r.Name, CreatedAt: r.CreatedAt.UTC()}
 }
 
-// Hooks let the roster package add clean-up that spans packages to a
-// group's deletion (its token rate limits). Every field may be nil.
-type Hooks struct {
-	BeforeDelete []func(tx *store.Tx, groupID string) error
-}
+// hooks are the clean-up package roster adds to a group's deletion (its
+// token rate limits).
+type hooks = construct.GroupHooks
 
 // Service manages the groups of one workspace. It is safe for concurrent
 // use; every mutating method runs as one audited transaction and returns the
@@ -53,13 +52,14 @@ type Hooks struct {
 type Service struct {
 	st    *store.Store
 	ws    string
-	hooks Hooks
+	hooks hooks
 }
 
-// New returns the groups of workspace ws; applications get it from
-// roster.Workspace.Groups.
-func New(st *store.Store, ws string, hooks Hooks) *Service {
-	return &Service{st: st, ws: ws, hooks: hooks}
+// newService returns the groups of workspace ws. Package roster calls it
+// through package construct; applications get a Service from roster's
+// Workspace.Groups.
+func newService(st *store.Store, ws string, h hooks) *Service {
+	return &Service{st: st, ws: ws, hooks: h}
 }
 
 // normalizeName trims a group name and validates it: 1 to MaxNameLen
@@ -72,29 +72,16 @@ func normalizeName(name string) (string, error) {
 	return n, nil
 }
 
-// Create creates a group. Admin only. A name in use is ErrDuplicateName.
-func (s *Service) Create(ctx context.Context, actor access.Actor, name string) (Group, error) {
+// createTx creates a group inside a transaction the caller runs. Admin
+// only; a name in use is ErrDuplicateName. Package roster's
+// Workspace.CreateGroup, the one way to create a group, composes it with the
+// group's first members and connectors.
+func createTx(tx *store.Tx, name string) (Group, error) {
 	n, err := normalizeName(name)
 	if err != nil {
 		return Group{}, err
 	}
-	var g Group
-	_, err = s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {
-		g, err = CreateTx(tx, n)
-		return err
-	})
-	return g, err
-}
-
-// CreateTx is Create inside a transaction the caller runs, for package
-// roster to compose a group's creation with its first members and
-// connectors.
-func CreateTx(tx *store.Tx, name string) (Group, error) {
-	n, err := normalizeName(name)
-	if err != nil {
-		return Group{}, err
-	}
-	if err := users.RequireAdmin(tx); err != nil {
+	if err := authz.RequireAdmin(tx); err != nil {
 		return Group{}, err
 	}
 	r := row{ID: uuid.NewString(), WorkspaceID: tx.Workspace, Name: n, CreatedAt: tx.Now}
@@ -125,7 +112,7 @@ func (s *Service) Rename(ctx context.Context, actor access.Actor, id, name strin
 	}
 	var g Group
 	_, err = s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {
-		if err := users.RequireAdmin(tx); err != nil {
+		if err := authz.RequireAdmin(tx); err != nil {
 			return err
 		}
 		r, err := load(tx.DB, s.ws, id)
@@ -166,7 +153,7 @@ func checkNameFree(tx *store.Tx, name string) error {
 // survive, detached. Admin only.
 func (s *Service) Delete(ctx context.Context, actor access.Actor, id string) (int64, error) {
 	ch, err := s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {
-		if err := users.RequireAdmin(tx); err != nil {
+		if err := authz.RequireAdmin(tx); err != nil {
 			return err
 		}
 		if _, err := load(tx.DB, s.ws, id); err != nil {
@@ -189,11 +176,10 @@ func (s *Service) Delete(ctx context.Context, actor access.Actor, id string) (in
 // removeGroupLines deletes the memberships, curator flags and attachments
 // of a group.
 func removeGroupLines(tx *store.Tx, id string) error {
-	sub := access.GroupSubject(id)
 	patterns := []access.Line{
-		{PType: "g", V1: sub, V2: tx.Workspace}, // memberships
-		{PType: "p", V1: tx.Workspace, V2: sub}, // curator flags
-		{PType: "p", V0: sub, V1: tx.Workspace}, // attachments
+		access.GroupMembersPattern(tx.Workspace, id),
+		access.GroupCuratorsPattern(tx.Workspace, id),
+		access.GroupAttachmentsPattern(tx.Workspace, id),
 	}
 	for _, p := range patterns {
 		lines, err := tx.Lines(p)
@@ -207,9 +193,9 @@ func removeGroupLines(tx *store.Tx, id string) error {
 	return nil
 }
 
-// Exists returns nil if id is a group of tx's workspace, else
+// exists returns nil if id is a group of tx's workspace, else
 // ErrGroupNotFound.
-func Exists(tx *store.Tx, id string) error {
+func exists(tx *store.Tx, id string) error {
 	_, err := load(tx.DB, tx.Workspace, id)
 	return err
 }

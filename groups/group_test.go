@@ -80,7 +80,7 @@ func TestGroupNames(t *testing.T) {
 		}
 		for _, c := range cases {
 			before := e.State()
-			g, err := e.GS.Create(e.Ctx, e.As("admin"), c.name)
+			g, err := e.W.CreateGroup(e.Ctx, e.As("admin"), c.name, roster.GroupContents{})
 			if c.want != nil {
 				rostertest.WantErr(t, fmt.Sprintf("Create(%q)", c.name), err, c.want)
 				e.Unchanged("a refused Create", before)
@@ -93,7 +93,7 @@ func TestGroupNames(t *testing.T) {
 		// Another workspace may reuse every name.
 		other, err := e.D.CreateWorkspace(e.Ctx, roster.System, "other", "Other")
 		e.Must("CreateWorkspace", err)
-		if _, err := other.Groups().Create(e.Ctx, roster.System, "Taken"); err != nil {
+		if _, err := other.CreateGroup(e.Ctx, roster.System, "Taken", roster.GroupContents{}); err != nil {
 			t.Errorf("Create(Taken) in another workspace: %v", err)
 		}
 	})
@@ -235,7 +235,7 @@ func TestUnknownIDsAreTypedErrorsAndWriteNothing(t *testing.T) {
 		e.Must("CreateWorkspace", err)
 		foreigner, err := other.Users().Register(e.Ctx, users.Registration{Email: "f@example.com", Actor: roster.System})
 		e.Must("Register in other", err)
-		foreignGroup, err := other.Groups().Create(e.Ctx, roster.System, "Theirs")
+		foreignGroup, err := other.CreateGroup(e.Ctx, roster.System, "Theirs", roster.GroupContents{})
 		e.Must("Create in other", err)
 		const nobody = "00000000-0000-4000-8000-000000000000"
 		admin, m := e.As("admin"), e.Users["m"]
@@ -259,9 +259,9 @@ func TestUnknownIDsAreTypedErrorsAndWriteNothing(t *testing.T) {
 			{"AddMembers(another workspace's user)", second(e.GS.AddMembers(e.Ctx, admin, g1, []string{foreigner.ID})), users.ErrUserNotFound},
 			{"SetMembers(unknown user)", second(e.GS.SetMembers(e.Ctx, admin, g1, []string{nobody})), users.ErrUserNotFound},
 			{"SetCurator(unknown user)", second(e.GS.SetCurator(e.Ctx, admin, g1, nobody, true)), users.ErrUserNotFound},
-			{"AddMembers as an unknown actor", second(e.GS.AddMembers(e.Ctx, roster.AsUser(nobody), g1, []string{m})), roster.ErrForbidden},
-			{"Create as another workspace's admin", second(e.GS.Create(e.Ctx, roster.AsUser(foreigner.ID), "X")), roster.ErrForbidden},
-			{"Create as a malformed actor", second(e.GS.Create(e.Ctx, roster.Actor("nobody"), "X")), roster.ErrForbidden},
+			{"AddMembers as an unknown actor", second(e.GS.AddMembers(e.Ctx, access.UserActor(nobody), g1, []string{m})), roster.ErrForbidden},
+			{"Create as another workspace's admin", second(e.W.CreateGroup(e.Ctx, access.UserActor(foreigner.ID), "X", roster.GroupContents{})), roster.ErrForbidden},
+			{"Create as a malformed actor", second(e.W.CreateGroup(e.Ctx, roster.Actor("nobody"), "X", roster.GroupContents{})), roster.ErrForbidden},
 		}
 		for _, c := range calls {
 			rostertest.WantErr(t, c.call, c.err, c.want)

@@ -4,12 +4,15 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/authz"
 	"github.com/rosterhq/roster/internal/store"
-	"github.com/rosterhq/roster/users"
 )
+
+// groupCol is the column of roster_groups the policy-line conditions of
+// package access test.
+const groupCol = "roster_groups.id"
 
 // SummaryMembers is how many member ids a Summary carries.
 const SummaryMembers = 100
@@ -59,7 +62,7 @@ func page[T any](xs []T, offset, limit int) []T {
 
 // scopedRows returns the groups the actor administers, by name.
 func (s *Service) scopedRows(tx *store.Tx) ([]row, error) {
-	role, err := users.ActorRole(tx)
+	role, err := authz.ActorRole(tx)
 	if err != nil {
 		return nil, err
 	}
@@ -68,9 +71,11 @@ func (s *Service) scopedRows(tx *store.Tx) ([]row, error) {
 	switch role {
 	case access.Admin:
 	case access.GlobalCurator:
-		q = q.Where("'g:' || id IN (SELECT v1 FROM casbin_rule WHERE ptype = 'g' AND v0 = ? AND v2 = ?)", access.UserSubject(actorID), s.ws)
+		cond, args := access.GroupHasMemberSQL(groupCol, s.ws, actorID)
+		q = q.Where(cond, args...)
 	case access.Curator:
-		q = q.Where("'g:' || id IN (SELECT v2 FROM casbin_rule WHERE ptype = 'p' AND v0 = ? AND v1 = ? AND v3 = 'curate')", access.UserSubject(actorID), s.ws)
+		cond, args := access.GroupCuratedBySQL(groupCol, s.ws, actorID)
+		q = q.Where(cond, args...)
 	default:
 		return nil, fmt.Errorf("%w: only curators and admins list groups", access.ErrForbidden)
 	}
@@ -97,21 +102,24 @@ func summarize(tx *store.Tx, r row) (Summary, error) {
 	}
 	sort.Strings(members)
 	sum := Summary{Group: r.group(), MembersTotal: len(members), MemberIDs: page(members, 0, SummaryMembers)}
-	flags, err := tx.Lines(access.Line{PType: "p", V1: tx.Workspace, V2: access.GroupSubject(r.ID), V3: "curate"})
+	flags, err := tx.Lines(access.GroupCuratorsPattern(tx.Workspace, r.ID))
 	if err != nil {
 		return Summary{}, err
 	}
 	for _, l := range flags {
-		sum.CuratorIDs = append(sum.CuratorIDs, strings.TrimPrefix(l.V0, "u:"))
+		if f, ok := access.ParseLine(l); ok {
+			sum.CuratorIDs = append(sum.CuratorIDs, f.User)
+		}
 	}
 	sort.Strings(sum.CuratorIDs)
-	attached, err := tx.Lines(access.Line{PType: "p", V0: access.GroupSubject(r.ID), V1: tx.Workspace, V3: string(access.View)})
+	attached, err := tx.Lines(access.GroupAttachmentsPattern(tx.Workspace, r.ID))
 	if err != nil {
 		return Summary{}, err
 	}
 	for _, l := range attached {
-		kind, id, _ := strings.Cut(l.V2, ":")
-		sum.Resources = append(sum.Resources, access.Resource{Kind: access.Kind(kind), ID: id})
+		if f, ok := access.ParseLine(l); ok {
+			sum.Resources = append(sum.Resources, f.Resource)
+		}
 	}
 	sort.Slice(sum.Resources, func(i, j int) bool { return sum.Resources[i].String() < sum.Resources[j].String() })
 	return sum, nil
@@ -121,7 +129,7 @@ func summarize(tx *store.Tx, r row) (Summary, error) {
 func (s *Service) Describe(ctx context.Context, actor access.Actor, id string) (Summary, error) {
 	var sum Summary
 	err := s.st.View(ctx, s.ws, actor, func(tx *store.Tx) error {
-		if err := RequireScope(tx, id); err != nil {
+		if err := requireScope(tx, id); err != nil {
 			return err
 		}
 		r, err := load(tx.DB, s.ws, id)
@@ -140,7 +148,7 @@ func (s *Service) Describe(ctx context.Context, actor access.Actor, id string) (
 func (s *Service) Minimal(ctx context.Context, actor access.Actor) ([]Group, error) {
 	var out []Group
 	err := s.st.View(ctx, s.ws, actor, func(tx *store.Tx) error {
-		role, err := users.ActorRole(tx)
+		role, err := authz.ActorRole(tx)
 		if err != nil {
 			return err
 		}
@@ -151,7 +159,8 @@ func (s *Service) Minimal(ctx context.Context, actor access.Actor) ([]Group, err
 			return fmt.Errorf("%w: limited users do not list groups", access.ErrForbidden)
 		default:
 			actorID, _ := tx.Actor.UserID()
-			q = q.Where("'g:' || id IN (SELECT v1 FROM casbin_rule WHERE ptype = 'g' AND v0 = ? AND v2 = ?)", access.UserSubject(actorID), s.ws)
+			cond, args := access.GroupHasMemberSQL(groupCol, s.ws, actorID)
+			q = q.Where(cond, args...)
 		}
 		var rows []row
 		if err := q.Find(&rows).Error; err != nil {
@@ -180,7 +189,7 @@ func (s *Service) Members(ctx context.Context, actor access.Actor, id string, of
 	var out []Member
 	var total int
 	err := s.st.View(ctx, s.ws, actor, func(tx *store.Tx) error {
-		if err := RequireScope(tx, id); err != nil {
+		if err := requireScope(tx, id); err != nil {
 			return err
 		}
 		sum, err := summarize(tx, row{ID: id, WorkspaceID: s.ws})
@@ -203,16 +212,16 @@ func containsSorted(xs []string, x string) bool {
 	return i < len(xs) && xs[i] == x
 }
 
-// GroupsOf returns the ids of the groups a user is a member of, sorted.
-func GroupsOf(tx *store.Tx, userID string) ([]string, error) {
-	lines, err := tx.Lines(access.Line{PType: "g", V0: access.UserSubject(userID), V2: tx.Workspace})
+// groupsOf returns the ids of the groups a user is a member of, sorted.
+func groupsOf(tx *store.Tx, userID string) ([]string, error) {
+	lines, err := tx.Lines(access.UserGroupingsPattern(tx.Workspace, userID))
 	if err != nil {
 		return nil, err
 	}
 	var out []string
 	for _, l := range lines {
-		if g, ok := strings.CutPrefix(l.V1, "g:"); ok {
-			out = append(out, g)
+		if f, ok := access.ParseLine(l); ok && f.Op == access.FactMember {
+			out = append(out, f.Group)
 		}
 	}
 	sort.Strings(out)

@@ -6,8 +6,8 @@ import (
 	"slices"
 
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/authz"
 	"github.com/rosterhq/roster/internal/store"
-	"github.com/rosterhq/roster/users"
 )
 
 // AddMembers adds users to a group; members already there are left alone.
@@ -15,7 +15,7 @@ import (
 // adds nobody.
 func (s *Service) AddMembers(ctx context.Context, actor access.Actor, id string, userIDs []string) (int64, error) {
 	ch, err := s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {
-		if err := RequireScope(tx, id); err != nil {
+		if err := requireScope(tx, id); err != nil {
 			return err
 		}
 		return addMembers(tx, id, userIDs)
@@ -27,7 +27,7 @@ func (s *Service) AddMembers(ctx context.Context, actor access.Actor, id string,
 func addMembers(tx *store.Tx, id string, userIDs []string) error {
 	var added []string
 	for _, u := range userIDs {
-		if err := users.Exists(tx, u); err != nil {
+		if err := authz.UserExists(tx, u); err != nil {
 			return fmt.Errorf("%w: %q", err, u)
 		}
 		before := tx.Changed()
@@ -48,7 +48,7 @@ func addMembers(tx *store.Tx, id string, userIDs []string) error {
 // A user not in the group is left alone. Group scope is required.
 func (s *Service) RemoveMembers(ctx context.Context, actor access.Actor, id string, userIDs []string) (int64, error) {
 	ch, err := s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {
-		if err := RequireScope(tx, id); err != nil {
+		if err := requireScope(tx, id); err != nil {
 			return err
 		}
 		return removeMembers(tx, id, userIDs)
@@ -81,15 +81,15 @@ func removeMembers(tx *store.Tx, id string, userIDs []string) error {
 // flags. Group scope is required.
 func (s *Service) SetMembers(ctx context.Context, actor access.Actor, id string, userIDs []string) (int64, error) {
 	ch, err := s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {
-		return SetMembersTx(tx, id, userIDs)
+		return setMembersTx(tx, id, userIDs)
 	})
 	return ch.Version, err
 }
 
-// SetMembersTx is SetMembers inside a transaction the caller runs, for
+// setMembersTx is SetMembers inside a transaction the caller runs, for
 // package roster to compose it with other changes of the same group.
-func SetMembersTx(tx *store.Tx, id string, userIDs []string) error {
-	if err := RequireScope(tx, id); err != nil {
+func setMembersTx(tx *store.Tx, id string, userIDs []string) error {
+	if err := requireScope(tx, id); err != nil {
 		return err
 	}
 	current, err := memberIDs(tx, id)
@@ -114,13 +114,15 @@ func missing(a, b []string) []string {
 }
 
 func memberIDs(tx *store.Tx, id string) ([]string, error) {
-	lines, err := tx.Lines(access.Line{PType: "g", V1: access.GroupSubject(id), V2: tx.Workspace})
+	lines, err := tx.Lines(access.GroupMembersPattern(tx.Workspace, id))
 	if err != nil {
 		return nil, err
 	}
-	out := make([]string, len(lines))
-	for i, l := range lines {
-		out[i] = l.V0[len("u:"):]
+	out := make([]string, 0, len(lines))
+	for _, l := range lines {
+		if f, ok := access.ParseLine(l); ok {
+			out = append(out, f.User)
+		}
 	}
 	return out, nil
 }
@@ -131,7 +133,7 @@ func memberIDs(tx *store.Tx, id string) ([]string, error) {
 // users ErrNotEligible. Clearing the last flag makes the user basic again.
 func (s *Service) SetCurator(ctx context.Context, actor access.Actor, id, userID string, curator bool) (int64, error) {
 	ch, err := s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {
-		if err := RequireScope(tx, id); err != nil {
+		if err := requireScope(tx, id); err != nil {
 			return err
 		}
 		if err := checkCuratorTarget(tx, id, userID); err != nil {
@@ -152,7 +154,7 @@ func (s *Service) SetCurator(ctx context.Context, actor access.Actor, id, userID
 }
 
 func checkCuratorTarget(tx *store.Tx, id, userID string) error {
-	role, err := users.RoleOf(tx, userID)
+	role, err := authz.RoleOf(tx, userID)
 	if err != nil {
 		return err
 	}

@@ -4,18 +4,18 @@ import (
 	"fmt"
 
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/authz"
 	"github.com/rosterhq/roster/internal/store"
-	"github.com/rosterhq/roster/users"
 )
 
-// RequireScope returns nil when tx's actor may change group id's members,
+// requireScope returns nil when tx's actor may change group id's members,
 // curator flags and attachments (see the package documentation), and
 // ErrGroupNotFound, ErrOutOfScope or the actor's refusal otherwise.
-func RequireScope(tx *store.Tx, id string) error {
-	if err := Exists(tx, id); err != nil {
+func requireScope(tx *store.Tx, id string) error {
+	if err := exists(tx, id); err != nil {
 		return err
 	}
-	role, err := users.ActorRole(tx)
+	role, err := authz.ActorRole(tx)
 	if err != nil {
 		return err
 	}
@@ -23,7 +23,7 @@ func RequireScope(tx *store.Tx, id string) error {
 		return nil
 	}
 	actorID, _ := tx.Actor.UserID()
-	ok, err := Curatable(tx, actorID, role, id)
+	ok, err := curatable(tx, actorID, role, id)
 	if err != nil || ok {
 		return err
 	}
@@ -40,10 +40,10 @@ func RequireScope(tx *store.Tx, id string) error {
 	return ErrGroupNotFound
 }
 
-// Curatable reports whether a user with the given effective role may curate
+// curatable reports whether a user with the given effective role may curate
 // group id: a global curator who is a member, or a curator holding the
 // group's flag.
-func Curatable(tx *store.Tx, userID string, role access.Role, id string) (bool, error) {
+func curatable(tx *store.Tx, userID string, role access.Role, id string) (bool, error) {
 	switch role {
 	case access.GlobalCurator:
 		return tx.HasLine(access.MemberLine(tx.Workspace, userID, id))

@@ -43,6 +43,8 @@ type Handler struct {
 	dir *roster.Directory
 	cfg Config
 	mux *http.ServeMux
+
+	patterns []string // every pattern handle registered, in order; see Routes
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -70,6 +72,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.mux.ServeHTTP(w, r)
 }
 
+// Routes returns the method and path patterns the Handler serves, in
+// net/http's ServeMux syntax ("GET /me", "PATCH
+// /manage/admin/user-group/{id}"), in the order they were registered. Every
+// other request is 404 NOT_FOUND or 405 METHOD_NOT_ALLOWED. An application
+// that mounts the Handler beside its own routes may register exactly these
+// patterns; the OpenAPI document in package docs describes each of them. The
+// slice is a copy the caller may keep.
+func (h *Handler) Routes() []string {
+	return append([]string(nil), h.patterns...)
+}
+
 // Caller is the signed-in, active user a request acts as.
 type Caller struct {
 	Workspace *roster.Workspace
@@ -77,7 +90,7 @@ type Caller struct {
 }
 
 // Actor returns the caller as the actor of library calls.
-func (c Caller) Actor() access.Actor { return roster.AsUser(c.User.ID) }
+func (c Caller) Actor() access.Actor { return access.UserActor(c.User.ID) }
 
 type callerKey struct{}
 
@@ -150,6 +163,7 @@ type endpoint func(w http.ResponseWriter, r *http.Request, c Caller) error
 
 // handle registers an endpoint behind authentication and the role gate.
 func (h *Handler) handle(pattern string, allow who, ep endpoint) {
+	h.patterns = append(h.patterns, pattern)
 	h.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		c, err := resolve(r.Context(), h.dir, h.cfg.Authenticate, r)
 		if err == nil && !allow.admits(c.User.Role) {

@@ -132,7 +132,7 @@ func (w *world) setRole(u users.User, role users.Role) {
 
 func (w *world) group(ws *roster.Workspace, name string, members ...users.User) groups.Group {
 	w.t.Helper()
-	g, err := ws.Groups().Create(w.ctx, roster.System, name)
+	g, err := ws.CreateGroup(w.ctx, roster.System, name, roster.GroupContents{})
 	if err != nil {
 		w.t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"regexp"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/invites"
 	"github.com/rosterhq/roster/users"
 )
@@ -64,7 +65,7 @@ func Example_invite() {
 		fmt.Println(err)
 		return
 	}
-	res, err := ws.Invites().Invite(ctx, roster.AsUser(admin.ID), []string{"Ann@Example.com", "admin@example.com"})
+	res, err := ws.Invites().Invite(ctx, access.UserActor(admin.ID), []string{"Ann@Example.com", "admin@example.com"})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/authz"
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/users"
 )
@@ -74,7 +75,7 @@ func (s *Service) Invite(ctx context.Context, actor access.Actor, emails []strin
 	}
 	var res BulkResult
 	_, err = s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {
-		if err := users.RequireAdmin(tx); err != nil {
+		if err := authz.RequireAdmin(tx); err != nil {
 			return err
 		}
 		fresh, err := s.insertInvites(tx, norm, &res)
@@ -207,7 +208,7 @@ func (s *Service) Resend(ctx context.Context, actor access.Actor, email string) 
 	}
 	var res BulkResult
 	_, err = s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {
-		if err := users.RequireAdmin(tx); err != nil {
+		if err := authz.RequireAdmin(tx); err != nil {
 			return err
 		}
 		if err := mustBePending(tx, e); err != nil {

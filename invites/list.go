@@ -8,6 +8,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/authz"
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/users"
 )
@@ -45,7 +46,7 @@ func countPending(tx *store.Tx) (int64, error) {
 func (s *Service) List(ctx context.Context, actor access.Actor) ([]Invite, error) {
 	var rows []inviteRow
 	err := s.st.View(ctx, s.ws, actor, func(tx *store.Tx) error {
-		if err := users.RequireAdmin(tx); err != nil {
+		if err := authz.RequireAdmin(tx); err != nil {
 			return err
 		}
 		return pendingQuery(tx).Order("roster_invites.email").Find(&rows).Error
@@ -81,7 +82,7 @@ func (s *Service) Revoke(ctx context.Context, actor access.Actor, email string) 
 		return fmt.Errorf("%w: %w", ErrInvalidRequest, err)
 	}
 	_, err = s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {
-		if err := users.RequireAdmin(tx); err != nil {
+		if err := authz.RequireAdmin(tx); err != nil {
 			return err
 		}
 		if err := mustBePending(tx, e); err != nil {

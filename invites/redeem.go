@@ -6,13 +6,14 @@ import (
 	"fmt"
 
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/construct"
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/users"
 )
 
-// Wire installs the invite gate and the invite clean-up into the hooks of the
-// workspace's users. Package roster calls it when it builds a workspace
-// handle; applications do not.
+// wire installs the invite gate and the invite clean-up into the hooks of the
+// workspace's users. Package roster calls it, through package construct,
+// when it builds a workspace handle.
 //
 //   - BeforeRegister runs the allowed domains and the gate ([Gate.Check]) on
 //     the stored settings and flag. A registration that carries an invite link
@@ -25,7 +26,7 @@ import (
 //   - A registration with a link token counts against Config.Throttle's
 //     redemptions, before the token is looked up.
 //   - BeforeDelete removes the pending invites of the deleted user's email.
-func (s *Service) Wire(uh *users.Hooks) {
+func (s *Service) wire(uh *construct.UserHooks[users.User, users.Registration]) {
 	prevBefore, prevAfter := uh.BeforeRegister, uh.AfterRegister
 	uh.BeforeRegister = func(tx *store.Tx, email string, reg users.Registration) error {
 		if prevBefore != nil {

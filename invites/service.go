@@ -36,8 +36,10 @@ var (
 	ErrInvalidRequest error = &kindError{"invites: invalid invitation request", access.ErrInvalid}
 )
 
-// Config configures a [Service]. The zero Config works: no mail is sent (every
-// invite's status is not_configured) and links last [DefaultTokenTTL].
+// Config configures a [Service]; package roster builds it from
+// roster.InvitesConfig when it creates a workspace's handle. The zero Config
+// works: no mail is sent (every invite's status is not_configured) and links
+// last [DefaultTokenTTL].
 type Config struct {
 	// Mailer sends invitation mail after the transaction commits. Nil: nothing
 	// is sent and invites are recorded as not_configured.
@@ -68,9 +70,10 @@ type Service struct {
 	cfg Config
 }
 
-// New returns the invite service of workspace ws. It is called by package
-// roster, which owns the store.
-func New(st *store.Store, ws string, cfg Config) *Service {
+// newService returns the invite service of workspace ws. Package roster
+// calls it through package construct; applications get a Service from
+// roster's Workspace.Invites.
+func newService(st *store.Store, ws string, cfg Config) *Service {
 	if cfg.TokenTTL <= 0 {
 		cfg.TokenTTL = DefaultTokenTTL
 	}

@@ -15,6 +15,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/internal/rostertest"
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/invites"
@@ -327,7 +328,7 @@ func TestNonAdminsAreRefused(t *testing.T) {
 		bob := mustRegister(t, w, "bob@example.com")
 		mustInvite(t, w, "ann@example.com")
 		sent := len(f.mail.all())
-		actors := map[string]roster.Actor{"basic user": roster.AsUser(bob.ID), "unknown user": roster.AsUser("nobody"), "empty actor": ""}
+		actors := map[string]roster.Actor{"basic user": access.UserActor(bob.ID), "unknown user": access.UserActor("nobody"), "empty actor": ""}
 		calls := map[string]func(a roster.Actor) error{
 			"Invite": func(a roster.Actor) error {
 				_, err := w.Invites().Invite(ctx, a, []string{"eve@example.com"})
@@ -394,7 +395,7 @@ func TestDeleteUserRemovesTheirInvites(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		by := roster.AsUser(admin.ID)
+		by := access.UserActor(admin.ID)
 		if _, err := w.Users().Deactivate(ctx, by, ann.ID); err != nil {
 			t.Fatal(err)
 		}

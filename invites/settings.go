@@ -7,8 +7,8 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/authz"
 	"github.com/rosterhq/roster/internal/store"
-	"github.com/rosterhq/roster/users"
 )
 
 // Settings returns the workspace's gate settings; a workspace that never saved
@@ -17,7 +17,7 @@ import (
 func (s *Service) Settings(ctx context.Context, actor access.Actor) (Settings, error) {
 	var g Gate
 	err := s.st.View(ctx, s.ws, actor, func(tx *store.Tx) error {
-		if err := users.RequireAdmin(tx); err != nil {
+		if err := authz.RequireAdmin(tx); err != nil {
 			return err
 		}
 		var err error
@@ -38,7 +38,7 @@ func (s *Service) SetSettings(ctx context.Context, actor access.Actor, in Settin
 		return Settings{}, err
 	}
 	_, err = s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {
-		if err := users.RequireAdmin(tx); err != nil {
+		if err := authz.RequireAdmin(tx); err != nil {
 			return err
 		}
 		if err := saveSettings(tx, clean); err != nil {

@@ -10,9 +10,8 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/rosterhq/roster/access"
-	"github.com/rosterhq/roster/groups"
+	"github.com/rosterhq/roster/internal/authz"
 	"github.com/rosterhq/roster/internal/store"
-	"github.com/rosterhq/roster/users"
 )
 
 // CreateLimit adds a limit to the workspace and returns it with its new ID; l.ID must
@@ -100,7 +99,7 @@ func (s *Service) DeleteLimit(ctx context.Context, actor access.Actor, id string
 		return err
 	}
 	_, err := s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {
-		if err := users.RequireAdmin(tx); err != nil {
+		if err := authz.RequireAdmin(tx); err != nil {
 			return err
 		}
 		l, err := loadLimit(tx.DB, s.ws, id)
@@ -121,7 +120,7 @@ func (s *Service) DeleteLimit(ctx context.Context, actor access.Actor, id string
 func (s *Service) ListLimits(ctx context.Context, actor access.Actor) ([]Limit, error) {
 	var out []Limit
 	err := s.st.View(ctx, s.ws, actor, func(tx *store.Tx) error {
-		if err := users.RequireAdmin(tx); err != nil {
+		if err := authz.RequireAdmin(tx); err != nil {
 			return err
 		}
 		var err error
@@ -132,11 +131,11 @@ func (s *Service) ListLimits(ctx context.Context, actor access.Actor) ([]Limit, 
 }
 
 // GroupLimits returns the limits of one group, oldest first, to an actor within the
-// group's scope (see groups.RequireScope): admins, and the curators of the group.
+// group's scope (the scope rule of package groups): admins, and the curators of the group.
 func (s *Service) GroupLimits(ctx context.Context, actor access.Actor, groupID string) ([]Limit, error) {
 	var out []Limit
 	err := s.st.View(ctx, s.ws, actor, func(tx *store.Tx) error {
-		if err := groups.RequireScope(tx, groupID); err != nil {
+		if err := authz.RequireScope(tx, groupID); err != nil {
 			return err
 		}
 		var err error
@@ -146,9 +145,9 @@ func (s *Service) GroupLimits(ctx context.Context, actor access.Actor, groupID s
 	return out, err
 }
 
-// DeleteGroupLimits deletes the limits of group groupID and their buckets, inside
-// the group's deletion: the roster package adds it to groups.Hooks.BeforeDelete.
-func (s *Service) DeleteGroupLimits(tx *store.Tx, groupID string) error {
+// deleteGroupLimits deletes the limits of group groupID and their buckets, inside
+// the group's deletion: the roster package adds it to the groups' hooks.
+func (s *Service) deleteGroupLimits(tx *store.Tx, groupID string) error {
 	var ids []string
 	err := tx.DB.Model(&limitRow{}).Where("workspace_id = ? AND scope = ? AND group_id = ?",
 		s.ws, string(ScopeGroup), groupID).Order("id").Pluck("id", &ids).Error
@@ -165,10 +164,10 @@ func (s *Service) DeleteGroupLimits(tx *store.Tx, groupID string) error {
 	return nil
 }
 
-// ForgetUser deletes the saved buckets of user userID and, after commit, drops the
+// forgetUser deletes the saved buckets of user userID and, after commit, drops the
 // user's buckets from the engine, inside the user's deletion: the roster package adds
-// it to users.Hooks.BeforeDelete. The user's usage rows are kept.
-func (s *Service) ForgetUser(tx *store.Tx, userID string) error {
+// it to the users' hooks. The user's usage rows are kept.
+func (s *Service) forgetUser(tx *store.Tx, userID string) error {
 	userLimits := tx.DB.Session(&gorm.Session{NewDB: true}).Model(&limitRow{}).Select("id").
 		Where("workspace_id = ? AND scope = ?", s.ws, string(ScopeUser))
 	err := tx.DB.Where(`"key" = ? AND limit_id IN (?)`, userID, userLimits).
@@ -199,11 +198,11 @@ func validateStored(l Limit) error {
 // requireEditable refuses a non-admin actor, and a group limit whose group is not a
 // group of the workspace.
 func requireEditable(tx *store.Tx, l Limit) error {
-	if err := users.RequireAdmin(tx); err != nil {
+	if err := authz.RequireAdmin(tx); err != nil {
 		return err
 	}
 	if l.Scope == ScopeGroup {
-		return groups.Exists(tx, l.GroupID)
+		return authz.GroupExists(tx, l.GroupID)
 	}
 	return nil
 }

@@ -15,7 +15,8 @@ import (
 	"github.com/rosterhq/roster/internal/store"
 )
 
-// ServiceConfig configures a [Service]. Index is required; the other fields have
+// ServiceConfig is what package roster gives a workspace's [Service] when it
+// creates it, from roster.Config.Limits. Index is required; the other fields have
 // defaults.
 type ServiceConfig struct {
 	// Engine configures the workspace's [Engine]: its clock (time.Now if nil) and its
@@ -46,7 +47,7 @@ type ServiceConfig struct {
 // commit; [Service.Reload] picks up edits made by other processes. Bucket levels and
 // usage live in memory until [Service.Flush] writes them.
 //
-// A Service is safe for concurrent use. Create it with [NewService]; the zero value
+// A Service is safe for concurrent use. Package roster creates it; the zero value
 // is not usable.
 type Service struct {
 	st  *store.Store
@@ -67,9 +68,9 @@ type Service struct {
 	pending []UsageRow // usage drained but not yet written (a failed flush)
 }
 
-// NewService returns the rate limits of workspace ws. It is called by the roster
+// newService returns the rate limits of workspace ws. It is called by the roster
 // package; applications get a Service from roster.Workspace.Limits.
-func NewService(st *store.Store, ws string, cfg ServiceConfig) *Service {
+func newService(st *store.Store, ws string, cfg ServiceConfig) *Service {
 	if cfg.Engine.Now == nil {
 		cfg.Engine.Now = time.Now
 	}

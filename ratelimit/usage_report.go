@@ -7,9 +7,8 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/rosterhq/roster/access"
-	"github.com/rosterhq/roster/groups"
+	"github.com/rosterhq/roster/internal/authz"
 	"github.com/rosterhq/roster/internal/store"
-	"github.com/rosterhq/roster/users"
 )
 
 // HourlyUsage is the tokens recorded in one hour, from the usage reports.
@@ -29,7 +28,7 @@ type HourlyUsage struct {
 func (s *Service) UserUsage(ctx context.Context, actor access.Actor, userID string, since, until time.Time) ([]HourlyUsage, error) {
 	return s.report(ctx, actor, since, until, func(tx *store.Tx, q *gorm.DB) (*gorm.DB, error) {
 		if id, ok := actor.UserID(); !ok || id != userID {
-			if err := users.RequireAdmin(tx); err != nil {
+			if err := authz.RequireAdmin(tx); err != nil {
 				return nil, err
 			}
 		}
@@ -39,10 +38,10 @@ func (s *Service) UserUsage(ctx context.Context, actor access.Actor, userID stri
 
 // GroupUsage returns the tokens recorded per hour by the current members of group
 // groupID (all of their usage, also from before they joined), as UserUsage does, to
-// an actor within the group's scope (see groups.RequireScope).
+// an actor within the group's scope (the scope rule of package groups).
 func (s *Service) GroupUsage(ctx context.Context, actor access.Actor, groupID string, since, until time.Time) ([]HourlyUsage, error) {
 	return s.report(ctx, actor, since, until, func(tx *store.Tx, q *gorm.DB) (*gorm.DB, error) {
-		if err := groups.RequireScope(tx, groupID); err != nil {
+		if err := authz.RequireScope(tx, groupID); err != nil {
 			return nil, err
 		}
 		facts, _ := s.ix.GroupFacts(s.ws, groupID)
@@ -54,7 +53,7 @@ func (s *Service) GroupUsage(ctx context.Context, actor access.Actor, groupID st
 // users, service principals and anonymous callers), as UserUsage does. Admin only.
 func (s *Service) WorkspaceUsage(ctx context.Context, actor access.Actor, since, until time.Time) ([]HourlyUsage, error) {
 	return s.report(ctx, actor, since, until, func(tx *store.Tx, q *gorm.DB) (*gorm.DB, error) {
-		return q, users.RequireAdmin(tx)
+		return q, authz.RequireAdmin(tx)
 	})
 }
 

@@ -53,7 +53,7 @@ func TestRegisterRefusesBeforeRevealing(t *testing.T) {
 	forEachStore(t, func(e *env) {
 		e.User("bob", users.RoleBasic)
 		secret := e.Register(rostertest.Connector("acme-payroll"), resources.Facts{})
-		for _, actor := range []roster.Actor{e.As("bob"), roster.AsUser("no-such-user"), "garbage"} {
+		for _, actor := range []roster.Actor{e.As("bob"), access.UserActor("no-such-user"), "garbage"} {
 			before := e.State()
 			_, err := e.rs.Register(e.Ctx, actor, secret, resources.Facts{})
 			rostertest.WantErr(t, string(actor)+" registers an existing connector", err, access.ErrForbidden)

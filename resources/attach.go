@@ -4,12 +4,11 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/groups"
+	"github.com/rosterhq/roster/internal/authz"
 	"github.com/rosterhq/roster/internal/store"
-	"github.com/rosterhq/roster/users"
 )
 
 // Attach attaches a resource to a group, so the group's members may view
@@ -60,24 +59,24 @@ func setAttached(tx *store.Tx, groupID string, r access.Resource, attach bool) e
 }
 
 func requireAttach(tx *store.Tx, groupID string, r access.Resource) error {
-	if err := groups.Exists(tx, groupID); err != nil {
+	if err := authz.GroupExists(tx, groupID); err != nil {
 		return err
 	}
 	f, err := loadFacts(tx, r)
 	if err != nil {
 		return err
 	}
-	role, err := users.ActorRole(tx)
+	role, err := authz.ActorRole(tx)
 	if err != nil {
 		return err
 	}
 	if r.Kind == access.Agent && actorIs(tx, f.Owner) && role != access.Admin && role != access.Limited {
 		return agentScope(tx, Facts{Groups: []string{groupID}})
 	}
-	if err := groups.RequireScope(tx, groupID); err != nil {
+	if err := authz.RequireScope(tx, groupID); err != nil {
 		return err
 	}
-	return RequireEdit(tx, r)
+	return requireEdit(tx, r)
 }
 
 // SetAttached replaces the resources of one kind attached to a group with
@@ -96,16 +95,16 @@ func (s *Service) SetAttached(ctx context.Context, actor access.Actor, groupID s
 		}
 	}
 	ch, err := s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {
-		return SetAttachedTx(tx, groupID, kind, ids)
+		return setAttachedTx(tx, groupID, kind, ids)
 	})
 	return ch.Version, err
 }
 
-// SetAttachedTx is SetAttached inside a transaction the caller runs, for
+// setAttachedTx is SetAttached inside a transaction the caller runs, for
 // package roster to compose it with other changes of the same group. The
 // caller has validated kind and ids.
-func SetAttachedTx(tx *store.Tx, groupID string, kind access.Kind, ids []string) error {
-	if err := groups.Exists(tx, groupID); err != nil {
+func setAttachedTx(tx *store.Tx, groupID string, kind access.Kind, ids []string) error {
+	if err := authz.GroupExists(tx, groupID); err != nil {
 		return err
 	}
 	if err := requireMember(tx, groupID); err != nil {
@@ -145,7 +144,7 @@ func SetAttachedTx(tx *store.Tx, groupID string, kind access.Kind, ids []string)
 // its attachments, so a call that would change nothing must not succeed for
 // them, nor tell them that the group exists.
 func requireMember(tx *store.Tx, groupID string) error {
-	role, err := users.ActorRole(tx)
+	role, err := authz.ActorRole(tx)
 	if err != nil || role == access.Admin {
 		return err
 	}
@@ -158,15 +157,14 @@ func requireMember(tx *store.Tx, groupID string) error {
 }
 
 func attachedIDs(tx *store.Tx, groupID string, kind access.Kind) ([]string, error) {
-	lines, err := tx.Lines(access.Line{PType: "p", V0: access.GroupSubject(groupID), V1: tx.Workspace, V3: string(access.View)})
+	lines, err := tx.Lines(access.GroupAttachmentsPattern(tx.Workspace, groupID))
 	if err != nil {
 		return nil, err
 	}
 	var out []string
-	prefix := string(kind) + ":"
 	for _, l := range lines {
-		if id, ok := strings.CutPrefix(l.V2, prefix); ok {
-			out = append(out, id)
+		if f, ok := access.ParseLine(l); ok && f.Resource.Kind == kind {
+			out = append(out, f.Resource.ID)
 		}
 	}
 	return out, nil

@@ -3,35 +3,37 @@ package resources
 import (
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/rosterhq/roster/access"
-	"github.com/rosterhq/roster/groups"
+	"github.com/rosterhq/roster/internal/authz"
 	"github.com/rosterhq/roster/internal/store"
-	"github.com/rosterhq/roster/users"
 )
 
 // loadFacts reads a registered resource's facts from its policy lines, or
 // returns ErrResourceNotFound.
 func loadFacts(tx *store.Tx, r access.Resource) (Facts, error) {
-	lines, err := tx.Lines(access.Line{PType: "p", V1: tx.Workspace, V2: r.String()})
+	lines, err := tx.Lines(access.ResourcePattern(tx.Workspace, r))
 	if err != nil {
 		return Facts{}, err
 	}
 	var f Facts
 	exists := false
 	for _, l := range lines {
-		switch {
-		case l == access.ExistsLine(tx.Workspace, r):
+		fact, ok := access.ParseLine(l)
+		if !ok {
+			continue // a line the index ignores states nothing here either
+		}
+		switch fact.Op {
+		case access.FactExists:
 			exists = true
-		case l == access.PublicLine(tx.Workspace, r):
+		case access.FactPublic:
 			f.Public = true
-		case l.V3 == "own":
-			f.Owner = strings.TrimPrefix(l.V0, "u:")
-		case strings.HasPrefix(l.V0, "g:"):
-			f.Groups = append(f.Groups, strings.TrimPrefix(l.V0, "g:"))
-		case strings.HasPrefix(l.V0, "u:"):
-			f.SharedWith = append(f.SharedWith, strings.TrimPrefix(l.V0, "u:"))
+		case access.FactOwner:
+			f.Owner = fact.User
+		case access.FactAttach:
+			f.Groups = append(f.Groups, fact.Group)
+		case access.FactShare:
+			f.SharedWith = append(f.SharedWith, fact.User)
 		}
 	}
 	if !exists {
@@ -40,18 +42,18 @@ func loadFacts(tx *store.Tx, r access.Resource) (Facts, error) {
 	return f.normalized(), nil
 }
 
-// RequireEdit returns nil when tx's actor may edit resource r: an admin; its
+// requireEdit returns nil when tx's actor may edit resource r: an admin; its
 // owner; or a curator or global curator when r is attached to at least one
 // group and every attached group is one they may curate. Anyone who may view
 // r but not edit it gets access.ErrForbidden, and so does a limited owner
 // (limited users change no resources); anyone else ErrResourceNotFound, so a
 // resource's existence does not leak.
-func RequireEdit(tx *store.Tx, r access.Resource) error {
+func requireEdit(tx *store.Tx, r access.Resource) error {
 	f, err := loadFacts(tx, r)
 	if err != nil {
 		return err
 	}
-	role, err := users.ActorRole(tx)
+	role, err := authz.ActorRole(tx)
 	if err != nil {
 		return err
 	}
@@ -87,7 +89,7 @@ func canEdit(tx *store.Tx, role access.Role, f Facts) (bool, error) {
 	}
 	actorID, _ := tx.Actor.UserID()
 	for _, g := range f.Groups {
-		ok, err := groups.Curatable(tx, actorID, role, g)
+		ok, err := authz.Curatable(tx, actorID, role, g)
 		if err != nil || !ok {
 			return false, err
 		}
@@ -100,7 +102,7 @@ func canView(tx *store.Tx, role access.Role, r access.Resource, f Facts) (bool, 
 	if role == access.Admin || f.Public || actorIs(tx, f.Owner) || slices.Contains(f.SharedWith, actorID) {
 		return true, nil
 	}
-	mine, err := groups.GroupsOf(tx, actorID)
+	mine, err := authz.GroupsOf(tx, actorID)
 	if err != nil {
 		return false, err
 	}

@@ -6,9 +6,8 @@ import (
 	"slices"
 
 	"github.com/rosterhq/roster/access"
-	"github.com/rosterhq/roster/groups"
+	"github.com/rosterhq/roster/internal/authz"
 	"github.com/rosterhq/roster/internal/store"
-	"github.com/rosterhq/roster/users"
 )
 
 // Facts are the access facts of one resource that the application registers:
@@ -34,9 +33,10 @@ type Service struct {
 	ws string
 }
 
-// New returns the resources of workspace ws; applications get it from
-// roster.Workspace.Resources.
-func New(st *store.Store, ws string) *Service { return &Service{st: st, ws: ws} }
+// newService returns the resources of workspace ws. Package roster calls it
+// through package construct; applications get a Service from roster's
+// Workspace.Resources.
+func newService(st *store.Store, ws string) *Service { return &Service{st: st, ws: ws} }
 
 // Register records a new resource and its facts. The actor needs the
 // creation scope (see the package documentation). A resource that exists is
@@ -93,7 +93,7 @@ func (s *Service) Update(ctx context.Context, actor access.Actor, r access.Resou
 		if err != nil {
 			return err
 		}
-		if err := RequireEdit(tx, r); err != nil {
+		if err := requireEdit(tx, r); err != nil {
 			return err
 		}
 		if err := checkReferences(tx, r, f); err != nil {
@@ -129,7 +129,7 @@ func (s *Service) Unregister(ctx context.Context, actor access.Actor, r access.R
 		if err != nil {
 			return err
 		}
-		if err := RequireEdit(tx, r); err != nil {
+		if err := requireEdit(tx, r); err != nil {
 			return err
 		}
 		held, err := forgetResource(tx, r)
@@ -198,12 +198,12 @@ func checkReferences(tx *store.Tx, r access.Resource, f Facts) error {
 		ids = append(ids, f.Owner)
 	}
 	for _, id := range ids {
-		if err := users.Exists(tx, id); err != nil {
+		if err := authz.UserExists(tx, id); err != nil {
 			return fmt.Errorf("%w: %q", err, id)
 		}
 	}
 	for _, g := range f.Groups {
-		if err := groups.Exists(tx, g); err != nil {
+		if err := authz.GroupExists(tx, g); err != nil {
 			return err
 		}
 	}

@@ -150,7 +150,7 @@ func TestBadInputIsATypedErrorAndWritesNothing(t *testing.T) {
 		e.Must("CreateWorkspace", err)
 		foreigner, err := other.Users().Register(e.Ctx, users.Registration{Email: "f@example.com", Actor: roster.System})
 		e.Must("Register in other", err)
-		foreignGroup, err := other.Groups().Create(e.Ctx, roster.System, "Theirs")
+		foreignGroup, err := other.CreateGroup(e.Ctx, roster.System, "Theirs", roster.GroupContents{})
 		e.Must("Create in other", err)
 		_, err = other.Resources().Register(e.Ctx, roster.System, rostertest.Connector("theirs"), resources.Facts{})
 		e.Must("Register in other", err)

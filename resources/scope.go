@@ -6,8 +6,8 @@ import (
 
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/groups"
+	"github.com/rosterhq/roster/internal/authz"
 	"github.com/rosterhq/roster/internal/store"
-	"github.com/rosterhq/roster/users"
 )
 
 // factsState tells authorizeFacts whether the resource is new, whether the
@@ -23,7 +23,7 @@ type factsState struct {
 // validate_object_creation_for_user, with roster's fixes): may tx's actor
 // give resource r the facts f?
 func authorizeFacts(tx *store.Tx, r access.Resource, f Facts, st factsState) error {
-	role, err := users.ActorRole(tx)
+	role, err := authz.ActorRole(tx)
 	if err != nil {
 		return err
 	}
@@ -40,7 +40,7 @@ func authorizeFacts(tx *store.Tx, r access.Resource, f Facts, st factsState) err
 		return agentScope(tx, f)
 	}
 	// Connectors, document sets, and agents edited by a curator who does not
-	// own them (RequireEdit let them in: every attached group is theirs).
+	// own them (requireEdit let them in: every attached group is theirs).
 	return curatorScope(tx, role, f, st)
 }
 
@@ -67,7 +67,7 @@ func checkOwner(tx *store.Tx, r access.Resource, f Facts, st factsState) error {
 // only to groups they are a member of (Onyx let anyone set any group).
 func agentScope(tx *store.Tx, f Facts) error {
 	actorID, _ := tx.Actor.UserID()
-	mine, err := groups.GroupsOf(tx, actorID)
+	mine, err := authz.GroupsOf(tx, actorID)
 	if err != nil {
 		return err
 	}
@@ -95,7 +95,7 @@ func curatorScope(tx *store.Tx, role access.Role, f Facts, st factsState) error 
 	}
 	actorID, _ := tx.Actor.UserID()
 	for _, g := range f.Groups {
-		ok, err := groups.Curatable(tx, actorID, role, g)
+		ok, err := authz.Curatable(tx, actorID, role, g)
 		if err != nil {
 			return err
 		}
@@ -108,7 +108,7 @@ func curatorScope(tx *store.Tx, role access.Role, f Facts, st factsState) error 
 
 // scopeRefusal refuses a group the actor may not curate: ErrOutOfScope for
 // a member, ErrGroupNotFound for anyone else, so that a group's existence
-// does not leak to non-members (as groups.RequireScope does).
+// does not leak to non-members (as groups' scope check does).
 func scopeRefusal(tx *store.Tx, actorID, g string) error {
 	member, err := tx.HasLine(access.MemberLine(tx.Workspace, actorID, g))
 	if err != nil {

@@ -7,11 +7,11 @@ import (
 	"github.com/rosterhq/roster/internal/store"
 )
 
-// ActorRole returns the effective role of the actor inside tx: Admin for
+// actorRole returns the effective role of the actor inside tx: Admin for
 // System; the user's role for an active user of tx's
 // workspace. Any other actor (unknown, deactivated, of another workspace) is
 // refused with access.ErrForbidden.
-func ActorRole(tx *store.Tx) (Role, error) {
+func actorRole(tx *store.Tx) (Role, error) {
 	if tx.Actor.Privileged() {
 		return access.Admin, nil
 	}
@@ -36,9 +36,9 @@ func ActorRole(tx *store.Tx) (Role, error) {
 	return st.role(), nil
 }
 
-// RequireAdmin refuses every actor but an active admin and System.
-func RequireAdmin(tx *store.Tx) error {
-	role, err := ActorRole(tx)
+// requireAdmin refuses every actor but an active admin and System.
+func requireAdmin(tx *store.Tx) error {
+	role, err := actorRole(tx)
 	if err != nil {
 		return err
 	}
@@ -75,9 +75,10 @@ func mustLoad(tx *store.Tx, id string) (row, state, error) {
 // serialized by the store, so the count cannot change before commit.
 func activeAdmins(tx *store.Tx) (int64, error) {
 	var n int64
-	err := tx.DB.Model(&store.Rule{}).
-		Where("ptype = 'g' AND v1 = ? AND v2 = ?", "role:"+string(access.Admin), tx.Workspace).
-		Where("NOT EXISTS (SELECT 1 FROM casbin_rule d WHERE d.ptype = 'g' AND d.v0 = casbin_rule.v0 AND d.v1 = 'deactivated' AND d.v2 = casbin_rule.v2)").
+	isAdmin, args := access.UserHasRoleSQL(userCol, wsCol, access.Admin)
+	err := tx.DB.Model(&row{}).Where("workspace_id = ?", tx.Workspace).
+		Where(isAdmin, args...).
+		Where("NOT " + access.UserDeactivatedSQL(userCol, wsCol)).
 		Count(&n).Error
 	return n, err
 }
@@ -98,15 +99,15 @@ func guardLastAdmin(tx *store.Tx, st state) error {
 	return nil
 }
 
-// Exists returns nil if id is a user of tx's workspace, else ErrUserNotFound.
-func Exists(tx *store.Tx, id string) error {
+// exists returns nil if id is a user of tx's workspace, else ErrUserNotFound.
+func exists(tx *store.Tx, id string) error {
 	_, _, err := mustLoad(tx, id)
 	return err
 }
 
-// RoleOf returns the effective role of user id inside tx, or
+// roleOf returns the effective role of user id inside tx, or
 // ErrUserNotFound.
-func RoleOf(tx *store.Tx, id string) (Role, error) {
+func roleOf(tx *store.Tx, id string) (Role, error) {
 	_, st, err := mustLoad(tx, id)
 	return st.role(), err
 }

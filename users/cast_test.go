@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/users"
 )
 
@@ -49,14 +50,14 @@ type caller struct {
 // the scenario tables, so no row is a self change.
 func (c *cast) callers() []caller {
 	return []caller{
-		{"admin", roster.AsUser(c.admin.ID), true},
+		{"admin", access.UserActor(c.admin.ID), true},
 		{"system", roster.System, true},
-		{"global curator", roster.AsUser(c.curator.ID), false},
-		{"basic", roster.AsUser(c.basic.ID), false},
-		{"limited", roster.AsUser(c.limited.ID), false},
-		{"deactivated admin", roster.AsUser(c.deadAdmin.ID), false},
-		{"admin of another workspace", roster.AsUser(c.otherAdmin.ID), false},
-		{"unknown user", roster.AsUser("00000000-0000-0000-0000-000000000000"), false},
+		{"global curator", access.UserActor(c.curator.ID), false},
+		{"basic", access.UserActor(c.basic.ID), false},
+		{"limited", access.UserActor(c.limited.ID), false},
+		{"deactivated admin", access.UserActor(c.deadAdmin.ID), false},
+		{"admin of another workspace", access.UserActor(c.otherAdmin.ID), false},
+		{"unknown user", access.UserActor("00000000-0000-0000-0000-000000000000"), false},
 		{"empty actor", "", false},
 		{"actor that is no user", "admin", false},
 		{"user actor with empty id", "u:", false},

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/internal/rostertest"
 	"github.com/rosterhq/roster/users"
 )
@@ -18,10 +19,10 @@ func TestSetRoleClearsCuratorFlags(t *testing.T) {
 	rostertest.ForEachStore(t, func(t *testing.T, dsn string) {
 		e := newEnv(t, dsn, roster.Config{})
 		admin := e.register("admin@example.com")
-		asAdmin := roster.AsUser(admin.ID)
+		asAdmin := access.UserActor(admin.ID)
 		var groupIDs []string
 		for _, name := range []string{"red", "blue"} {
-			g, err := e.ws.Groups().Create(e.ctx, asAdmin, name)
+			g, err := e.ws.CreateGroup(e.ctx, asAdmin, name, roster.GroupContents{})
 			if err != nil {
 				t.Fatal(err)
 			}

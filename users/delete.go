@@ -20,7 +20,7 @@ func (s *Service) Delete(ctx context.Context, actor access.Actor, userID string)
 		if err := refuseSelf(tx, userID); err != nil {
 			return err
 		}
-		if err := RequireAdmin(tx); err != nil {
+		if err := requireAdmin(tx); err != nil {
 			return err
 		}
 		r, st, err := mustLoad(tx, userID)
@@ -60,12 +60,11 @@ func domainOf(email string) string {
 // memberships) and every p line whose subject is the user (curator flags,
 // ownership of connectors, direct shares).
 func removeAllLines(tx *store.Tx, userID string) error {
-	sub := access.UserSubject(userID)
-	g, err := tx.Lines(access.Line{PType: "g", V0: sub, V2: tx.Workspace})
+	g, err := tx.Lines(access.UserGroupingsPattern(tx.Workspace, userID))
 	if err != nil {
 		return err
 	}
-	p, err := tx.Lines(access.Line{PType: "p", V0: sub, V1: tx.Workspace})
+	p, err := tx.Lines(access.UserPoliciesPattern(tx.Workspace, userID))
 	if err != nil {
 		return err
 	}
@@ -76,22 +75,19 @@ func removeAllLines(tx *store.Tx, userID string) error {
 func (s *Service) Owned(ctx context.Context, userID string) ([]access.Resource, error) {
 	var out []access.Resource
 	err := s.st.View(ctx, s.ws, access.System, func(tx *store.Tx) error {
-		lines, err := tx.Lines(ownerPattern(s.ws, userID))
+		lines, err := tx.Lines(access.OwnedPattern(s.ws, userID))
 		out = resourcesOf(lines)
 		return err
 	})
 	return out, err
 }
 
-func ownerPattern(ws, userID string) access.Line {
-	return access.Line{PType: "p", V0: access.UserSubject(userID), V1: ws, V3: "own"}
-}
-
 func resourcesOf(lines []access.Line) []access.Resource {
 	out := make([]access.Resource, 0, len(lines))
 	for _, l := range lines {
-		kind, id, _ := strings.Cut(l.V2, ":")
-		out = append(out, access.Resource{Kind: access.Kind(kind), ID: id})
+		if f, ok := access.ParseLine(l); ok {
+			out = append(out, f.Resource)
+		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
 	return out
@@ -100,7 +96,7 @@ func resourcesOf(lines []access.Line) []access.Resource {
 // ownedBlocking lists the document sets and agents the user owns: the
 // resources whose ownership blocks a delete.
 func ownedBlocking(tx *store.Tx, userID string) ([]access.Resource, error) {
-	lines, err := tx.Lines(ownerPattern(tx.Workspace, userID))
+	lines, err := tx.Lines(access.OwnedPattern(tx.Workspace, userID))
 	if err != nil {
 		return nil, err
 	}
@@ -122,7 +118,7 @@ func (s *Service) TransferOwnership(ctx context.Context, actor access.Actor, fro
 	}
 	var moved []access.Resource
 	_, err := s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {
-		if err := RequireAdmin(tx); err != nil {
+		if err := requireAdmin(tx); err != nil {
 			return err
 		}
 		for _, id := range []string{from, to} {
@@ -130,7 +126,7 @@ func (s *Service) TransferOwnership(ctx context.Context, actor access.Actor, fro
 				return err
 			}
 		}
-		lines, err := tx.Lines(ownerPattern(s.ws, from))
+		lines, err := tx.Lines(access.OwnedPattern(s.ws, from))
 		if err != nil {
 			return err
 		}

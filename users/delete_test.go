@@ -55,7 +55,7 @@ func TestDeleteRefusals(t *testing.T) {
 		e.setRole(admin2.ID, users.RoleAdmin)
 		e.deactivate(admin2.ID)
 		active := e.register("active@example.com")
-		asAdmin := roster.AsUser(admin.ID)
+		asAdmin := access.UserActor(admin.ID)
 		cases := []struct {
 			name  string
 			actor roster.Actor
@@ -63,7 +63,7 @@ func TestDeleteRefusals(t *testing.T) {
 			want  []error
 		}{
 			{"admin deletes themselves", asAdmin, admin.ID, []error{users.ErrSelfChange, roster.ErrConflict}},
-			{"deactivated admin deletes themselves", roster.AsUser(admin2.ID), admin2.ID, []error{users.ErrSelfChange}},
+			{"deactivated admin deletes themselves", access.UserActor(admin2.ID), admin2.ID, []error{users.ErrSelfChange}},
 			{"active user", asAdmin, active.ID, []error{users.ErrUserActive, roster.ErrConflict}},
 			{"active user, by system", roster.System, active.ID, []error{users.ErrUserActive}},
 			{"unknown user", asAdmin, "00000000-0000-0000-0000-000000000000", []error{users.ErrUserNotFound, roster.ErrNotFound}},
@@ -86,7 +86,7 @@ func TestDeleteOwnerAfterTransfer(t *testing.T) {
 	rostertest.ForEachStore(t, func(t *testing.T, dsn string) {
 		e := newEnv(t, dsn, roster.Config{})
 		admin := e.register("admin@example.com")
-		asAdmin := roster.AsUser(admin.ID)
+		asAdmin := access.UserActor(admin.ID)
 		heir := e.register("heir@example.com")
 		victim := e.register("victim@example.com")
 		docs := e.own(victim.ID, access.DocumentSet, "handbook")
@@ -96,7 +96,7 @@ func TestDeleteOwnerAfterTransfer(t *testing.T) {
 		if _, err := e.ws.Resources().Register(e.ctx, roster.System, shared, resources.Facts{Owner: admin.ID, SharedWith: []string{victim.ID}}); err != nil {
 			t.Fatal(err)
 		}
-		g, err := e.ws.Groups().Create(e.ctx, asAdmin, "team")
+		g, err := e.ws.CreateGroup(e.ctx, asAdmin, "team", roster.GroupContents{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -177,7 +177,7 @@ func TestDeleteConnectorOwner(t *testing.T) {
 		u := e.register("u@example.com")
 		conn := e.own(u.ID, access.Connector, "drive")
 		e.deactivate(u.ID)
-		if err := e.us.Delete(e.ctx, roster.AsUser(admin.ID), u.ID); err != nil {
+		if err := e.us.Delete(e.ctx, access.UserActor(admin.ID), u.ID); err != nil {
 			t.Fatalf("Delete(owner of a connector only) = %v, want success: connectors do not block", err)
 		}
 		if lines := e.linesOf(u.ID); len(lines) != 0 {
@@ -202,7 +202,7 @@ func TestTransferOwnershipRefusals(t *testing.T) {
 		c := newCast(t, dsn)
 		owner := c.register("owner@example.com")
 		c.own(owner.ID, access.Agent, "a1")
-		asAdmin := roster.AsUser(c.admin.ID)
+		asAdmin := access.UserActor(c.admin.ID)
 		unknown := "00000000-0000-0000-0000-000000000000"
 		cases := []transferCase{
 			{"to the same user", asAdmin, owner.ID, owner.ID, []error{roster.ErrInvalid}},
@@ -216,7 +216,7 @@ func TestTransferOwnershipRefusals(t *testing.T) {
 			}
 		}
 		// The owner transferring their own resources is no admin either.
-		cases = append(cases, transferCase{"the owner", roster.AsUser(owner.ID), owner.ID, c.basic.ID, []error{roster.ErrForbidden}})
+		cases = append(cases, transferCase{"the owner", access.UserActor(owner.ID), owner.ID, c.basic.ID, []error{roster.ErrForbidden}})
 		for _, cs := range cases {
 			call := "TransferOwnership: " + cs.name
 			before := c.snapshot()

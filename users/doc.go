@@ -16,6 +16,6 @@
 // (OwnsResourcesError names them; TransferOwnership moves them).
 //
 // Operations that span packages (the invite gate at sign-up, clean-up at
-// delete) are composed by package roster through Hooks, inside the same
+// delete) are composed by package roster through hooks, inside the same
 // transaction, so users imports none of them.
 package users

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/users"
 )
 
@@ -72,13 +73,13 @@ func ExampleService_SetRole() {
 	_, err = us.SetRole(ctx, roster.System, ada.ID, users.RoleBasic)
 	fmt.Println(errors.Is(err, users.ErrLastAdmin), errors.Is(err, roster.ErrConflict))
 
-	_, err = us.SetRole(ctx, roster.AsUser(ada.ID), ada.ID, users.RoleBasic)
+	_, err = us.SetRole(ctx, access.UserActor(ada.ID), ada.ID, users.RoleBasic)
 	fmt.Println(errors.Is(err, users.ErrSelfChange))
 
-	bob, err = us.SetRole(ctx, roster.AsUser(ada.ID), bob.ID, users.RoleAdmin)
+	bob, err = us.SetRole(ctx, access.UserActor(ada.ID), bob.ID, users.RoleAdmin)
 	fmt.Println(bob.Role, err)
 
-	ada, err = us.SetRole(ctx, roster.AsUser(bob.ID), ada.ID, users.RoleLimited)
+	ada, err = us.SetRole(ctx, access.UserActor(bob.ID), ada.ID, users.RoleLimited)
 	fmt.Println(ada.Role, err)
 	// Output:
 	// admin basic

@@ -60,7 +60,7 @@ func TestWorkspaceIsolation(t *testing.T) {
 
 		// Unchangeable from B: B's admin (and B's System) get ErrNotFound
 		// for A's users; A's admin acting in B gets ErrForbidden.
-		for _, actor := range []roster.Actor{roster.AsUser(adminB.ID), roster.System} {
+		for _, actor := range []roster.Actor{access.UserActor(adminB.ID), roster.System} {
 			for name, call := range crossCalls(e, b, actor, onlyA.ID, offA.ID, adminB.ID) {
 				before := e.snapshot()
 				wantErr(t, string(actor)+" in B: "+name+" on A's user", call(), roster.ErrNotFound)
@@ -69,7 +69,7 @@ func TestWorkspaceIsolation(t *testing.T) {
 		}
 		other := e.registerIn(b, users.Registration{Email: "other@example.com"})
 		e.registerIn(b, users.Registration{Email: "off-b@example.com"})
-		for name, call := range crossCalls(e, b, roster.AsUser(adminA.ID), other.ID, other.ID, adminB.ID) {
+		for name, call := range crossCalls(e, b, access.UserActor(adminA.ID), other.ID, other.ID, adminB.ID) {
 			before := e.snapshot()
 			wantErr(t, "A's admin in B: "+name, call(), roster.ErrForbidden)
 			e.unchanged(before, name)

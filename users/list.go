@@ -74,11 +74,11 @@ func (s *Service) withStates(db *gorm.DB, rows []row) ([]User, error) {
 	return users, nil
 }
 
-// SQL fragments over roster_users testing the user's policy lines.
+// The columns of roster_users the policy-line conditions of package access
+// test.
 const (
-	hasRole    = "EXISTS (SELECT 1 FROM casbin_rule c WHERE c.ptype = 'g' AND c.v0 = 'u:' || roster_users.id AND c.v1 = ? AND c.v2 = roster_users.workspace_id)"
-	hasFlag    = "EXISTS (SELECT 1 FROM casbin_rule c WHERE c.ptype = 'p' AND c.v0 = 'u:' || roster_users.id AND c.v1 = roster_users.workspace_id AND c.v3 = 'curate')"
-	isInactive = "EXISTS (SELECT 1 FROM casbin_rule c WHERE c.ptype = 'g' AND c.v0 = 'u:' || roster_users.id AND c.v1 = 'deactivated' AND c.v2 = roster_users.workspace_id)"
+	userCol = "roster_users.id"
+	wsCol   = "roster_users.workspace_id"
 )
 
 func (s *Service) filtered(db *gorm.DB, f Filter) (*gorm.DB, error) {
@@ -87,6 +87,7 @@ func (s *Service) filtered(db *gorm.DB, f Filter) (*gorm.DB, error) {
 		q = q.Where("email LIKE ? ESCAPE '\\'", "%"+escapeLike(strings.ToLower(f.Query))+"%")
 	}
 	if f.Active != nil {
+		isInactive := access.UserDeactivatedSQL(userCol, wsCol)
 		if *f.Active {
 			q = q.Where("NOT " + isInactive)
 		} else {
@@ -110,16 +111,20 @@ func roleConditions(roles []Role) ([]string, []any, error) {
 		if !r.Valid() {
 			return nil, nil, fmt.Errorf("%w: %q", ErrInvalidRole, r)
 		}
+		hasFlag := access.UserIsCuratorSQL(userCol, wsCol)
 		switch r {
 		case access.Curator:
+			hasRole, a := access.UserHasRoleSQL(userCol, wsCol, access.Basic)
 			conds = append(conds, "("+hasRole+" AND "+hasFlag+")")
-			args = append(args, "role:"+string(access.Basic))
+			args = append(args, a...)
 		case access.Basic:
+			hasRole, a := access.UserHasRoleSQL(userCol, wsCol, access.Basic)
 			conds = append(conds, "("+hasRole+" AND NOT "+hasFlag+")")
-			args = append(args, "role:"+string(access.Basic))
+			args = append(args, a...)
 		default:
+			hasRole, a := access.UserHasRoleSQL(userCol, wsCol, r)
 			conds = append(conds, hasRole)
-			args = append(args, "role:"+string(r))
+			args = append(args, a...)
 		}
 	}
 	return conds, args, nil

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/internal/rostertest"
 	"github.com/rosterhq/roster/users"
 )
@@ -66,7 +67,7 @@ func TestLastAdminRace(t *testing.T) {
 					a := e.register("a@example.com")
 					b := e.register("b@example.com")
 					e.setRole(b.ID, users.RoleAdmin)
-					actorA, actorB := roster.AsUser(a.ID), roster.AsUser(b.ID)
+					actorA, actorB := access.UserActor(a.ID), access.UserActor(b.ID)
 					loser := m.loser
 					if bySystem {
 						actorA, actorB = roster.System, roster.System

@@ -26,7 +26,7 @@ func (s *Service) SetRole(ctx context.Context, actor access.Actor, userID string
 		if err := refuseSelf(tx, userID); err != nil {
 			return err
 		}
-		if err := RequireAdmin(tx); err != nil {
+		if err := requireAdmin(tx); err != nil {
 			return err
 		}
 		r, st, err := mustLoad(tx, userID)
@@ -55,7 +55,7 @@ func (s *Service) SetRole(ctx context.Context, actor access.Actor, userID string
 
 func (s *Service) replaceRole(tx *store.Tx, userID string, st state, role Role) error {
 	if st.curator {
-		if err := ClearCuratorFlags(tx, userID); err != nil {
+		if err := clearCuratorFlags(tx, userID); err != nil {
 			return err
 		}
 	}
@@ -67,10 +67,10 @@ func (s *Service) replaceRole(tx *store.Tx, userID string, st state, role Role) 
 	return tx.AddLines(access.RoleLine(s.ws, userID, role))
 }
 
-// ClearCuratorFlags removes every curator flag a user holds in tx's
-// workspace. Groups calls it when a user loses their last flag's group.
-func ClearCuratorFlags(tx *store.Tx, userID string) error {
-	flags, err := tx.Lines(access.Line{PType: "p", V0: access.UserSubject(userID), V1: tx.Workspace, V3: "curate"})
+// clearCuratorFlags removes every curator flag a user holds in tx's
+// workspace, when the user leaves the curator role.
+func clearCuratorFlags(tx *store.Tx, userID string) error {
+	flags, err := tx.Lines(access.UserCuratorFlagsPattern(tx.Workspace, userID))
 	if err != nil {
 		return err
 	}

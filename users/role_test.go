@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/internal/rostertest"
 	"github.com/rosterhq/roster/users"
 )
@@ -73,7 +74,7 @@ func TestSetRoleSelf(t *testing.T) {
 			for _, to := range []users.Role{users.RoleAdmin, users.RoleBasic, users.RoleLimited, users.RoleGlobalCurator} {
 				call := fmt.Sprintf("%s sets own role to %s", name, to)
 				before := c.snapshot()
-				_, err := c.us.SetRole(c.ctx, roster.AsUser(u.ID), u.ID, to)
+				_, err := c.us.SetRole(c.ctx, access.UserActor(u.ID), u.ID, to)
 				wantErr(t, call, err, users.ErrSelfChange, roster.ErrConflict)
 				c.unchanged(before, call)
 			}
@@ -97,7 +98,7 @@ func TestSetRoleInvalidRoles(t *testing.T) {
 			{"role:admin", []error{users.ErrInvalidRole}},
 			{"deactivated", []error{users.ErrInvalidRole}},
 		}
-		for _, actor := range []roster.Actor{roster.AsUser(c.admin.ID), roster.System} {
+		for _, actor := range []roster.Actor{access.UserActor(c.admin.ID), roster.System} {
 			for _, cs := range cases {
 				call := fmt.Sprintf("%s: SetRole(basic, %q)", actor, cs.role)
 				before := c.snapshot()
@@ -120,7 +121,7 @@ func TestSetRoleUnknownTarget(t *testing.T) {
 			"id in policy-subject shape": "u:" + c.basic.ID,
 		}
 		for name, id := range targets {
-			for _, actor := range []roster.Actor{roster.AsUser(c.admin.ID), roster.System} {
+			for _, actor := range []roster.Actor{access.UserActor(c.admin.ID), roster.System} {
 				call := fmt.Sprintf("%s: SetRole(%s)", actor, name)
 				before := c.snapshot()
 				_, err := c.us.SetRole(c.ctx, actor, id, users.RoleLimited)
@@ -152,30 +153,30 @@ func TestSetRoleLastActiveAdmin(t *testing.T) {
 		}
 		// A deactivated admin does not count.
 		b := e.register("b@example.com")
-		if _, err := e.us.SetRole(e.ctx, roster.AsUser(a.ID), b.ID, users.RoleAdmin); err != nil {
+		if _, err := e.us.SetRole(e.ctx, access.UserActor(a.ID), b.ID, users.RoleAdmin); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.us.Deactivate(e.ctx, roster.AsUser(a.ID), b.ID); err != nil {
+		if _, err := e.us.Deactivate(e.ctx, access.UserActor(a.ID), b.ID); err != nil {
 			t.Fatal(err)
 		}
 		refuse("system demotes the only active admin", roster.System, a.ID, users.RoleBasic, users.ErrLastAdmin)
 		// A deactivated admin can be demoted: they are not active.
-		if u, err := e.us.SetRole(e.ctx, roster.AsUser(a.ID), b.ID, users.RoleBasic); err != nil || u.Role != users.RoleBasic || u.Active {
+		if u, err := e.us.SetRole(e.ctx, access.UserActor(a.ID), b.ID, users.RoleBasic); err != nil || u.Role != users.RoleBasic || u.Active {
 			t.Fatalf("demote the deactivated admin: %+v, %v; want basic, inactive", u, err)
 		}
 		// With a second active admin, the first can be demoted; then the
 		// second is the last.
-		if _, err := e.us.Activate(e.ctx, roster.AsUser(a.ID), b.ID); err != nil {
+		if _, err := e.us.Activate(e.ctx, access.UserActor(a.ID), b.ID); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.us.SetRole(e.ctx, roster.AsUser(a.ID), b.ID, users.RoleAdmin); err != nil {
+		if _, err := e.us.SetRole(e.ctx, access.UserActor(a.ID), b.ID, users.RoleAdmin); err != nil {
 			t.Fatal(err)
 		}
-		if u, err := e.us.SetRole(e.ctx, roster.AsUser(b.ID), a.ID, users.RoleBasic); err != nil || u.Role != users.RoleBasic {
+		if u, err := e.us.SetRole(e.ctx, access.UserActor(b.ID), a.ID, users.RoleBasic); err != nil || u.Role != users.RoleBasic {
 			t.Fatalf("b demotes a while two admins are active: %+v, %v", u, err)
 		}
 		refuse("system demotes b, now the last admin", roster.System, b.ID, users.RoleLimited, users.ErrLastAdmin)
-		refuse("a, now basic, demotes b", roster.AsUser(a.ID), b.ID, users.RoleBasic, roster.ErrForbidden)
+		refuse("a, now basic, demotes b", access.UserActor(a.ID), b.ID, users.RoleBasic, roster.ErrForbidden)
 		// Re-affirming the last admin's role takes nothing away.
 		if _, err := e.us.SetRole(e.ctx, roster.System, b.ID, users.RoleAdmin); err != nil {
 			t.Errorf("system sets the last admin to admin: %v", err)

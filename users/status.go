@@ -26,7 +26,7 @@ func (s *Service) setActive(ctx context.Context, actor access.Actor, userID stri
 		if err := refuseSelf(tx, userID); err != nil {
 			return err
 		}
-		if err := RequireAdmin(tx); err != nil {
+		if err := requireAdmin(tx); err != nil {
 			return err
 		}
 		r, st, err := mustLoad(tx, userID)

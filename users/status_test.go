@@ -55,12 +55,12 @@ func TestDeactivateKeepsEverything(t *testing.T) {
 	rostertest.ForEachStore(t, func(t *testing.T, dsn string) {
 		e := newEnv(t, dsn, roster.Config{})
 		admin := e.register("admin@example.com")
-		asAdmin := roster.AsUser(admin.ID)
+		asAdmin := access.UserActor(admin.ID)
 		for _, role := range []users.Role{users.RoleGlobalCurator, users.RoleLimited, users.RoleBasic, users.RoleAdmin} {
 			u := e.register("user-" + string(role) + "@example.com")
 			e.setRole(u.ID, role)
 			agent := e.own(u.ID, access.Agent, "agent-of-"+string(role))
-			g, err := e.ws.Groups().Create(e.ctx, asAdmin, "group of "+string(role))
+			g, err := e.ws.CreateGroup(e.ctx, asAdmin, "group of "+string(role), roster.GroupContents{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -137,11 +137,11 @@ func TestDeactivateDeniesAccessAtOnce(t *testing.T) {
 			}
 		}
 		check("active", true)
-		if _, err := e.us.Deactivate(e.ctx, roster.AsUser(admin.ID), bob.ID); err != nil {
+		if _, err := e.us.Deactivate(e.ctx, access.UserActor(admin.ID), bob.ID); err != nil {
 			t.Fatal(err)
 		}
 		check("deactivated", false)
-		if _, err := e.us.Activate(e.ctx, roster.AsUser(admin.ID), bob.ID); err != nil {
+		if _, err := e.us.Activate(e.ctx, access.UserActor(admin.ID), bob.ID); err != nil {
 			t.Fatal(err)
 		}
 		check("activated again", true)
@@ -160,7 +160,7 @@ func TestDeactivateSelfAndLastAdmin(t *testing.T) {
 			e.unchanged(before, step)
 		}
 		before := e.snapshot()
-		_, err := e.us.Deactivate(e.ctx, roster.AsUser(a.ID), a.ID)
+		_, err := e.us.Deactivate(e.ctx, access.UserActor(a.ID), a.ID)
 		refuse("the admin deactivates themselves", err, before, users.ErrSelfChange, roster.ErrConflict)
 		before = e.snapshot()
 		_, err = e.us.Deactivate(e.ctx, roster.System, a.ID)
@@ -168,30 +168,30 @@ func TestDeactivateSelfAndLastAdmin(t *testing.T) {
 
 		// Two admins: one deactivates the other; the remaining one is the
 		// last and cannot be deactivated by anyone.
-		if _, err := e.us.SetRole(e.ctx, roster.AsUser(a.ID), b.ID, users.RoleAdmin); err != nil {
+		if _, err := e.us.SetRole(e.ctx, access.UserActor(a.ID), b.ID, users.RoleAdmin); err != nil {
 			t.Fatal(err)
 		}
-		if u, err := e.us.Deactivate(e.ctx, roster.AsUser(a.ID), b.ID); err != nil || u.Active || u.Role != users.RoleAdmin {
+		if u, err := e.us.Deactivate(e.ctx, access.UserActor(a.ID), b.ID); err != nil || u.Active || u.Role != users.RoleAdmin {
 			t.Fatalf("a deactivates admin b = %+v, %v; want b inactive, still admin", u, err)
 		}
 		before = e.snapshot()
 		_, err = e.us.Deactivate(e.ctx, roster.System, a.ID)
 		refuse("system deactivates the remaining admin", err, before, users.ErrLastAdmin)
 		before = e.snapshot()
-		_, err = e.us.Deactivate(e.ctx, roster.AsUser(b.ID), a.ID)
+		_, err = e.us.Deactivate(e.ctx, access.UserActor(b.ID), a.ID)
 		refuse("deactivated b deactivates a", err, before, roster.ErrForbidden)
 		before = e.snapshot()
-		_, err = e.us.Activate(e.ctx, roster.AsUser(b.ID), b.ID)
+		_, err = e.us.Activate(e.ctx, access.UserActor(b.ID), b.ID)
 		refuse("deactivated b activates themselves", err, before, users.ErrSelfChange)
 
 		// Deactivating a deactivated user leaves them so and writes nothing:
 		// no line, no audit event, no version.
 		before = e.snapshot()
-		if u, err := e.us.Deactivate(e.ctx, roster.AsUser(a.ID), b.ID); err != nil || u.Active {
+		if u, err := e.us.Deactivate(e.ctx, access.UserActor(a.ID), b.ID); err != nil || u.Active {
 			t.Errorf("deactivate twice = %+v, %v; want inactive, no error", u, err)
 		}
 		e.unchanged(before, "deactivating a deactivated user")
-		if u, err := e.us.Activate(e.ctx, roster.AsUser(a.ID), b.ID); err != nil || !u.Active || u.Role != users.RoleAdmin {
+		if u, err := e.us.Activate(e.ctx, access.UserActor(a.ID), b.ID); err != nil || !u.Active || u.Role != users.RoleAdmin {
 			t.Errorf("Activate b = %+v, %v; want active admin", u, err)
 		}
 	})
@@ -207,7 +207,7 @@ func TestDeactivatedAdminIsRefusedEverything(t *testing.T) {
 		c.deactivate(victim.ID)
 		off := c.register("off@example.com")
 		c.deactivate(off.ID)
-		as := roster.AsUser(c.deadAdmin.ID)
+		as := access.UserActor(c.deadAdmin.ID)
 		calls := map[string]func() error{
 			"SetRole": func() error {
 				_, err := c.us.SetRole(c.ctx, as, c.basic.ID, users.RoleLimited)
@@ -236,7 +236,7 @@ func TestDeactivatedAdminIsRefusedEverything(t *testing.T) {
 				return err
 			},
 			"Groups.Create": func() error {
-				_, err := c.ws.Groups().Create(c.ctx, as, "mine")
+				_, err := c.ws.CreateGroup(c.ctx, as, "mine", roster.GroupContents{})
 				return err
 			},
 		}

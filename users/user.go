@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
 
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/construct"
 	"github.com/rosterhq/roster/internal/store"
 )
 
@@ -96,25 +96,9 @@ func (r row) user(s state) User {
 		Kind: Kind(r.Kind), Source: Source(r.Source), Active: s.active, CreatedAt: r.CreatedAt.UTC()}
 }
 
-// Hooks let the roster package compose operations that span packages inside
-// users' transactions without users importing them. Every field may be nil.
-type Hooks struct {
-	// BeforeRegister runs after the email is validated and before the
-	// duplicate check and the creation: the allowed-domain check and the
-	// invite gate. It sees every email as a newcomer's.
-	BeforeRegister func(tx *store.Tx, email string, reg Registration) error
-	// AfterRegister runs after the user is created: consuming the invite.
-	AfterRegister func(tx *store.Tx, u User, reg Registration) error
-	// BeforeDelete runs after the delete is allowed and before the user's
-	// lines and row go: removing invites, limits' state and the like.
-	BeforeDelete []func(tx *store.Tx, userID string) error
-}
-
-// Config configures a Service.
-type Config struct {
-	AdminEmails []string // normalized emails that become admin at sign-up
-	Hooks       Hooks
-}
+// hooks are the operations package roster composes into users'
+// transactions: the invite gate at sign-up, clean-up at delete.
+type hooks = construct.UserHooks[User, Registration]
 
 // Service manages the users of one workspace. It is safe for concurrent use.
 // Every mutating method takes the actor and runs as one audited transaction.
@@ -122,19 +106,20 @@ type Service struct {
 	st     *store.Store
 	ws     string
 	admins map[string]bool
-	hooks  Hooks
+	hooks  hooks
 }
 
-// New returns the users of workspace ws. It is called by the roster package;
-// applications get a Service from roster.Workspace.Users.
-func New(st *store.Store, ws string, cfg Config) *Service {
+// newService returns the users of workspace ws; adminEmails become admin at
+// sign-up. Package roster calls it through package construct; applications
+// get a Service from roster's Workspace.Users.
+func newService(st *store.Store, ws string, adminEmails []string, h hooks) *Service {
 	admins := map[string]bool{}
-	for _, e := range cfg.AdminEmails {
+	for _, e := range adminEmails {
 		if n, err := NormalizeEmail(e); err == nil {
 			admins[n] = true
 		}
 	}
-	return &Service{st: st, ws: ws, admins: admins, hooks: cfg.Hooks}
+	return &Service{st: st, ws: ws, admins: admins, hooks: h}
 }
 
 // Get returns the user with the given id.
@@ -182,33 +167,34 @@ func loadState(db *gorm.DB, ws, id string) (state, error) {
 }
 
 func loadStates(db *gorm.DB, ws string, ids []string) (map[string]state, error) {
-	subjects := make([]string, len(ids))
 	out := make(map[string]state, len(ids))
-	for i, id := range ids {
-		subjects[i] = access.UserSubject(id)
+	for _, id := range ids {
 		out[id] = state{active: true}
 	}
 	if len(ids) == 0 {
 		return out, nil
 	}
 	var rules []store.Rule
-	err := db.Where("((ptype = 'g' AND v2 = ?) OR (ptype = 'p' AND v1 = ? AND v3 = 'curate')) AND v0 IN ?", ws, ws, subjects).
-		Find(&rules).Error
+	cond, args := access.UsersStateSQL(ws, ids)
+	err := db.Where(cond, args...).Find(&rules).Error
 	if err != nil {
 		return nil, fmt.Errorf("roster: read user state: %w", err)
 	}
 	for _, r := range rules {
-		id := strings.TrimPrefix(r.V0, "u:")
-		s := out[id]
-		switch l := store.LineOf(r); {
-		case l.PType == "p":
-			s.curator = true
-		case l == access.DeactivatedLine(ws, id):
-			s.active = false
-		case strings.HasPrefix(r.V1, "role:"):
-			s.stored = Role(strings.TrimPrefix(r.V1, "role:"))
+		f, ok := access.ParseLine(store.LineOf(r))
+		if !ok {
+			continue // a line the index ignores states nothing here either
 		}
-		out[id] = s
+		s := out[f.User]
+		switch f.Op {
+		case access.FactCurator:
+			s.curator = true
+		case access.FactDeactivated:
+			s.active = false
+		case access.FactRole:
+			s.stored = f.Role
+		}
+		out[f.User] = s
 	}
 	return out, nil
 }

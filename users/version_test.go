@@ -19,7 +19,7 @@ func TestVersionsIncrease(t *testing.T) {
 	rostertest.ForEachStore(t, func(t *testing.T, dsn string) {
 		e := newEnv(t, dsn, roster.Config{})
 		var admin, bob users.User
-		asAdmin := func() roster.Actor { return roster.AsUser(admin.ID) }
+		asAdmin := func() roster.Actor { return access.UserActor(admin.ID) }
 		steps := []struct {
 			name string
 			do   func() error

@@ -6,6 +6,11 @@
 // The intersection answers exactly as Access.Can(view) would, without a
 // call per document.
 //
+// A plugin whose authors already speak casbin can ask the same questions of
+// the workspace's read-only casbin view (Workspace.Casbin) in roster's
+// model: Enforce("u:<id>", "<kind>:<id>", "view"), and the members of a
+// group as the implicit users of the role "g:<id>". The last section does.
+//
 //	go run ./examples/plugin
 package main
 
@@ -63,7 +68,7 @@ func run(ctx context.Context, path string, out io.Writer) error {
 			return err
 		}
 	}
-	return nil
+	return askCasbin(ctx, ws, people, out)
 }
 
 // setUp registers three people (ada, the first, is admin), a group with bob
@@ -78,7 +83,7 @@ func setUp(ctx context.Context, ws *roster.Workspace) (map[string]string, error)
 		}
 		people[name] = u.ID
 	}
-	eng, err := ws.Groups().Create(ctx, roster.System, "Engineering")
+	eng, err := ws.CreateGroup(ctx, roster.System, "Engineering", roster.GroupContents{})
 	if err != nil {
 		return nil, err
 	}
@@ -139,5 +144,51 @@ func search(ctx context.Context, ws *roster.Workspace, index []document, name, u
 		}
 	}
 	fmt.Fprintf(out, "%s sees: %s\n", name, strings.Join(hits, ", "))
+	return nil
+}
+
+// askCasbin asks roster's read-only casbin view which connectors each person
+// may view, checking each answer against Access.Can, and who is in each
+// group.
+func askCasbin(ctx context.Context, ws *roster.Workspace, people map[string]string, out io.Writer) error {
+	view := ws.Casbin()
+	names := map[string]string{} // casbin subject → name
+	for _, name := range []string{"ada", "bob", "cy"} {
+		sub := access.UserSubject(people[name])
+		names[sub] = name
+		var allowed []string
+		for _, id := range []string{"handbook", "eng-wiki", "payroll"} {
+			ok, err := view.Enforce(ctx, sub, connector(id).String(), string(access.View))
+			if err != nil {
+				return err
+			}
+			can, err := ws.Access().Can(ctx, people[name], access.View, connector(id))
+			if err != nil {
+				return err
+			}
+			if ok != can {
+				return fmt.Errorf("casbin's Enforce says %v, Can says %v for %s on %s", ok, can, name, id)
+			}
+			if ok {
+				allowed = append(allowed, id)
+			}
+		}
+		fmt.Fprintf(out, "casbin: %s may view %s\n", name, strings.Join(allowed, ", "))
+	}
+	groups, err := ws.Groups().Minimal(ctx, roster.System)
+	if err != nil {
+		return err
+	}
+	for _, g := range groups {
+		subs, err := view.GetImplicitUsersForRole(ctx, access.GroupSubject(g.ID))
+		if err != nil {
+			return err
+		}
+		members := make([]string, len(subs))
+		for i, sub := range subs {
+			members[i] = names[sub]
+		}
+		fmt.Fprintf(out, "casbin: %s has %s\n", g.Name, strings.Join(members, ", "))
+	}
 	return nil
 }

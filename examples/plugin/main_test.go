@@ -7,8 +7,9 @@ import (
 	"path/filepath"
 )
 
-// The plugin's search answers each user with what roster lets them see; run
-// fails if the ACL intersection ever disagrees with Access.Can.
+// The plugin's search answers each user with what roster lets them see, and
+// so does roster's casbin view; run fails if the ACL intersection or casbin's
+// Enforce ever disagrees with Access.Can.
 func Example_plugin() {
 	dir, err := os.MkdirTemp("", "roster-plugin-")
 	if err != nil {
@@ -23,4 +24,8 @@ func Example_plugin() {
 	// ada sees: Vacation policy, Deploy runbook, Salaries 2026
 	// bob sees: Vacation policy, Deploy runbook
 	// cy sees: Vacation policy
+	// casbin: ada may view handbook, eng-wiki, payroll
+	// casbin: bob may view handbook, eng-wiki
+	// casbin: cy may view handbook
+	// casbin: Engineering has bob
 }

@@ -65,7 +65,7 @@ func demo(ctx context.Context, out io.Writer, ws *roster.Workspace) error {
 		fmt.Fprintf(out, "  %-20s %s\n", u.Email, u.Role)
 	}
 	ada, bob, carol, dave := people["ada@example.com"], people["bob@example.com"], people["carol@example.com"], people["dave@example.com"]
-	asAda := roster.AsUser(ada.ID)
+	asAda := access.UserActor(ada.ID)
 
 	fmt.Fprintln(out, "\nAda (admin) changes roles and deactivates Dave:")
 	if _, err := us.SetRole(ctx, asAda, bob.ID, users.RoleGlobalCurator); err != nil {
@@ -86,7 +86,7 @@ func demo(ctx context.Context, out io.Writer, ws *roster.Workspace) error {
 		what string
 		err  error
 	}{
-		{"bob makes dave admin", second(us.SetRole(ctx, roster.AsUser(bob.ID), dave.ID, users.RoleAdmin))},
+		{"bob makes dave admin", second(us.SetRole(ctx, access.UserActor(bob.ID), dave.ID, users.RoleAdmin))},
 		{"ada demotes herself", second(us.SetRole(ctx, asAda, ada.ID, users.RoleBasic))},
 		{"System demotes ada, the last admin", second(us.SetRole(ctx, roster.System, ada.ID, users.RoleBasic))},
 		{"ada sets bob to curator", second(us.SetRole(ctx, asAda, bob.ID, users.RoleCurator))},
@@ -124,7 +124,7 @@ func second[T any](_ T, err error) error { return err }
 // accessDemo registers a private agent owned by bob and asks who may view it.
 func accessDemo(ctx context.Context, out io.Writer, ws *roster.Workspace, owner users.User, who []users.User) error {
 	agent := access.Resource{Kind: access.Agent, ID: "research-helper"}
-	_, err := ws.Resources().Register(ctx, roster.AsUser(owner.ID), agent, resources.Facts{Owner: owner.ID})
+	_, err := ws.Resources().Register(ctx, access.UserActor(owner.ID), agent, resources.Facts{Owner: owner.ID})
 	if err != nil && !errors.Is(err, resources.ErrExists) {
 		return err
 	}

@@ -38,6 +38,7 @@
 //	POST /persona, PATCH /persona/{id}, PATCH /persona/{id}/share, DELETE /persona/{id}, GET /persona[/{id}]
 //	POST /chat/send-message          {message} → {answer, tokens}; 429 RATE_LIMITED when a budget is spent
 //	GET /ui/                         the web admin pages (a placeholder for now); GET / redirects there
+//	GET /openapi.json                the OpenAPI 3.1 document of the JSON API (package docs)
 //
 // Passwords are bcrypt hashes in the application's own table (app_passwords,
 // beside roster's tables in the same database); sessions are random tokens

@@ -45,7 +45,7 @@ func newCast(t *testing.T) *cast {
 	must(ws.Users().SetRole(ctx, roster.System, k.id["lim"], users.RoleLimited))
 	var err error
 	for name, g := range map[string]*groups.Group{"team": &k.team, "other": &k.other, "secret": &k.secret} {
-		*g, err = ws.Groups().Create(ctx, roster.System, name)
+		*g, err = ws.CreateGroup(ctx, roster.System, name, roster.GroupContents{})
 		must(nil, err)
 	}
 	must(ws.Groups().AddMembers(ctx, roster.System, k.team.ID, []string{k.id["gcur"], k.id["cur"], k.id["basic"], k.id["lim"]}))

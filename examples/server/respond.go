@@ -106,7 +106,7 @@ type endpoint func(w http.ResponseWriter, r *http.Request, c httpapi.Caller) err
 
 // handle registers an endpoint behind the session and the role gate.
 func (s *server) handle(mux *http.ServeMux, pattern string, allow who, ep endpoint) {
-	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+	s.route(mux, pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := s.caller(r)
 		if err == nil && !allow.admits(c.User.Role) {
 			err = errRole
@@ -117,14 +117,14 @@ func (s *server) handle(mux *http.ServeMux, pattern string, allow who, ep endpoi
 		if err != nil {
 			s.fail(w, r, err)
 		}
-	})
+	}))
 }
 
 // handleAnyone registers a route that needs no session.
 func (s *server) handleAnyone(mux *http.ServeMux, pattern string, fn func(w http.ResponseWriter, r *http.Request) error) {
-	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+	s.route(mux, pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := fn(w, r); err != nil {
 			s.fail(w, r, err)
 		}
-	})
+	}))
 }

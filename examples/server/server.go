@@ -137,6 +137,10 @@ type server struct {
 
 	dummyOnce sync.Once // computes dummy
 	dummy     string    // a bcrypt hash of no one's password; see passwordMatches
+
+	// patterns are the patterns routes registered on its mux, in order
+	// (see route); written only while routes runs.
+	patterns []string
 }
 
 // newServer opens the database, migrates roster's tables and the
@@ -241,19 +245,28 @@ func (s *server) routes() http.Handler {
 	s.endSessionsRoutes(mux)
 	s.resourceRoutes(mux)
 	s.chatRoutes(mux)
+	s.openAPIRoutes(mux)
 	var ui http.Handler = http.HandlerFunc(s.uiPlaceholder)
 	if s.cfg.UI != nil {
 		ui = s.cfg.UI(mux)
 	}
-	mux.Handle("/ui/", ui)
-	mux.Handle("GET /{$}", http.RedirectHandler("/ui/", http.StatusSeeOther))
-	mux.Handle("/", s.fallback(mux))
+	s.route(mux, "/ui/", ui)
+	s.route(mux, "GET /{$}", http.RedirectHandler("/ui/", http.StatusSeeOther))
+	s.route(mux, "/", s.fallback(mux))
 
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusForbidden, errorBody{Detail: "cross-origin request refused", Code: httpapi.CodeForbidden})
 	}))
 	return cop.Handler(mux)
+}
+
+// route registers h for pattern on mux and records the pattern, so that the
+// routes served can be listed (the OpenAPI test compares them with
+// docs/openapi.json). Every route of the application's mux goes through it.
+func (s *server) route(mux *http.ServeMux, pattern string, h http.Handler) {
+	s.patterns = append(s.patterns, pattern)
+	mux.Handle(pattern, h)
 }
 
 // fallback serves the paths the application's mux does not: a path the mux

@@ -17,8 +17,8 @@ import (
 // finds deactivated or deleted, for changes made by other means (a library
 // call, SCIM).
 func (s *server) endSessionsRoutes(mux *http.ServeMux) {
-	mux.Handle("PATCH /manage/admin/deactivate-user", s.endSessionsAfter(s.api))
-	mux.Handle("DELETE /manage/admin/delete-user", s.endSessionsAfter(s.api))
+	s.route(mux, "PATCH /manage/admin/deactivate-user", s.endSessionsAfter(s.api))
+	s.route(mux, "DELETE /manage/admin/delete-user", s.endSessionsAfter(s.api))
 }
 
 // endSessionsAfter serves next, a route whose JSON body names its target

@@ -80,7 +80,7 @@ func (e *Env) User(name string, role users.Role) string {
 }
 
 // As returns the actor of the named user.
-func (e *Env) As(name string) roster.Actor { return roster.AsUser(e.Users[name]) }
+func (e *Env) As(name string) roster.Actor { return access.UserActor(e.Users[name]) }
 
 // IDs returns the ids of named users.
 func (e *Env) IDs(names ...string) []string {
@@ -94,7 +94,7 @@ func (e *Env) IDs(names ...string) []string {
 // Group creates a group with members (by name).
 func (e *Env) Group(name string, members ...string) string {
 	e.T.Helper()
-	g, err := e.GS.Create(e.Ctx, roster.System, name)
+	g, err := e.W.CreateGroup(e.Ctx, roster.System, name, roster.GroupContents{})
 	e.Must("Create "+name, err)
 	e.Groups[name] = g.ID
 	if len(members) > 0 {

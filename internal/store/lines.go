@@ -18,8 +18,8 @@ func (tx *Tx) Lines(pattern access.Line) ([]access.Line, error) {
 // HasLine reports whether the exact line exists.
 func (tx *Tx) HasLine(l access.Line) (bool, error) {
 	var n int64
-	err := tx.DB.Model(&Rule{}).Where("ptype = ? AND v0 = ? AND v1 = ? AND v2 = ? AND v3 = ? AND v4 = '' AND v5 = ''",
-		l.PType, l.V0, l.V1, l.V2, l.V3).Count(&n).Error
+	cond, args := access.LineSQL(l)
+	err := tx.DB.Model(&Rule{}).Where(cond, args...).Count(&n).Error
 	return n > 0, err
 }
 
@@ -27,12 +27,8 @@ func queryLines(db *gorm.DB, pattern access.Line) ([]access.Line, error) {
 	if pattern.PType == "" {
 		return nil, fmt.Errorf("roster: a line pattern needs a policy type")
 	}
-	q := db.Model(&Rule{}).Where("ptype = ?", pattern.PType)
-	for col, v := range map[string]string{"v0": pattern.V0, "v1": pattern.V1, "v2": pattern.V2, "v3": pattern.V3} {
-		if v != "" {
-			q = q.Where(col+" = ?", v)
-		}
-	}
+	cond, args := access.PatternSQL(pattern)
+	q := db.Model(&Rule{}).Where(cond, args...)
 	var rows []Rule
 	if err := q.Order("id").Find(&rows).Error; err != nil {
 		return nil, err

@@ -112,7 +112,7 @@ func connect(o Options) (*gorm.DB, bool, error) {
 		if path == "" {
 			return nil, false, errors.New("roster: empty SQLite path")
 		}
-		dialector = sqlite.Open(sqliteDSN(path))
+		dialector = sqlite.Open(SQLiteDSN(path))
 	}
 	db, err := gorm.Open(dialector, cfg)
 	if err != nil {
@@ -121,7 +121,8 @@ func connect(o Options) (*gorm.DB, bool, error) {
 	return db, true, nil
 }
 
-func sqliteDSN(path string) string {
+// SQLiteDSN returns path with SQLitePragmas added to its parameters.
+func SQLiteDSN(path string) string {
 	sep := "?"
 	if strings.Contains(path, "?") {
 		sep = "&"

@@ -72,8 +72,8 @@ func netChange(to, from []access.Line, l access.Line) ([]access.Line, []access.L
 // that does not exist is not reported as removed.
 func (tx *Tx) RemoveLines(lines ...access.Line) error {
 	for _, l := range lines {
-		res := tx.DB.Where("ptype = ? AND v0 = ? AND v1 = ? AND v2 = ? AND v3 = ? AND v4 = '' AND v5 = ''",
-			l.PType, l.V0, l.V1, l.V2, l.V3).Delete(&Rule{})
+		cond, args := access.LineSQL(l)
+		res := tx.DB.Where(cond, args...).Delete(&Rule{})
 		if res.Error != nil {
 			return fmt.Errorf("roster: remove policy line: %w", res.Error)
 		}

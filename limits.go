@@ -6,17 +6,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/rosterhq/roster/groups"
+	"github.com/rosterhq/roster/internal/construct"
+	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/ratelimit"
 	"github.com/rosterhq/roster/users"
-)
-
-// Defaults of LimitsConfig.
-const (
-	// DefaultLimitsFlushInterval is how often bucket levels and usage are written.
-	DefaultLimitsFlushInterval = 10 * time.Second
-	// DefaultUsageRetention is how long hourly usage is kept.
-	DefaultUsageRetention = 90 * 24 * time.Hour
 )
 
 // LimitsConfig configures token rate limits; see package ratelimit. The zero
@@ -34,7 +27,7 @@ type LimitsConfig struct {
 	// at every flush. DefaultUsageRetention if not positive.
 	Retention time.Duration
 	// MaxBuckets caps the per-user buckets each workspace holds in memory.
-	// ratelimit.DefaultMaxBuckets if below 1.
+	// DefaultMaxBuckets if below 1.
 	MaxBuckets int
 }
 
@@ -59,16 +52,10 @@ type limitsState struct {
 
 // Limits returns the workspace's token rate limits: Check before a model
 // call, Record after it, and the admin's limits and usage reports.
-func (w *Workspace) Limits() *ratelimit.Service {
-	return w.d.limits.service(w.id)
-}
+// It is built once with the workspace's handle.
+func (w *Workspace) Limits() *ratelimit.Service { return w.limits }
 
-func (l *limitsState) service(ws string) *ratelimit.Service {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.services[ws]
-}
-
+// all returns the rate-limit service of every workspace with a handle.
 func (l *limitsState) all() []*ratelimit.Service {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -79,13 +66,16 @@ func (l *limitsState) all() []*ratelimit.Service {
 	return out
 }
 
-// wireLimits creates the workspace's rate-limit service and adds its
+// newLimits creates the workspace's rate-limit service and adds its
 // clean-up to the workspace's hooks: a deleted group's limits go with it, a
 // deleted user's buckets too (their usage stays).
-func (w *Workspace) wireLimits(uh *users.Hooks, gh *groups.Hooks) {
+func (w *Workspace) newLimits(uh *userHooks, gh *construct.GroupHooks) *ratelimit.Service {
 	d := w.d
 	cfg := d.cfg.Limits.withDefaults()
-	svc := ratelimit.NewService(d.st, w.id, ratelimit.ServiceConfig{
+	newService := construct.Get[func(*store.Store, string, ratelimit.ServiceConfig) *ratelimit.Service]("ratelimit.NewService")
+	deleteGroupLimits := construct.Get[func(*ratelimit.Service, *store.Tx, string) error]("ratelimit.DeleteGroupLimits")
+	forgetUser := construct.Get[func(*ratelimit.Service, *store.Tx, string) error]("ratelimit.ForgetUser")
+	svc := newService(d.st, w.id, ratelimit.ServiceConfig{
 		Engine: ratelimit.Config{Now: d.cfg.Now, MaxBuckets: cfg.MaxBuckets},
 		Index:  d.index,
 		IsService: func(ctx context.Context, userID string) (bool, error) {
@@ -103,8 +93,9 @@ func (w *Workspace) wireLimits(uh *users.Hooks, gh *groups.Hooks) {
 	}
 	d.limits.services[w.id] = svc
 	d.limits.mu.Unlock()
-	gh.BeforeDelete = append(gh.BeforeDelete, svc.DeleteGroupLimits)
-	uh.BeforeDelete = append(uh.BeforeDelete, svc.ForgetUser)
+	gh.BeforeDelete = append(gh.BeforeDelete, func(tx *store.Tx, groupID string) error { return deleteGroupLimits(svc, tx, groupID) })
+	uh.BeforeDelete = append(uh.BeforeDelete, func(tx *store.Tx, userID string) error { return forgetUser(svc, tx, userID) })
+	return svc
 }
 
 // startLimits loads every workspace's limits and saved bucket levels (refilled

@@ -3,9 +3,9 @@ package roster
 import (
 	"time"
 
-	"github.com/rosterhq/roster/groups"
+	"github.com/rosterhq/roster/internal/construct"
+	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/invites"
-	"github.com/rosterhq/roster/users"
 )
 
 // InvitesConfig configures invitations and the invite gate. The zero value
@@ -24,7 +24,7 @@ type InvitesConfig struct {
 	// Templates render invitation mail; the zero value uses roster's.
 	Templates invites.Templates
 	// TokenTTL is how long an invite link stays valid.
-	// invites.DefaultTokenTTL (7 days) if zero.
+	// DefaultInviteTokenTTL (7 days) if zero.
 	TokenTTL time.Duration
 	// Throttle limits invitation sends and invite link redemptions per
 	// workspace, in this process only (see invites.Throttle). Nil: Open
@@ -45,20 +45,19 @@ func (c InvitesConfig) withDefaults(now func() time.Time) InvitesConfig {
 }
 
 // Invites returns the workspace's invite list, gate settings and invite
-// links. The service holds no state of its own, so each call returns a fresh
-// handle on the same stored list.
-func (w *Workspace) Invites() *invites.Service {
+// links, built once with the workspace's handle.
+func (w *Workspace) Invites() *invites.Service { return w.invites }
+
+// newInvites builds the workspace's invite service and adds the invite gate
+// and the invite clean-up to the users' hooks.
+func (w *Workspace) newInvites(uh *userHooks) *invites.Service {
 	c := w.d.cfg.Invites
 	cfg := invites.Config{Mailer: c.Mailer, Templates: c.Templates, TokenTTL: c.TokenTTL, Throttle: c.Throttle}
 	if c.Link != nil {
 		ws := w.id
 		cfg.Link = func(token string) string { return c.Link(ws, token) }
 	}
-	return invites.New(w.d.st, w.id, cfg)
-}
-
-// wireInvites adds the invite gate and the invite clean-up to the
-// workspace's hooks.
-func (w *Workspace) wireInvites(uh *users.Hooks, gh *groups.Hooks) {
-	w.Invites().Wire(uh)
+	svc := construct.Get[func(*store.Store, string, invites.Config) *invites.Service]("invites.New")(w.d.st, w.id, cfg)
+	construct.Get[func(*invites.Service, *userHooks)]("invites.Wire")(svc, uh)
+	return svc
 }

@@ -1,0 +1,66 @@
+// Package authz answers, inside a write transaction, who the actor is and
+// what they may touch: the checks one noun runs before changing another's
+// facts (a group's members are users, a resource's attachments are groups).
+// Each check belongs to the noun whose rows and policy lines it reads, and
+// returns that noun's errors (users.ErrNotAdmin, groups.ErrOutOfScope); those
+// packages register the implementations with package construct, because they
+// call these checks too and so cannot be imported from here. This package
+// gives them typed names for the module's other packages.
+package authz
+
+import (
+	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/construct"
+	"github.com/rosterhq/roster/internal/store"
+)
+
+// ActorRole returns the effective role of tx's actor: Admin for System, the
+// user's role for an active user of tx's workspace, and an error matching
+// access.ErrForbidden for any other actor (package users).
+func ActorRole(tx *store.Tx) (access.Role, error) {
+	return construct.Get[func(*store.Tx) (access.Role, error)]("users.ActorRole")(tx)
+}
+
+// RequireAdmin refuses every actor but an active admin and System with
+// users.ErrNotAdmin (package users).
+func RequireAdmin(tx *store.Tx) error {
+	return construct.Get[func(*store.Tx) error]("users.RequireAdmin")(tx)
+}
+
+// RoleOf returns the effective role of user id, or users.ErrUserNotFound
+// (package users).
+func RoleOf(tx *store.Tx, id string) (access.Role, error) {
+	return construct.Get[func(*store.Tx, string) (access.Role, error)]("users.RoleOf")(tx, id)
+}
+
+// UserExists returns nil if id is a user of tx's workspace, else
+// users.ErrUserNotFound (package users).
+func UserExists(tx *store.Tx, id string) error {
+	return construct.Get[func(*store.Tx, string) error]("users.Exists")(tx, id)
+}
+
+// GroupExists returns nil if id is a group of tx's workspace, else
+// groups.ErrGroupNotFound (package groups).
+func GroupExists(tx *store.Tx, id string) error {
+	return construct.Get[func(*store.Tx, string) error]("groups.Exists")(tx, id)
+}
+
+// GroupsOf returns the ids of the groups user userID is a member of
+// (package groups).
+func GroupsOf(tx *store.Tx, userID string) ([]string, error) {
+	return construct.Get[func(*store.Tx, string) ([]string, error)]("groups.GroupsOf")(tx, userID)
+}
+
+// RequireScope returns nil when tx's actor may change group id's members,
+// curator flags and attachments, and groups.ErrGroupNotFound,
+// groups.ErrOutOfScope or the actor's refusal otherwise (package groups).
+func RequireScope(tx *store.Tx, id string) error {
+	return construct.Get[func(*store.Tx, string) error]("groups.RequireScope")(tx, id)
+}
+
+// Curatable reports whether a user with the given effective role may curate
+// group id: a global curator who is a member, or a curator holding the
+// group's flag (package groups).
+func Curatable(tx *store.Tx, userID string, role access.Role, id string) (bool, error) {
+	return construct.Get[func(*store.Tx, string, access.Role, string) (bool, error)]("groups.Curatable")(tx, userID, role, id)
+}

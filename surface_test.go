@@ -1,0 +1,264 @@
+package roster_test
+
+import (
+	"fmt"
+	"go/importer"
+	"go/token"
+	"go/types"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// module is this module's path; the packages below it are checked.
+const module = "github.com/rosterhq/roster"
+
+// TestPublicSurfaceHasNoInternalTypes loads every public package of the
+// module (all but internal/ and examples/) with go/types and fails for each
+// exported identifier whose type mentions a type of an internal package:
+// package-level funcs, vars, consts and types, the exported fields of
+// exported struct types and the exported methods of exported types (aliases
+// included). An application outside the module cannot name such a type, so
+// such an identifier is noise in its godoc at best and unusable at worst.
+func TestPublicSurfaceHasNoInternalTypes(t *testing.T) {
+	imp := exportDataImporter(t)
+	for _, path := range publicPackages(t) {
+		pkg, err := imp.Import(path)
+		if err != nil {
+			t.Fatalf("import %s: %v", path, err)
+		}
+		for _, leak := range internalMentions(pkg) {
+			t.Errorf("%s: exported %s mentions an internal type", path, leak)
+		}
+	}
+}
+
+// exportDataImporter returns a go/types importer reading the compiler's export
+// data, which `go list -export` builds (or finds in the build cache): much
+// faster than type-checking every dependency from source.
+func exportDataImporter(t *testing.T) types.Importer {
+	out, err := exec.Command("go", "list", "-export", "-deps", "-f", "{{.ImportPath}}\t{{.Export}}", "./...").Output()
+	if err != nil {
+		t.Fatalf("go list -export: %v", err)
+	}
+	exports := map[string]string{}
+	for line := range strings.Lines(string(out)) {
+		path, file, _ := strings.Cut(strings.TrimSpace(line), "\t")
+		exports[path] = file
+	}
+	return importer.ForCompiler(token.NewFileSet(), "gc", func(path string) (io.ReadCloser, error) {
+		file, ok := exports[path]
+		if !ok || file == "" {
+			return nil, fmt.Errorf("no export data for %s", path)
+		}
+		return os.Open(file)
+	})
+}
+
+// publicPackages returns the import paths of the module's packages, without
+// internal/, examples/ and testdata.
+func publicPackages(t *testing.T) []string {
+	var out []string
+	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return err
+		}
+		name := d.Name()
+		if path != "." && (strings.HasPrefix(name, ".") || name == "testdata" || name == "internal" || name == "examples") {
+			return filepath.SkipDir
+		}
+		if hasGoFiles(t, path) {
+			out = append(out, strings.TrimSuffix(module+"/"+filepath.ToSlash(path), "/."))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) < 5 {
+		t.Fatalf("found only %d packages: %v", len(out), out)
+	}
+	return out
+}
+
+func hasGoFiles(t *testing.T, dir string) bool {
+	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if !strings.HasSuffix(f, "_test.go") {
+			return true
+		}
+	}
+	return false
+}
+
+// internalMentions lists the exported identifiers of pkg whose types mention
+// an internal package's type, as "kind name".
+func internalMentions(pkg *types.Package) []string {
+	var out []string
+	scope := pkg.Scope()
+	for _, name := range scope.Names() {
+		obj := scope.Lookup(name)
+		if !obj.Exported() {
+			continue
+		}
+		switch obj := obj.(type) {
+		case *types.TypeName:
+			out = append(out, typeMentions(obj)...)
+		default:
+			if mentionsInternal(obj.Type(), nil) {
+				out = append(out, kindOf(obj)+" "+name)
+			}
+		}
+	}
+	return out
+}
+
+// typeMentions checks an exported type: its definition (the aliased type of
+// an alias), its exported fields and its exported methods, promoted ones
+// included, on the value and the pointer.
+func typeMentions(tn *types.TypeName) []string {
+	var out []string
+	t := tn.Type()
+	under := types.Unalias(t).Underlying()
+	_, isStruct := under.(*types.Struct)
+	switch {
+	case tn.IsAlias():
+		if mentionsInternal(types.Unalias(t), nil) {
+			out = append(out, "type "+tn.Name())
+		}
+	case !isStruct: // a struct's fields are reported one by one below
+		if mentionsInternal(under, nil) {
+			out = append(out, "type "+tn.Name())
+		}
+	}
+	if st, ok := types.Unalias(t).Underlying().(*types.Struct); ok {
+		for f := range st.Fields() {
+			if f.Exported() && mentionsInternal(f.Type(), nil) {
+				out = append(out, "field "+tn.Name()+"."+f.Name())
+			}
+		}
+	}
+	if _, isIface := types.Unalias(t).Underlying().(*types.Interface); isIface {
+		return out // methods were checked with the definition
+	}
+	ms := types.NewMethodSet(types.NewPointer(types.Unalias(t)))
+	for sel := range ms.Methods() {
+		m := sel.Obj()
+		if m.Exported() && mentionsInternal(m.Type(), nil) {
+			out = append(out, "method "+tn.Name()+"."+m.Name())
+		}
+	}
+	return out
+}
+
+func kindOf(obj types.Object) string {
+	switch obj.(type) {
+	case *types.Func:
+		return "func"
+	case *types.Var:
+		return "var"
+	case *types.Const:
+		return "const"
+	}
+	return "identifier"
+}
+
+// mentionsInternal reports whether t names, anywhere in it, a type declared
+// in a package whose path has an internal element. Named types of public
+// packages are not entered: each is checked on its own where it is declared
+// (seen guards against recursion through unexported ones).
+func mentionsInternal(t types.Type, seen map[types.Type]bool) bool {
+	if seen == nil {
+		seen = map[types.Type]bool{}
+	}
+	if seen[t] {
+		return false
+	}
+	seen[t] = true
+	switch t := t.(type) {
+	case *types.Alias:
+		return isInternal(t.Obj()) || mentionsInternal(types.Unalias(t), seen)
+	case *types.Named:
+		if isInternal(t.Obj()) {
+			return true
+		}
+		for a := range t.TypeArgs().Types() {
+			if mentionsInternal(a, seen) {
+				return true
+			}
+		}
+		// An unexported type reached from an exported identifier is part of
+		// the surface too: enter it.
+		return !t.Obj().Exported() && mentionsInternal(t.Underlying(), seen)
+	case *types.Pointer:
+		return mentionsInternal(t.Elem(), seen)
+	case *types.Slice:
+		return mentionsInternal(t.Elem(), seen)
+	case *types.Array:
+		return mentionsInternal(t.Elem(), seen)
+	case *types.Chan:
+		return mentionsInternal(t.Elem(), seen)
+	case *types.Map:
+		return mentionsInternal(t.Key(), seen) || mentionsInternal(t.Elem(), seen)
+	case *types.Signature:
+		return mentionsInternal(t.Params(), seen) || mentionsInternal(t.Results(), seen)
+	case *types.Tuple:
+		for v := range t.Variables() {
+			if mentionsInternal(v.Type(), seen) {
+				return true
+			}
+		}
+	case *types.Struct:
+		for f := range t.Fields() {
+			if (f.Exported() || f.Embedded()) && mentionsInternal(f.Type(), seen) {
+				return true
+			}
+		}
+	case *types.Interface:
+		for m := range t.Methods() {
+			if m.Exported() && mentionsInternal(m.Type(), seen) {
+				return true
+			}
+		}
+		for e := range t.EmbeddedTypes() {
+			if mentionsInternal(e, seen) {
+				return true
+			}
+		}
+	case *types.TypeParam:
+		return mentionsInternal(t.Constraint(), seen)
+	}
+	return false
+}
+
+func isInternal(obj *types.TypeName) bool {
+	return obj.Pkg() != nil && strings.Contains("/"+obj.Pkg().Path()+"/", "/internal/")
+}
+
+// TestGoDocMentionsNoInternals runs `go doc -all` on every public package and
+// fails on any identifier of package store (store.X) or import path of an
+// internal package (.../internal/...): what an application reads must name
+// only what it can import. (The package map in doc.go may still say where a
+// rule lives, internal/store's migrations say.)
+func TestGoDocMentionsNoInternals(t *testing.T) {
+	mention := regexp.MustCompile(`(^|[^A-Za-z0-9_])store\.[A-Za-z]|/internal/`)
+	for _, path := range publicPackages(t) {
+		out, err := exec.Command("go", "doc", "-all", path).CombinedOutput()
+		if err != nil {
+			t.Fatalf("go doc -all %s: %v\n%s", path, err, out)
+		}
+		for n, line := range strings.Split(string(out), "\n") {
+			if mention.MatchString(line) {
+				t.Errorf("go doc -all %s, line %d mentions an internal package: %s", path, n+1, strings.TrimSpace(line))
+			}
+		}
+	}
+}

@@ -1,0 +1,19 @@
+package users
+
+import (
+	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/construct"
+	"github.com/rosterhq/roster/internal/store"
+)
+
+// init hands package roster the constructor and the module's other packages
+// the checks they run inside their transactions (see internal/authz); none
+// of these is any use to an application, so none is exported. This is the
+// sanctioned init of package construct's registry.
+func init() {
+	construct.Register[func(*store.Store, string, []string, hooks) *Service]("users.New", newService)
+	construct.Register[func(*store.Tx) (access.Role, error)]("users.ActorRole", actorRole)
+	construct.Register[func(*store.Tx) error]("users.RequireAdmin", requireAdmin)
+	construct.Register[func(*store.Tx, string) (access.Role, error)]("users.RoleOf", roleOf)
+	construct.Register[func(*store.Tx, string) error]("users.Exists", exists)
+}
