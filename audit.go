@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster/internal/authz"
+	"github.com/rosterhq/roster/internal/errs"
 	"github.com/rosterhq/roster/internal/store"
 )
 
@@ -42,7 +43,7 @@ type AuditPage struct {
 // Audit lists the workspace's audit trail. Only admins (and System) may.
 func (w *Workspace) Audit(ctx context.Context, actor Actor, f AuditFilter) (AuditPage, error) {
 	if f.Offset < 0 || f.Limit < 0 {
-		return AuditPage{}, fmt.Errorf("%w: negative offset or limit", ErrInvalid)
+		return AuditPage{}, errs.Errorf(ErrInvalid, "The offset and limit cannot be negative.", "roster: negative offset or limit")
 	}
 	if f.Limit == 0 {
 		f.Limit = 100

@@ -2,9 +2,9 @@ package roster
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/errs"
 )
 
 // Access answers "who may see or edit what" in one workspace, from the
@@ -54,7 +54,7 @@ func (a *Access) Can(ctx context.Context, userID string, act access.Action, r ac
 
 func (a *Access) known(ix *access.Index, userID string, act access.Action, r access.Resource) error {
 	if !act.Valid() {
-		return fmt.Errorf("%w: unknown action %q", ErrInvalid, act)
+		return errs.Errorf(ErrInvalid, "That is not a known action.", "roster: unknown action %q", act)
 	}
 	if err := r.Validate(); err != nil {
 		return err
@@ -63,7 +63,7 @@ func (a *Access) known(ix *access.Index, userID string, act access.Action, r acc
 		return err
 	}
 	if !ix.Exists(a.w.id, r) {
-		return fmt.Errorf("%w: resource %s", ErrNotFound, r)
+		return errs.Errorf(ErrNotFound, "The "+r.Kind.Noun()+" does not exist.", "roster: resource %s not found", r)
 	}
 	return nil
 }
@@ -71,7 +71,7 @@ func (a *Access) known(ix *access.Index, userID string, act access.Action, r acc
 // knownUser returns ErrNotFound unless userID is a user of the workspace.
 func (a *Access) knownUser(ix *access.Index, userID string) error {
 	if _, ok := ix.Role(a.w.id, userID); !ok {
-		return fmt.Errorf("%w: user %q", ErrNotFound, userID)
+		return errs.Errorf(ErrNotFound, "The user does not exist.", "roster: user %q not found", userID)
 	}
 	return nil
 }
@@ -85,7 +85,7 @@ func (a *Access) Visible(ctx context.Context, userID string, kind access.Kind, p
 		return nil, "", err
 	}
 	if !kind.Valid() || p.Limit < 0 {
-		return nil, "", fmt.Errorf("%w: kind %q, limit %d", ErrInvalid, kind, p.Limit)
+		return nil, "", errs.Errorf(ErrInvalid, "The kind of resource or the page limit is not valid.", "roster: kind %q, limit %d", kind, p.Limit)
 	}
 	if err := a.knownUser(ix, userID); err != nil {
 		return nil, "", err
@@ -101,7 +101,7 @@ func (a *Access) WhoCan(ctx context.Context, r access.Resource, act access.Actio
 		return nil, err
 	}
 	if !act.Valid() {
-		return nil, fmt.Errorf("%w: unknown action %q", ErrInvalid, act)
+		return nil, errs.Errorf(ErrInvalid, "That is not a known action.", "roster: unknown action %q", act)
 	}
 	if err := r.Validate(); err != nil {
 		return nil, err

@@ -111,8 +111,23 @@
 // # Errors
 //
 // Every error wraps one of [ErrInvalid], [ErrNotFound], [ErrForbidden],
-// [ErrConflict] or [ErrClosed]; the packages add finer errors that wrap them
-// (users.ErrLastAdmin matches ErrConflict) and typed errors where callers
-// need fields (users.OwnsResourcesError names the resources blocking a
-// delete). Everything unknown, closed or deactivated is denied.
+// [ErrConflict], [ErrClosed] or [ErrLimited], through Unwrap, so callers
+// branch with errors.Is on the broad kind. The packages add finer errors
+// that wrap them (users.ErrLastAdmin matches ErrConflict;
+// ratelimit.ErrRateLimited and invites.ErrThrottled both match ErrLimited,
+// the refusals that waiting lifts) and typed errors where callers need
+// fields (users.OwnsResourcesError names the user and the resources blocking
+// a delete, ratelimit.LimitError and invites.ThrottledError say how long to
+// wait). Everything unknown, closed or deactivated is denied.
+//
+// An error has two texts. Error() is Go's text for logs, prefixed once with
+// the package that made it ("users: ...", "groups: ...", "roster: ...").
+// What a person reads is a separate sentence the error carries
+// (access.Sentencer): one plain sentence, names rather than ids where the
+// caller may see them, durations in whole seconds, no error chain.
+// access.Sentence(err, name) returns it for any error, with a generic
+// sentence for errors that carry none; name names resources, which roster
+// does not store (httpapi.Config.ResourceName is that function for the
+// admin API). httpapi's "detail" is this sentence; its codes are the
+// branches programs take.
 package roster

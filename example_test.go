@@ -2,6 +2,7 @@ package roster_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -48,6 +49,8 @@ func ExampleOpen() {
 	// Bob may not change Ada's role: only admins change roles.
 	_, err = us.SetRole(ctx, access.UserActor(bob.ID), ada.ID, users.RoleBasic)
 	fmt.Println("bob demotes ada:", err)
+	fmt.Println("forbidden:", errors.Is(err, roster.ErrForbidden))
+	fmt.Println("for people:", access.Sentence(err, nil))
 
 	page, err := us.List(ctx, users.Filter{})
 	if err != nil {
@@ -58,7 +61,9 @@ func ExampleOpen() {
 		fmt.Println(u.Email, u.Role)
 	}
 	// Output:
-	// bob demotes ada: roster: forbidden: only an admin may do this
+	// bob demotes ada: users: only an admin may do this
+	// forbidden: true
+	// for people: Only an admin may do this.
 	// ada@example.com admin
 	// bob@example.com global_curator
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/internal/enforcer"
+	"github.com/rosterhq/roster/internal/errs"
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/invites"
 	"github.com/rosterhq/roster/ratelimit"
@@ -228,14 +229,18 @@ func (d *Directory) AwaitVersion(ctx context.Context, v int64) error {
 }
 
 // Sentinel errors. Every error roster returns wraps one of these, so callers
-// branch with errors.Is; packages users, groups, invites and ratelimit add
-// finer errors that wrap them (users.ErrLastAdmin matches ErrConflict).
+// branch with errors.Is; packages users, groups, resources, invites and
+// ratelimit add finer errors that wrap them (users.ErrLastAdmin matches
+// ErrConflict, ratelimit.ErrRateLimited and invites.ErrThrottled match
+// ErrLimited). access.Sentence gives the sentence a person reads about any
+// of them.
 var (
 	ErrInvalid   = access.ErrInvalid
 	ErrNotFound  = access.ErrNotFound
 	ErrForbidden = access.ErrForbidden
 	ErrConflict  = access.ErrConflict
 	ErrClosed    = access.ErrClosed
+	ErrLimited   = access.ErrLimited
 )
 
 // SchemaError is returned by Open for a database schema roster cannot use:
@@ -276,4 +281,4 @@ func SQLiteDSN(path string) string { return store.SQLiteDSN(path) }
 
 // ErrWorkspaceNotFound is returned for an unknown workspace id. It matches
 // ErrNotFound.
-var ErrWorkspaceNotFound = fmt.Errorf("%w: workspace", access.ErrNotFound)
+var ErrWorkspaceNotFound = errs.New("roster: workspace not found", "The workspace does not exist.", access.ErrNotFound)

@@ -10,6 +10,7 @@ import (
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/groups"
 	"github.com/rosterhq/roster/internal/construct"
+	"github.com/rosterhq/roster/internal/errs"
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/invites"
 	"github.com/rosterhq/roster/ratelimit"
@@ -98,18 +99,18 @@ func (d *Directory) Workspace(ctx context.Context, id string) (*Workspace, error
 // matching ErrConflict.
 func (d *Directory) CreateWorkspace(ctx context.Context, actor Actor, id, name string) (*Workspace, error) {
 	if !workspaceID.MatchString(id) {
-		return nil, fmt.Errorf("%w: workspace id %q", ErrInvalid, id)
+		return nil, errs.Errorf(ErrInvalid, "A workspace id is 1 to 40 lowercase letters, digits, dashes and underscores, starting with a letter or digit.", "roster: workspace id %q", id)
 	}
 	if name == "" || len(name) > 200 {
-		return nil, fmt.Errorf("%w: workspace name must be 1 to 200 bytes", ErrInvalid)
+		return nil, errs.Errorf(ErrInvalid, "A workspace name is 1 to 200 bytes long.", "roster: workspace name must be 1 to 200 bytes")
 	}
 	if actor != System {
-		return nil, fmt.Errorf("%w: only System creates workspaces", ErrForbidden)
+		return nil, errs.Errorf(ErrForbidden, "Only the application itself may create workspaces.", "roster: only System creates workspaces")
 	}
 	_, err := d.st.Mutate(ctx, id, actor, func(tx *store.Tx) error {
 		err := tx.DB.Create(&workspaceRow{ID: id, Name: name, CreatedAt: tx.Now}).Error
 		if store.IsUniqueViolation(err) {
-			return fmt.Errorf("%w: workspace %q exists", ErrConflict, id)
+			return errs.Errorf(ErrConflict, "A workspace with this id already exists.", "roster: workspace %q exists", id)
 		}
 		tx.Audit("workspace.create", id, map[string]any{"name": name})
 		return err

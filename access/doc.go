@@ -69,4 +69,12 @@
 // that reads the enforcer's own policy. The matcher tests equalities first so
 // that g() runs only for the requested resource's lines (casbin#1722: its
 // memo grows with every distinct argument).
+//
+// # Errors
+//
+// The sentinels every roster error wraps live here ([ErrInvalid],
+// [ErrNotFound], [ErrForbidden], [ErrConflict], [ErrClosed], [ErrLimited]);
+// package roster re-exports them. An error's Error text is for logs; the
+// sentence a person reads is carried by a [Sentencer] in its chain, and
+// [Sentence] returns it, naming resources through the caller's function.
 package access

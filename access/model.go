@@ -46,7 +46,7 @@ func NewEnforcer(lines []Line) (*casbin.Enforcer, error) {
 		case l.PType == "g" && l.V3 == "":
 			gs = append(gs, []string{l.V0, l.V1, l.V2})
 		default:
-			return nil, fmt.Errorf("%w: casbin cannot hold line %q", ErrInvalid, l)
+			return nil, invalidf("The stored access rules are not valid.", "casbin cannot hold line %q", l)
 		}
 	}
 	if _, err := e.AddPoliciesEx(ps); err != nil {

@@ -152,14 +152,14 @@ func (r Resource) String() string { return r.object() }
 // form and its matchers must never see one).
 func (r Resource) Validate() error {
 	if !r.Kind.Valid() {
-		return fmt.Errorf("%w: unknown resource kind %q", ErrInvalid, r.Kind)
+		return invalidf("That is not a kind of resource.", "unknown resource kind %q", r.Kind)
 	}
 	if r.ID == "" || len(r.ID) > MaxResourceIDLen {
-		return fmt.Errorf("%w: resource id must be 1 to %d bytes", ErrInvalid, MaxResourceIDLen)
+		return invalidf(fmt.Sprintf("A resource id is 1 to %d bytes long.", MaxResourceIDLen), "resource id must be 1 to %d bytes", MaxResourceIDLen)
 	}
 	for _, c := range r.ID {
 		if c < 0x21 || c == ',' || c == 0x7f {
-			return fmt.Errorf("%w: resource id %q holds a space, comma or control character", ErrInvalid, r.ID)
+			return invalidf("A resource id cannot hold a space, comma or control character.", "resource id %q holds a space, comma or control character", r.ID)
 		}
 	}
 	return nil

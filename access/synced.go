@@ -56,7 +56,7 @@ func (l Line) Rule() (ptype string, rule []string, ok bool) {
 // line of the workspace; keep it off request paths.
 func NewSyncedEnforcer(a persist.FilteredAdapter) (*casbin.SyncedEnforcer, error) {
 	if !a.IsFiltered() {
-		return nil, fmt.Errorf("%w: a synced enforcer needs a filtered adapter", ErrInvalid)
+		return nil, invalidf("The casbin view needs a filtered adapter.", "a synced enforcer needs a filtered adapter")
 	}
 	m, err := model.NewModelFromString(modelConf)
 	if err != nil {

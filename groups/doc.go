@@ -18,4 +18,8 @@
 // flag is a curator. Losing the last flag (unset, removal from the group,
 // the group's deletion) makes them basic again without any write to their
 // role, and a role change clears every flag they hold (package users).
+//
+// Errors start "groups: " and wrap roster's sentinels (ErrOutOfScope matches
+// access.ErrForbidden); each carries the sentence a person reads, which
+// access.Sentence returns, naming a duplicate group by its name.
 package groups

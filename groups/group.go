@@ -98,7 +98,7 @@ func insertUnique(tx *store.Tx, r *row) error {
 		return err
 	}
 	if n > 0 {
-		return ErrDuplicateName
+		return duplicateName(r.Name)
 	}
 	return tx.DB.Create(r).Error
 }
@@ -143,7 +143,7 @@ func checkNameFree(tx *store.Tx, name string) error {
 		return err
 	}
 	if n > 0 {
-		return ErrDuplicateName
+		return duplicateName(name)
 	}
 	return nil
 }

@@ -2,11 +2,11 @@ package groups
 
 import (
 	"context"
-	"fmt"
 	"sort"
 
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/internal/authz"
+	"github.com/rosterhq/roster/internal/errs"
 	"github.com/rosterhq/roster/internal/store"
 )
 
@@ -32,7 +32,7 @@ type Summary struct {
 // groups of a curator. Basic and limited users get access.ErrForbidden.
 func (s *Service) List(ctx context.Context, actor access.Actor, offset, limit int) ([]Summary, int, error) {
 	if offset < 0 || limit < 0 {
-		return nil, 0, fmt.Errorf("%w: negative offset or limit", access.ErrInvalid)
+		return nil, 0, errs.Errorf(access.ErrInvalid, "The offset and limit cannot be negative.", "groups: negative offset or limit")
 	}
 	var out []Summary
 	var total int
@@ -77,7 +77,7 @@ func (s *Service) scopedRows(tx *store.Tx) ([]row, error) {
 		cond, args := access.GroupCuratedBySQL(groupCol, s.ws, actorID)
 		q = q.Where(cond, args...)
 	default:
-		return nil, fmt.Errorf("%w: only curators and admins list groups", access.ErrForbidden)
+		return nil, errs.Errorf(access.ErrForbidden, "Only curators and admins may list groups.", "groups: only curators and admins list groups")
 	}
 	var rows []row
 	return rows, q.Find(&rows).Error
@@ -156,7 +156,7 @@ func (s *Service) Minimal(ctx context.Context, actor access.Actor) ([]Group, err
 		switch role {
 		case access.Admin:
 		case access.Limited:
-			return fmt.Errorf("%w: limited users do not list groups", access.ErrForbidden)
+			return errs.Errorf(access.ErrForbidden, "Limited users cannot list groups.", "groups: limited users do not list groups")
 		default:
 			actorID, _ := tx.Actor.UserID()
 			cond, args := access.GroupHasMemberSQL(groupCol, s.ws, actorID)
@@ -184,7 +184,7 @@ type Member struct {
 // total. Group scope is required.
 func (s *Service) Members(ctx context.Context, actor access.Actor, id string, offset, limit int) ([]Member, int, error) {
 	if offset < 0 || limit < 0 {
-		return nil, 0, fmt.Errorf("%w: negative offset or limit", access.ErrInvalid)
+		return nil, 0, errs.Errorf(access.ErrInvalid, "The offset and limit cannot be negative.", "groups: negative offset or limit")
 	}
 	var out []Member
 	var total int

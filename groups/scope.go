@@ -1,10 +1,9 @@
 package groups
 
 import (
-	"fmt"
-
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/internal/authz"
+	"github.com/rosterhq/roster/internal/errs"
 	"github.com/rosterhq/roster/internal/store"
 )
 
@@ -33,9 +32,9 @@ func requireScope(tx *store.Tx, id string) error {
 	}
 	switch {
 	case member && role == access.Curator:
-		return ErrOutOfScope
+		return outOfScope(tx, id)
 	case member:
-		return fmt.Errorf("%w: only admins and curators change groups", access.ErrForbidden)
+		return errs.Errorf(access.ErrForbidden, "Only admins and curators may change groups.", "groups: only admins and curators change groups")
 	}
 	return ErrGroupNotFound
 }

@@ -53,13 +53,13 @@ func decodeError(err error, limit int64) error {
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
-		return invalid("body", "larger than %d bytes", limit)
+		return invalid("body", "is larger than %d bytes", limit)
 	case errors.Is(err, io.EOF):
-		return invalid("body", "empty; a JSON object is required")
+		return invalid("body", "is empty; a JSON object is required")
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return invalid("body", "malformed JSON: unexpected end")
+		return invalid("body", "is malformed JSON: it ends too early")
 	case errors.As(err, &syntax):
-		return invalid("body", "malformed JSON at byte %d", syntax.Offset)
+		return invalid("body", "is malformed JSON at byte %d", syntax.Offset)
 	case errors.As(err, &typ):
 		field := typ.Field
 		if field == "" {
@@ -67,9 +67,9 @@ func decodeError(err error, limit int64) error {
 		}
 		return invalid(field, "must be %s, not %s", jsonType(typ.Type.String()), typ.Value)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return invalid(strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), "unknown field")
+		return invalid(strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), "is not a known field")
 	}
-	return invalid("body", "%v", err)
+	return invalid("body", "is not valid JSON")
 }
 
 // jsonType names a Go type the way a JSON client thinks of it.
@@ -150,7 +150,7 @@ func rolesQuery(q url.Values) ([]access.Role, error) {
 	var out []access.Role
 	for _, s := range q["roles"] {
 		if !access.Role(s).Valid() {
-			return nil, invalid("roles", "%q is not a role", s)
+			return nil, invalid("roles", "holds %q, which is not a role", s)
 		}
 		out = append(out, access.Role(s))
 	}

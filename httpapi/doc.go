@@ -36,7 +36,14 @@
 // is never a 500. Errors are JSON {"detail": "...", "code": "MACHINE_CODE"};
 // Classify holds the one table from roster's errors to status and code, and
 // WriteError writes it, for applications that serve more routes in the same
-// style. Two codes come in addition to API.md's: 405 METHOD_NOT_ALLOWED for a
+// style. The code is what programs branch on; the detail is the sentence the
+// error carries for people (access.Sentence): "Your group's token budget is
+// spent; try again in 193 seconds.", never a Go error chain. roster stores
+// no resource names, so Config.ResourceName names them in details
+// (`the agent "Support bot"`); without it, and in WriteError and Guard, a
+// resource is named by kind ("the agent"). Handler.WriteError writes an
+// application's own errors with the Handler's naming; its errors read like
+// roster's when they implement access.Sentencer. Two codes come in addition to API.md's: 405 METHOD_NOT_ALLOWED for a
 // method a path does not serve and 503 UNAVAILABLE once the Directory is
 // closed or the request's context ended (client gone, deadline passed);
 // anything unexpected is 500 INTERNAL with a generic detail, logged.

@@ -12,8 +12,10 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/groups"
+	"github.com/rosterhq/roster/internal/errs"
 	"github.com/rosterhq/roster/invites"
 	"github.com/rosterhq/roster/ratelimit"
 	"github.com/rosterhq/roster/users"
@@ -49,8 +51,9 @@ const (
 
 // ErrNotSignedIn is the error for a request without a valid signed-in,
 // active user: the authenticator failed or named nobody, or the user is
-// unknown or deactivated. It answers 401 NOT_SIGNED_IN.
-var ErrNotSignedIn = errors.New("httpapi: not signed in")
+// unknown or deactivated. It answers 401 NOT_SIGNED_IN. It is the API's own
+// and matches none of roster's sentinels: no library call returns it.
+var ErrNotSignedIn = errs.New("httpapi: not signed in", "You are not signed in.")
 
 // errorTable maps roster's errors to API.md's status and machine code. The
 // first entry the error matches (errors.Is) wins, so finer errors come before
@@ -63,6 +66,8 @@ var errorTable = []struct {
 	{ErrNotSignedIn, http.StatusUnauthorized, CodeNotSignedIn},
 	{ratelimit.ErrRateLimited, http.StatusTooManyRequests, CodeRateLimited},
 	{invites.ErrThrottled, http.StatusTooManyRequests, CodeThrottled},
+	// Any other refusal that waiting lifts is a throttle too.
+	{access.ErrLimited, http.StatusTooManyRequests, CodeThrottled},
 	{invites.ErrInviteInvalid, http.StatusForbidden, CodeInviteInvalid},
 	{invites.ErrInvalidToken, http.StatusForbidden, CodeInviteInvalid},
 	{invites.ErrInviteRequired, http.StatusForbidden, CodeInviteRequired},
@@ -109,22 +114,68 @@ type errorBody struct {
 }
 
 // WriteError writes err as API.md's JSON error {"detail", "code"} with the
-// status Classify gives it, and a Retry-After header on 429. The detail of
-// an error Classify does not know is generic; such errors go to logger (nil
-// discards them), with the request's method and path but never its body. A
-// request whose context ended (context.Canceled, context.DeadlineExceeded) is
-// 503 UNAVAILABLE with a generic detail, logged at debug level only.
+// status Classify gives it, and a Retry-After header on 429. The detail is
+// the sentence a person reads (access.Sentence), resources named by kind
+// only; [Handler.WriteError] names them through Config.ResourceName. The
+// detail of an error Classify does not know is generic; such errors go to
+// logger (nil discards them), with the request's method and path but never
+// its body. A request whose context ended (context.Canceled,
+// context.DeadlineExceeded) is 503 UNAVAILABLE with a generic detail, logged
+// at debug level only.
 func WriteError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
+	writeError(w, r, logger, err, nil)
+}
+
+// WriteError writes err as the package's WriteError does, with h's logger,
+// naming resources in the detail through Config.ResourceName in the
+// workspace of the request's caller: the one Handler or Guard resolved
+// (CallerFrom), else the one Config.Authenticate names. An application
+// serving its own routes beside the Handler uses it so that its refusals read
+// like the API's.
+func (h *Handler) WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	var name func(access.Resource) string
+	if h.cfg.ResourceName != nil {
+		ws, looked := "", false
+		name = func(res access.Resource) string {
+			if !looked {
+				ws, looked = h.workspaceOf(r), true
+			}
+			if ws == "" {
+				return ""
+			}
+			return h.cfg.ResourceName(r.Context(), ws, res)
+		}
+	}
+	writeError(w, r, h.cfg.Logger, err, name)
+}
+
+// workspaceOf returns the workspace of the request's caller, or "" when it
+// has none.
+func (h *Handler) workspaceOf(r *http.Request) string {
+	if c, ok := CallerFrom(r.Context()); ok {
+		return c.Workspace.ID()
+	}
+	ws, user, err := h.cfg.Authenticate(r)
+	switch {
+	case err != nil || user == "":
+		return ""
+	case ws == "":
+		return roster.DefaultWorkspace
+	}
+	return ws
+}
+
+func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error, name func(access.Resource) string) {
 	status, code, known := Classify(err)
-	detail := err.Error()
+	detail := access.Sentence(err, name)
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		detail = "request canceled or timed out"
+		detail = "The request was canceled or timed out."
 		if logger != nil {
 			logger.Debug("httpapi: request ended early", "method", r.Method, "path", r.URL.Path, "error", err)
 		}
 	}
 	if !known {
-		detail = "internal error"
+		detail = "Something went wrong." // generic: err may hold internals
 		if logger != nil {
 			logger.Error("httpapi: request failed", "method", r.Method, "path", r.URL.Path, "error", err)
 		}
@@ -158,7 +209,14 @@ func retryAfter(err error) (string, bool) {
 	return strconv.FormatInt(max(1, int64(math.Ceil(d.Seconds()))), 10), true
 }
 
-// invalid returns a 400 INVALID_INPUT error naming the field.
+// invalid returns a 400 INVALID_INPUT error naming the field; format says
+// what is wrong with it as the rest of a sentence whose subject is the field
+// ("is required", "must be true or false").
 func invalid(field, format string, args ...any) error {
-	return fmt.Errorf("%w: %s: %s", access.ErrInvalid, field, fmt.Sprintf(format, args...))
+	msg := fmt.Sprintf(format, args...)
+	subject := "The field " + field
+	if field == "body" {
+		subject = "The request body"
+	}
+	return errs.Errorf(access.ErrInvalid, subject+" "+msg+".", "httpapi: invalid %s: %s", field, msg)
 }

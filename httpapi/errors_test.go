@@ -102,7 +102,7 @@ func TestWriteErrorHidesInternals(t *testing.T) {
 	httpapi.WriteError(rec, httptest.NewRequest(http.MethodGet, "/", nil), nil, errors.New("pq: password authentication failed"))
 	var e apiError
 	decodeBody(t, rec, &e)
-	if rec.Code != 500 || e.Code != httpapi.CodeInternal || e.Detail != "internal error" {
+	if rec.Code != 500 || e.Code != httpapi.CodeInternal || e.Detail != "Something went wrong." {
 		t.Errorf("got %d %+v", rec.Code, e)
 	}
 }

@@ -91,9 +91,9 @@ func ExampleNew() {
 	}
 	fmt.Println("PATCH /manage/set-user-role", rec.Code, u.Email, u.Role)
 	// Output:
-	// GET /me 401 {"detail":"httpapi: not signed in","code":"NOT_SIGNED_IN"}
-	// PATCH /manage/set-user-role 403 {"detail":"roster: forbidden: your role does not allow this","code":"FORBIDDEN"}
-	// PATCH /manage/set-user-role 400 {"detail":"roster: invalid input: not a role: \"owner\"","code":"INVALID_INPUT"}
+	// GET /me 401 {"detail":"You are not signed in.","code":"NOT_SIGNED_IN"}
+	// PATCH /manage/set-user-role 403 {"detail":"Your role does not allow this.","code":"FORBIDDEN"}
+	// PATCH /manage/set-user-role 400 {"detail":"There is no role \"owner\".","code":"INVALID_INPUT"}
 	// PATCH /manage/set-user-role 200 bob@example.com global_curator
 }
 
@@ -130,7 +130,7 @@ func ExampleGuard() {
 	// Output:
 	// PUT /agents/helper 200 ada@example.com edits helper
 	// PUT /agents/helper 200 bob@example.com edits helper
-	// PUT /agents/helper 403 {"detail":"roster: forbidden: you may not edit agent \"helper\"","code":"FORBIDDEN"}
-	// PUT /agents/helper 401 {"detail":"httpapi: not signed in","code":"NOT_SIGNED_IN"}
-	// PUT /agents/other 404 {"detail":"roster: not found: agent \"other\"","code":"NOT_FOUND"}
+	// PUT /agents/helper 403 {"detail":"You may not edit the agent.","code":"FORBIDDEN"}
+	// PUT /agents/helper 401 {"detail":"You are not signed in.","code":"NOT_SIGNED_IN"}
+	// PUT /agents/other 404 {"detail":"The agent does not exist.","code":"NOT_FOUND"}
 }

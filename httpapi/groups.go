@@ -213,7 +213,7 @@ func (h *Handler) createGroup(w http.ResponseWriter, r *http.Request, c Caller) 
 func checkIDs(ctx context.Context, ws *roster.Workspace, userIDs, ccPairIDs []string) error {
 	for _, id := range userIDs {
 		if id == "" {
-			return invalid("user_ids", "an id is empty")
+			return invalid("user_ids", "holds an empty id")
 		}
 		if _, err := ws.Users().Get(ctx, id); err != nil {
 			return fmt.Errorf("%w (user_ids: %q)", err, id)
@@ -222,7 +222,7 @@ func checkIDs(ctx context.Context, ws *roster.Workspace, userIDs, ccPairIDs []st
 	for _, id := range ccPairIDs {
 		r := access.Resource{Kind: access.Connector, ID: id}
 		if err := r.Validate(); err != nil {
-			return invalid("cc_pair_ids", "%q is not a valid id", id)
+			return invalid("cc_pair_ids", "holds %q, which is not a valid id", id)
 		}
 		if _, err := ws.Resources().Facts(ctx, r); err != nil {
 			return fmt.Errorf("%w (cc_pair_ids: %q)", err, id)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/errs"
 )
 
 // Guard returns middleware that lets a request through to the wrapped
@@ -49,7 +50,7 @@ func Guard(dir *roster.Directory, authenticate Authenticator, act access.Action,
 // may not view it (or it does not exist), and ErrForbidden when they may view
 // it but not act.
 func allowed(ctx context.Context, c Caller, act access.Action, res access.Resource) error {
-	notFound := fmt.Errorf("%w: %s %q", access.ErrNotFound, res.Kind, res.ID)
+	notFound := errs.Errorf(access.ErrNotFound, "The "+res.Kind.Noun()+" does not exist.", "httpapi: %s %q not found", res.Kind, res.ID)
 	if res.Validate() != nil {
 		return notFound
 	}
@@ -63,7 +64,7 @@ func allowed(ctx context.Context, c Caller, act access.Action, res access.Resour
 	}
 	can, err := ac.Can(ctx, c.User.ID, act, res)
 	if err == nil && !can {
-		return fmt.Errorf("%w: you may not %s %s %q", access.ErrForbidden, act, res.Kind, res.ID)
+		return errs.Named(access.ErrForbidden, fmt.Sprintf("httpapi: you may not %s %s %q", act, res.Kind, res.ID), "You may not "+string(act)+" %s.", res)
 	}
 	return err
 }

@@ -4,13 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/errs"
 	"github.com/rosterhq/roster/users"
 )
 
@@ -34,6 +34,13 @@ type Config struct {
 	// Logger receives the errors answered 500, with method, path and error
 	// (ids, never bodies). Discarded if nil.
 	Logger *slog.Logger
+	// ResourceName names a resource of the workspace for the sentences of
+	// error details (`the agent "Support bot"`), or returns "" when it has
+	// no name. roster stores no resource names, so the application reads its
+	// own tables here. It is called only while writing an error that names a
+	// resource the caller may see, with the request's context. If nil,
+	// resources are named by kind only ("the agent").
+	ResourceName func(ctx context.Context, workspace string, r access.Resource) string
 }
 
 // Handler serves the admin HTTP API of API.md (the Me, Users and invites,
@@ -156,7 +163,7 @@ func (w who) admits(role access.Role) bool {
 	}
 }
 
-var errRole = fmt.Errorf("%w: your role does not allow this", access.ErrForbidden)
+var errRole = errs.Errorf(access.ErrForbidden, "Your role does not allow this.", "httpapi: your role does not allow this")
 
 // endpoint is one route's work: decode, call the library, encode.
 type endpoint func(w http.ResponseWriter, r *http.Request, c Caller) error
@@ -170,10 +177,11 @@ func (h *Handler) handle(pattern string, allow who, ep endpoint) {
 			err = errRole
 		}
 		if err == nil {
-			err = ep(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, c)), c)
+			r = r.WithContext(context.WithValue(r.Context(), callerKey{}, c))
+			err = ep(w, r, c)
 		}
 		if err != nil {
-			WriteError(w, r, h.cfg.Logger, err)
+			h.WriteError(w, r, err)
 		}
 	})
 }
@@ -189,13 +197,13 @@ func (h *Handler) unrouted(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if len(allowed) == 0 {
-		writeJSON(w, http.StatusNotFound, errorBody{Detail: "no such path", Code: CodeNotFound})
+		writeJSON(w, http.StatusNotFound, errorBody{Detail: "There is no such path.", Code: CodeNotFound})
 		return
 	}
 	for _, m := range allowed {
 		w.Header().Add("Allow", m)
 	}
-	writeJSON(w, http.StatusMethodNotAllowed, errorBody{Detail: r.Method + " is not served on this path", Code: CodeMethodNotAllowed})
+	writeJSON(w, http.StatusMethodNotAllowed, errorBody{Detail: "The method " + r.Method + " is not served on this path.", Code: CodeMethodNotAllowed})
 }
 
 // writeJSON writes v as the JSON response body with status.

@@ -203,7 +203,7 @@ func (h *Handler) tokenUsage(w http.ResponseWriter, r *http.Request, c Caller) e
 	var rows []ratelimit.HourlyUsage
 	switch {
 	case groupID != "" && userID != "":
-		return invalid("group_id", "give group_id or user_id, not both")
+		return invalid("group_id", "cannot be given together with user_id")
 	case groupID != "":
 		rows, err = svc.GroupUsage(r.Context(), c.Actor(), groupID, since, until)
 	case userID != "":

@@ -149,7 +149,7 @@ func emailField(field, email string) (string, error) {
 	}
 	norm, err := users.NormalizeEmail(email)
 	if err != nil {
-		return "", invalid(field, "not a valid email address")
+		return "", invalid(field, "is not a valid email address")
 	}
 	return norm, nil
 }

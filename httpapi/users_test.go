@@ -212,8 +212,9 @@ func TestDeleteUserAndTransferOwnership(t *testing.T) {
 	rec := w.do(admin, http.MethodDelete, "/manage/admin/delete-user", gone)
 	var e apiError
 	decodeBody(t, rec, &e)
-	if !strings.Contains(e.Detail, "agent:a1") {
-		t.Errorf("OWNS_RESOURCES detail %q does not name agent:a1", e.Detail)
+	// The user by email, the agent by the name Config.ResourceName gives it.
+	if want := `The user deactivated@example.com still owns the agent "Helper"; transfer it to someone else first.`; e.Detail != want {
+		t.Errorf("OWNS_RESOURCES detail %q, want %q", e.Detail, want)
 	}
 
 	w.run(t, http.MethodPost, "/manage/admin/transfer-ownership", append(refusals(transfer),

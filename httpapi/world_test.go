@@ -76,6 +76,21 @@ func testAuth(r *http.Request) (string, string, error) {
 	return r.Header.Get(wsHeader), id, nil
 }
 
+// testResourceName is the application's resource naming of the tests: the
+// agent a1 of the default workspace is "Helper", connector c1 "Drive", and
+// nothing else has a name (so the detail names it by kind only).
+func testResourceName(_ context.Context, ws string, r access.Resource) string {
+	switch {
+	case ws != roster.DefaultWorkspace:
+		return ""
+	case r == access.Resource{Kind: access.Agent, ID: "a1"}:
+		return "Helper"
+	case r == access.Resource{Kind: access.Connector, ID: "c1"}:
+		return "Drive"
+	}
+	return ""
+}
+
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	ctx := context.Background()
@@ -86,7 +101,7 @@ func newWorld(t *testing.T) *world {
 	}
 	t.Cleanup(func() { dir.Close() })
 	w := &world{t: t, ctx: ctx, dir: dir, ws: dir.Default(), clock: clock, users: map[string]users.User{},
-		h: httpapi.New(dir, httpapi.Config{Authenticate: testAuth, MaxBodyBytes: 64 << 10})}
+		h: httpapi.New(dir, httpapi.Config{Authenticate: testAuth, MaxBodyBytes: 64 << 10, ResourceName: testResourceName})}
 	for _, name := range []string{admin, gcurator, curator, basic, limited, deactivated} {
 		w.users[name] = w.register(w.ws, strings.ReplaceAll(name, " ", "-")+"@example.com")
 	}

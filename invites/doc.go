@@ -58,4 +58,9 @@
 // token buckets (golang.org/x/time/rate). Its state is per process: with
 // several instances each one throttles on its own, so the effective limit is
 // the configured one times the number of instances.
+//
+// Errors start "invites: " and wrap roster's sentinels (ErrThrottled matches
+// access.ErrLimited, as token-budget refusals do); each carries the sentence
+// a person reads, which access.Sentence returns ("Too many invitation emails
+// were sent; try again in 3 seconds.").
 package invites

@@ -1,9 +1,12 @@
 package invites
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
+	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/errs"
 	"github.com/rosterhq/roster/users"
 )
 
@@ -30,7 +33,7 @@ func ParseMode(s string) (Mode, error) {
 	case ModeAuto, ModeInviteOnly, ModeOpen:
 		return m, nil
 	}
-	return "", fmt.Errorf("%w: unknown mode %q", ErrInvalidSettings, s)
+	return "", errs.Errorf(ErrInvalidSettings, "The invite mode must be auto, invite_only or open.", "%v: unknown mode %q", ErrInvalidSettings, s)
 }
 
 // String returns the mode's stored name; the zero Mode is "auto".
@@ -111,7 +114,7 @@ func (s Settings) Validate() error {
 			return err
 		}
 		if n != d {
-			return fmt.Errorf("%w: allowed domain %q is not normalized (want %q)", ErrInvalidSettings, d, n)
+			return errs.Errorf(ErrInvalidSettings, `Write the allowed domain "`+d+`" as "`+n+`".`, "%v: allowed domain %q is not normalized (want %q)", ErrInvalidSettings, d, n)
 		}
 	}
 	return nil
@@ -127,7 +130,7 @@ func (s Settings) Validate() error {
 // wraps [ErrInvalidSettings].
 func NormalizeDomain(s string) (string, error) {
 	bad := func(why string) (string, error) {
-		return "", fmt.Errorf("%w: allowed domain %q: %s", ErrInvalidSettings, s, why)
+		return "", errs.Errorf(ErrInvalidSettings, `The allowed domain "`+s+`" is not valid (`+why+`).`, "%v: allowed domain %q: %s", ErrInvalidSettings, s, why)
 	}
 	d := strings.TrimSpace(s)
 	switch {
@@ -139,7 +142,7 @@ func NormalizeDomain(s string) (string, error) {
 	n, err := users.NormalizeDomain(d)
 	switch {
 	case err != nil:
-		return bad("not a domain name with a dot, non-empty labels and only the characters a domain may hold")
+		return bad("it needs a dot, no empty labels and only characters a domain name may hold")
 	case len(n) > 253:
 		return bad("longer than 253 bytes")
 	}
@@ -279,6 +282,14 @@ func (e *SignupError) Error() string {
 		return fmt.Sprintf("%v: %q (source %q)", e.Err, e.Domain, e.Source)
 	}
 	return fmt.Sprintf("%v (source %q, mode %q)", e.Err, e.Source, e.Mode.String())
+}
+
+// Sentence names the refused domain, or gives Err's sentence.
+func (e *SignupError) Sentence(func(access.Resource) string) string {
+	if e.Domain != "" && errors.Is(e.Err, ErrDomainNotAllowed) {
+		return "Sign-ups from " + e.Domain + " are not allowed."
+	}
+	return access.Sentence(e.Err, nil)
 }
 
 // Unwrap returns Err.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/internal/authz"
+	"github.com/rosterhq/roster/internal/errs"
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/users"
 )
@@ -94,16 +95,16 @@ func (s *Service) Invite(ctx context.Context, actor access.Actor, emails []strin
 func normalizeAll(emails []string) ([]string, error) {
 	switch {
 	case len(emails) == 0:
-		return nil, fmt.Errorf("%w: no addresses", ErrInvalidRequest)
+		return nil, errs.Errorf(ErrInvalidRequest, "Give at least one email address.", "%v: no addresses", ErrInvalidRequest)
 	case len(emails) > MaxBulk:
-		return nil, fmt.Errorf("%w: %d addresses, at most %d a call", ErrInvalidRequest, len(emails), MaxBulk)
+		return nil, errs.Errorf(ErrInvalidRequest, fmt.Sprintf("Invite at most %d addresses at a time.", MaxBulk), "%v: %d addresses, at most %d a call", ErrInvalidRequest, len(emails), MaxBulk)
 	}
 	out := make([]string, len(emails))
 	for i, e := range emails {
 		n, err := users.NormalizeEmail(e)
 		if err != nil {
 			// The index, not the address: errors may end up in logs.
-			return nil, fmt.Errorf("%w: address %d: %w", ErrInvalidRequest, i+1, err)
+			return nil, errs.New(fmt.Sprintf("%v: address %d: %v", ErrInvalidRequest, i+1, err), fmt.Sprintf("Address %d is not a valid email address.", i+1), ErrInvalidRequest, err)
 		}
 		out[i] = n
 	}
@@ -204,7 +205,7 @@ func setOf(ss []string) map[string]bool {
 func (s *Service) Resend(ctx context.Context, actor access.Actor, email string) (Status, error) {
 	e, err := users.NormalizeEmail(email)
 	if err != nil {
-		return "", fmt.Errorf("%w: %w", ErrInvalidRequest, err)
+		return "", errs.New(ErrInvalidRequest.Error()+": "+err.Error(), "That is not a valid email address.", ErrInvalidRequest, err)
 	}
 	var res BulkResult
 	_, err = s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {

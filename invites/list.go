@@ -2,13 +2,13 @@ package invites
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"gorm.io/gorm"
 
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/internal/authz"
+	"github.com/rosterhq/roster/internal/errs"
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/users"
 )
@@ -79,7 +79,7 @@ func (r inviteRow) invite() Invite {
 func (s *Service) Revoke(ctx context.Context, actor access.Actor, email string) error {
 	e, err := users.NormalizeEmail(email)
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrInvalidRequest, err)
+		return errs.New(ErrInvalidRequest.Error()+": "+err.Error(), "That is not a valid email address.", ErrInvalidRequest, err)
 	}
 	_, err = s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {
 		if err := authz.RequireAdmin(tx); err != nil {

@@ -7,6 +7,9 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/errs"
 )
 
 // Throttle defaults.
@@ -269,6 +272,22 @@ func (e *ThrottledError) Error() string {
 		return fmt.Sprintf("%v: %s in workspace %q exceed the whole budget", ErrThrottled, what, e.Workspace)
 	}
 	return fmt.Sprintf("%v: %s in workspace %q; retry after %v", ErrThrottled, what, e.Workspace, e.RetryAfter)
+}
+
+// Sentence says what was refused and how many whole seconds (rounded up) to
+// wait, or that the request must be made smaller when no wait helps.
+func (e *ThrottledError) Sentence(func(access.Resource) string) string {
+	what := "Too many invitation emails were sent"
+	if e.Op == ThrottleRedeem {
+		what = "Too many invitation links were tried"
+	}
+	if e.RetryAfter == rate.InfDuration || e.RetryAfter < 0 {
+		if e.Op == ThrottleRedeem {
+			return "Too many invitation links were tried at once."
+		}
+		return "This sends more invitation emails at once than the workspace may; send fewer at a time."
+	}
+	return what + "; try again in " + errs.Wait(e.RetryAfter) + "."
 }
 
 // Unwrap returns [ErrThrottled].

@@ -55,4 +55,10 @@
 // [Engine.Snapshot] and [Engine.Restore] save and bring back the bucket levels (as
 // tokens at a wall-clock time, refilled by the elapsed time on restore), and
 // [Engine.DrainUsage] hands over the hourly usage aggregates for a batch write.
+//
+// Errors start "ratelimit: " and wrap roster's sentinels: [ErrInvalid] matches
+// access.ErrInvalid, [ErrNotFound] access.ErrNotFound, and [ErrRateLimited]
+// access.ErrLimited, as the invite throttles' refusals do. Each carries the
+// sentence a person reads, which access.Sentence returns; a [*LimitError]'s
+// gives the wait in whole seconds, rounded up.
 package ratelimit

@@ -1,25 +1,32 @@
 package ratelimit
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/errs"
 )
 
 // ErrInvalid is matched (with [errors.Is]) by every error that reports bad input: a
 // [Limit] that fails [Limit.Validate], a negative or oversized token count, a
 // [Principal] without a user id, a malformed [BucketState]. Nothing is changed when
-// it is returned.
-var ErrInvalid = errors.New("ratelimit: invalid input")
+// it is returned. It matches access.ErrInvalid (roster.ErrInvalid).
+var ErrInvalid = errs.New("ratelimit: invalid input", "The rate limit is not valid.", access.ErrInvalid)
 
 // ErrRateLimited is matched (with [errors.Is]) by the [*LimitError] that
-// [Engine.Check] returns when a request is refused.
-var ErrRateLimited = errors.New("ratelimit: rate limited")
+// [Engine.Check] returns when a request is refused. It matches access.ErrLimited
+// (roster.ErrLimited), as the invite throttles' refusals do.
+var ErrRateLimited = errs.New("ratelimit: rate limited", "The token budget is spent; try again later.", access.ErrLimited)
 
 // ErrNotFound is returned by [Engine.Remove] for a limit id that is not configured.
-var ErrNotFound = errors.New("ratelimit: limit not found")
+// It matches access.ErrNotFound (roster.ErrNotFound).
+var ErrNotFound = errs.New("ratelimit: limit not found", "The rate limit does not exist.", access.ErrNotFound)
 
 // MaxPeriod is the longest [Limit.Period] accepted: 365 days.
 const MaxPeriod = 365 * 24 * time.Hour
@@ -83,6 +90,15 @@ func (e *InvalidError) Error() string {
 		s += " of limit " + strconv.Quote(e.LimitID)
 	}
 	return s + ": " + e.Reason
+}
+
+// Sentence names the field at fault for a person.
+func (e *InvalidError) Sentence(func(access.Resource) string) string {
+	field := strings.ToLower(e.Field)
+	if e.Field == "GroupID" {
+		field = "group"
+	}
+	return "The " + field + " of the rate limit is not valid."
 }
 
 // Unwrap returns [ErrInvalid].
@@ -171,6 +187,24 @@ type LimitError struct {
 // Error returns a message naming the scope, the limit and the wait.
 func (e *LimitError) Error() string {
 	return fmt.Sprintf("ratelimit: %s limit %q exhausted, retry after %v", e.Scope, e.LimitID, e.RetryAfter)
+}
+
+// Sentence says whose budget is spent and how many whole seconds (rounded
+// up) to wait, or that the request must be made smaller when no wait helps.
+func (e *LimitError) Sentence(func(access.Resource) string) string {
+	whose := "The"
+	switch e.Scope {
+	case ScopeGlobal:
+		whose = "The workspace's"
+	case ScopeUser:
+		whose = "Your"
+	case ScopeGroup:
+		whose = "Your group's"
+	}
+	if e.RetryAfter == rate.InfDuration || e.RetryAfter < 0 {
+		return whose + " token budget is too small for this request; make it smaller."
+	}
+	return whose + " token budget is spent; try again in " + errs.Wait(e.RetryAfter) + "."
 }
 
 // Unwrap returns [ErrRateLimited].

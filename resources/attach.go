@@ -8,6 +8,7 @@ import (
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/groups"
 	"github.com/rosterhq/roster/internal/authz"
+	"github.com/rosterhq/roster/internal/errs"
 	"github.com/rosterhq/roster/internal/store"
 )
 
@@ -87,7 +88,7 @@ func requireAttach(tx *store.Tx, groupID string, r access.Resource) error {
 // (ErrDocumentSetRule, and nothing is written).
 func (s *Service) SetAttached(ctx context.Context, actor access.Actor, groupID string, kind access.Kind, ids []string) (int64, error) {
 	if !kind.Valid() {
-		return 0, fmt.Errorf("%w: unknown resource kind %q", access.ErrInvalid, kind)
+		return 0, errs.Errorf(access.ErrInvalid, "That is not a kind of resource.", "resources: unknown resource kind %q", kind)
 	}
 	for _, id := range ids {
 		if err := (access.Resource{Kind: kind, ID: id}).Validate(); err != nil {

@@ -10,4 +10,9 @@
 // one of the rule's inputs (Register, Update, Attach, Detach, SetAttached of
 // a document set or a connector) checks it on the result for every document
 // set it touches, and refuses with ErrDocumentSetRule, writing nothing.
+//
+// Errors start "resources: " and wrap roster's sentinels; each carries the
+// sentence a person reads, which access.Sentence returns, naming resources
+// through the caller's function where the caller may see them and by kind
+// only otherwise ("The agent does not exist.").
 package resources

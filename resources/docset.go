@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/errs"
 	"github.com/rosterhq/roster/internal/store"
 )
 
@@ -26,7 +27,7 @@ func connectorsOf(tx *store.Tx, id string) ([]string, error) {
 	err := tx.DB.Model(&docSetConnectorRow{}).Where("workspace_id = ? AND document_set_id = ?", tx.Workspace, id).
 		Pluck("connector_id", &ids).Error
 	if err != nil {
-		return nil, fmt.Errorf("roster: connectors of document set %q: %w", id, err)
+		return nil, fmt.Errorf("resources: connectors of document set %q: %w", id, err)
 	}
 	slices.Sort(ids)
 	return ids, nil
@@ -38,7 +39,7 @@ func holdersOf(tx *store.Tx, id string) ([]string, error) {
 	err := tx.DB.Model(&docSetConnectorRow{}).Where("workspace_id = ? AND connector_id = ?", tx.Workspace, id).
 		Pluck("document_set_id", &ids).Error
 	if err != nil {
-		return nil, fmt.Errorf("roster: document sets holding connector %q: %w", id, err)
+		return nil, fmt.Errorf("resources: document sets holding connector %q: %w", id, err)
 	}
 	slices.Sort(ids)
 	return ids, nil
@@ -66,7 +67,7 @@ func setConnectors(tx *store.Tx, r access.Resource, ids []string) (bool, error) 
 		err := tx.DB.Where("workspace_id = ? AND document_set_id = ? AND connector_id IN ?", tx.Workspace, id, gone).
 			Delete(&docSetConnectorRow{}).Error
 		if err != nil {
-			return false, fmt.Errorf("roster: remove connectors of document set %q: %w", id, err)
+			return false, fmt.Errorf("resources: remove connectors of document set %q: %w", id, err)
 		}
 	}
 	for _, c := range ids {
@@ -74,7 +75,7 @@ func setConnectors(tx *store.Tx, r access.Resource, ids []string) (bool, error) 
 			continue
 		}
 		if err := tx.DB.Create(&docSetConnectorRow{WorkspaceID: tx.Workspace, DocumentSetID: id, ConnectorID: c}).Error; err != nil {
-			return false, fmt.Errorf("roster: add connector %q to document set %q: %w", c, id, err)
+			return false, fmt.Errorf("resources: add connector %q to document set %q: %w", c, id, err)
 		}
 	}
 	return true, nil
@@ -101,7 +102,7 @@ func forgetResource(tx *store.Tx, r access.Resource) ([]string, error) {
 	}
 	err := tx.DB.Where("workspace_id = ? AND "+column+" = ?", tx.Workspace, r.ID).Delete(&docSetConnectorRow{}).Error
 	if err != nil {
-		return nil, fmt.Errorf("roster: forget %s: %w", r, err)
+		return nil, fmt.Errorf("resources: forget %s: %w", r, err)
 	}
 	return held, nil
 }
@@ -153,8 +154,9 @@ func checkDocumentSet(tx *store.Tx, id string) error {
 		}
 		for _, g := range f.Groups {
 			if !slices.Contains(cf.Groups, g) {
-				return fmt.Errorf("%w: private connector %q of document set %q is not attached to the set's group %q",
-					ErrDocumentSetRule, c, id, g)
+				return errs.Named(ErrDocumentSetRule, fmt.Sprintf("%v: private connector %q of document set %q is not attached to the set's group %q", ErrDocumentSetRule, c, id, g),
+					// The connector by kind only: the caller may not see it.
+					"A private connector of %s is not attached to every group of the set.", access.Resource{Kind: access.DocumentSet, ID: id})
 			}
 		}
 	}

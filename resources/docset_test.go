@@ -81,6 +81,12 @@ func TestDocumentSetRuleOnEveryWrite(t *testing.T) {
 		_, err := e.rs.Update(e.Ctx, roster.System, rostertest.Connector("pub"), resources.Facts{Groups: e.gids("G2")})
 		rostertest.WantErr(t, "Update(pub) private in G2 only", err, resources.ErrDocumentSetRule)
 		e.Unchanged("Update(pub) private in G2 only", before)
+		// The sentence names the document set, but the connector, which the
+		// caller may not see, by kind only.
+		names := func(r access.Resource) string { return map[string]string{"d": "Handbook", "pub": "Wiki"}[r.ID] }
+		if got, want := access.Sentence(err, names), `A private connector of the document set "Handbook" is not attached to every group of the set.`; got != want {
+			e.T.Errorf("sentence %q, want %q", got, want)
+		}
 		wantFacts(t, e, docSet("d"), resources.Facts{Groups: e.gids("G1"), Connectors: []string{"p1", "pub"}})
 	})
 }

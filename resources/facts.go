@@ -1,11 +1,11 @@
 package resources
 
 import (
-	"fmt"
 	"slices"
 
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/internal/authz"
+	"github.com/rosterhq/roster/internal/errs"
 	"github.com/rosterhq/roster/internal/store"
 )
 
@@ -37,7 +37,7 @@ func loadFacts(tx *store.Tx, r access.Resource) (Facts, error) {
 		}
 	}
 	if !exists {
-		return Facts{}, fmt.Errorf("%w: %s", ErrResourceNotFound, r)
+		return Facts{}, notFound(r)
 	}
 	return f.normalized(), nil
 }
@@ -62,15 +62,15 @@ func requireEdit(tx *store.Tx, r access.Resource) error {
 		return err
 	}
 	if ok && role == access.Limited {
-		return fmt.Errorf("%w: limited users change no resources", access.ErrForbidden)
+		return errs.Errorf(access.ErrForbidden, "Limited users cannot change resources.", "resources: limited users change no resources")
 	}
 	if ok {
 		return nil
 	}
 	if visible, err := canView(tx, role, r, f); err != nil || !visible {
-		return errorOr(err, fmt.Errorf("%w: %s", ErrResourceNotFound, r))
+		return errorOr(err, notFound(r))
 	}
-	return fmt.Errorf("%w: you may view %s but not edit it", access.ErrForbidden, r)
+	return errs.Named(access.ErrForbidden, "resources: you may view "+r.String()+" but not edit it", "You may view %s but not edit it.", r)
 }
 
 func errorOr(err, otherwise error) error {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/internal/authz"
+	"github.com/rosterhq/roster/internal/errs"
 	"github.com/rosterhq/roster/internal/store"
 )
 
@@ -59,7 +60,7 @@ func (s *Service) Register(ctx context.Context, actor access.Actor, r access.Res
 			return err
 		}
 		if exists {
-			return fmt.Errorf("%w: %s", ErrExists, r)
+			return errs.Errorf(ErrExists, "The "+r.Kind.Noun()+" is registered already.", "%v: %s", ErrExists, r) // by kind: the caller may not see it
 		}
 		if err := checkReferences(tx, r, f); err != nil {
 			return err
@@ -184,10 +185,10 @@ func validate(r access.Resource, f Facts) error {
 		return err
 	}
 	if len(f.SharedWith) > 0 && r.Kind != access.Agent {
-		return fmt.Errorf("%w: only agents are shared with users directly", access.ErrInvalid)
+		return errs.Errorf(access.ErrInvalid, "Only agents are shared with users directly.", "resources: only agents are shared with users directly")
 	}
 	if len(f.Connectors) > 0 && r.Kind != access.DocumentSet {
-		return fmt.Errorf("%w: only document sets hold connectors", access.ErrInvalid)
+		return errs.Errorf(access.ErrInvalid, "Only document sets hold connectors.", "resources: only document sets hold connectors")
 	}
 	return nil
 }

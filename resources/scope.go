@@ -7,6 +7,7 @@ import (
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/groups"
 	"github.com/rosterhq/roster/internal/authz"
+	"github.com/rosterhq/roster/internal/errs"
 	"github.com/rosterhq/roster/internal/store"
 )
 
@@ -34,7 +35,7 @@ func authorizeFacts(tx *store.Tx, r access.Resource, f Facts, st factsState) err
 		return err
 	}
 	if role == access.Limited {
-		return fmt.Errorf("%w: limited users register no resources", access.ErrForbidden)
+		return errs.Errorf(access.ErrForbidden, "Limited users cannot register resources.", "resources: limited users register no resources")
 	}
 	if r.Kind == access.Agent && (st.isNew || st.owned) {
 		return agentScope(tx, f)
@@ -50,15 +51,15 @@ func authorizeFacts(tx *store.Tx, r access.Resource, f Facts, st factsState) err
 func checkOwner(tx *store.Tx, r access.Resource, f Facts, st factsState) error {
 	if st.isNew {
 		if f.Owner != "" && !actorIs(tx, f.Owner) {
-			return fmt.Errorf("%w: only an admin registers a resource for another owner", access.ErrForbidden)
+			return errs.Errorf(access.ErrForbidden, "Only an admin may register a resource for another owner.", "resources: only an admin registers a resource for another owner")
 		}
 		if r.Kind == access.Agent && f.Owner == "" {
-			return fmt.Errorf("%w: an agent is registered by its owner (Facts.Owner)", access.ErrInvalid)
+			return errs.Errorf(access.ErrInvalid, "An agent needs an owner.", "resources: an agent is registered by its owner (Facts.Owner)")
 		}
 		return nil
 	}
 	if f.Owner != st.oldOwner {
-		return fmt.Errorf("%w: only an admin changes a resource's owner", access.ErrForbidden)
+		return errs.Errorf(access.ErrForbidden, "Only an admin may change who owns a resource.", "resources: only an admin changes a resource's owner")
 	}
 	return nil
 }
@@ -73,7 +74,7 @@ func agentScope(tx *store.Tx, f Facts) error {
 	}
 	for _, g := range f.Groups {
 		if !slices.Contains(mine, g) {
-			return fmt.Errorf("%w: %q: agents are attached only to groups you belong to", groups.ErrGroupNotFound, g)
+			return errs.Errorf(groups.ErrGroupNotFound, "Agents can be attached only to groups you belong to.", "%v: %q: agents are attached only to groups you belong to", groups.ErrGroupNotFound, g)
 		}
 	}
 	return nil
@@ -85,10 +86,10 @@ func agentScope(tx *store.Tx, f Facts) error {
 // group, and every group they name must be one they curate.
 func curatorScope(tx *store.Tx, role access.Role, f Facts, st factsState) error {
 	if role != access.Curator && role != access.GlobalCurator {
-		return fmt.Errorf("%w: basic users cannot register connectors or document sets", access.ErrForbidden)
+		return errs.Errorf(access.ErrForbidden, "Basic users cannot register connectors or document sets.", "resources: basic users cannot register connectors or document sets")
 	}
 	if f.Public && !st.isNew && !st.owned && !st.wasPublic {
-		return fmt.Errorf("%w: curators make public only the resources they create or own", access.ErrForbidden)
+		return errs.Errorf(access.ErrForbidden, "Curators may make public only the resources they create or own.", "resources: curators make public only the resources they create or own")
 	}
 	if len(f.Groups) == 0 && !f.Public {
 		return ErrNoGroups

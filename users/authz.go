@@ -1,9 +1,8 @@
 package users
 
 import (
-	"fmt"
-
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/errs"
 	"github.com/rosterhq/roster/internal/store"
 )
 
@@ -17,21 +16,21 @@ func actorRole(tx *store.Tx) (Role, error) {
 	}
 	id, ok := tx.Actor.UserID()
 	if !ok {
-		return "", fmt.Errorf("%w: unknown actor %q", access.ErrForbidden, tx.Actor)
+		return "", errs.Errorf(access.ErrForbidden, "You are not allowed to do this.", "users: unknown actor %q", tx.Actor)
 	}
 	var n int64
 	if err := tx.DB.Model(&row{}).Where("id = ? AND workspace_id = ?", id, tx.Workspace).Count(&n).Error; err != nil {
 		return "", err
 	}
 	if n == 0 {
-		return "", fmt.Errorf("%w: the actor is not a user of this workspace", access.ErrForbidden)
+		return "", errs.Errorf(access.ErrForbidden, "You are not a user of this workspace.", "users: the actor is not a user of this workspace")
 	}
 	st, err := loadState(tx.DB, tx.Workspace, id)
 	if err != nil {
 		return "", err
 	}
 	if !st.active {
-		return "", fmt.Errorf("%w: the actor is deactivated", access.ErrForbidden)
+		return "", errs.Errorf(access.ErrForbidden, "Your account is deactivated.", "users: the actor is deactivated")
 	}
 	return st.role(), nil
 }

@@ -2,11 +2,11 @@ package users
 
 import (
 	"context"
-	"fmt"
 	"sort"
 	"strings"
 
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/errs"
 	"github.com/rosterhq/roster/internal/store"
 )
 
@@ -35,7 +35,7 @@ func (s *Service) Delete(ctx context.Context, actor access.Actor, userID string)
 			return err
 		}
 		if len(owned) > 0 {
-			return &OwnsResourcesError{UserID: userID, Resources: owned}
+			return &OwnsResourcesError{UserID: userID, Email: r.Email, Resources: owned}
 		}
 		for _, h := range s.hooks.BeforeDelete {
 			if err := h(tx, userID); err != nil {
@@ -114,7 +114,7 @@ func ownedBlocking(tx *store.Tx, userID string) ([]access.Resource, error) {
 // differ.
 func (s *Service) TransferOwnership(ctx context.Context, actor access.Actor, from, to string) ([]access.Resource, error) {
 	if from == to {
-		return nil, fmt.Errorf("%w: transfer to the same user", access.ErrInvalid)
+		return nil, errs.Errorf(access.ErrInvalid, "Ownership can move only to a different user.", "users: transfer to the same user")
 	}
 	var moved []access.Resource
 	_, err := s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {

@@ -18,4 +18,8 @@
 // Operations that span packages (the invite gate at sign-up, clean-up at
 // delete) are composed by package roster through hooks, inside the same
 // transaction, so users imports none of them.
+//
+// Errors start "users: " and wrap roster's sentinels (ErrLastAdmin matches
+// access.ErrConflict); each carries the sentence a person reads, which
+// access.Sentence returns (OwnsResourcesError names the user by email).
 package users

@@ -5,38 +5,64 @@ import (
 	"strings"
 
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/errs"
 )
 
 // Errors of package users. Each wraps one of access's sentinels, so callers
 // may branch on the broad kind (errors.Is(err, roster.ErrConflict)) or the
-// exact rule (errors.Is(err, users.ErrLastAdmin)).
+// exact rule (errors.Is(err, users.ErrLastAdmin)). Their Error text starts
+// "users: "; access.Sentence gives the sentence a person reads.
 var (
-	ErrUserNotFound     = fmt.Errorf("%w: user", access.ErrNotFound)
-	ErrDuplicate        = fmt.Errorf("%w: a user with this email exists", access.ErrConflict)
-	ErrCuratorViaGroups = fmt.Errorf("%w: the curator role comes from group curator flags and cannot be set", access.ErrInvalid)
-	ErrInvalidRole      = fmt.Errorf("%w: not a role", access.ErrInvalid)
-	ErrSelfChange       = fmt.Errorf("%w: you cannot change your own role, deactivate or delete yourself", access.ErrConflict)
-	ErrLastAdmin        = fmt.Errorf("%w: the change would leave the workspace without an active admin", access.ErrConflict)
-	ErrUserActive       = fmt.Errorf("%w: deactivate the user before deleting it", access.ErrConflict)
-	ErrOwnsResources    = fmt.Errorf("%w: the user owns document sets or agents", access.ErrConflict)
-	ErrNotAdmin         = fmt.Errorf("%w: only an admin may do this", access.ErrForbidden)
+	ErrUserNotFound     = errs.New("users: user not found", "The user does not exist.", access.ErrNotFound)
+	ErrDuplicate        = errs.New("users: a user with this email exists", "A user with this email address already exists.", access.ErrConflict)
+	ErrCuratorViaGroups = errs.New("users: the curator role comes from group curator flags and cannot be set", "The curator role cannot be set directly; make the user a curator of a group instead.", access.ErrInvalid)
+	ErrInvalidRole      = errs.New("users: not a role", "That is not a role.", access.ErrInvalid)
+	ErrSelfChange       = errs.New("users: you cannot change your own role, deactivate or delete yourself", "You cannot change your own role, deactivate or delete yourself.", access.ErrConflict)
+	ErrLastAdmin        = errs.New("users: the change would leave the workspace without an active admin", "The workspace must keep at least one active admin.", access.ErrConflict)
+	ErrUserActive       = errs.New("users: deactivate the user before deleting it", "Deactivate the user before deleting them.", access.ErrConflict)
+	ErrOwnsResources    = errs.New("users: the user owns document sets or agents", "The user still owns document sets or agents; transfer them to someone else first.", access.ErrConflict)
+	ErrNotAdmin         = errs.New("users: only an admin may do this", "Only an admin may do this.", access.ErrForbidden)
 )
 
 // OwnsResourcesError is returned by Delete while the user still owns document
 // sets or agents. It matches ErrOwnsResources and access.ErrConflict, and
 // names what blocks the delete; TransferOwnership moves them.
 type OwnsResourcesError struct {
-	UserID    string
+	UserID string
+	// Email is the user's email address, which the sentence names them by.
+	Email     string
 	Resources []access.Resource
 }
 
-// Error names the user and the resources that block the delete.
+// Error names the user by id and the resources that block the delete.
 func (e *OwnsResourcesError) Error() string {
 	names := make([]string, len(e.Resources))
 	for i, r := range e.Resources {
 		names[i] = r.String()
 	}
-	return fmt.Sprintf("roster: user %s still owns %s; transfer ownership first", e.UserID, strings.Join(names, ", "))
+	return fmt.Sprintf("users: user %s still owns %s; transfer ownership first", e.UserID, strings.Join(names, ", "))
+}
+
+// Sentence names the user by email and the resources through name, as in
+// `The user ada@example.com still owns the agent "Helper" and the document
+// set "Handbook"; transfer them to someone else first.`
+func (e *OwnsResourcesError) Sentence(name func(access.Resource) string) string {
+	who := "The user"
+	if e.Email != "" {
+		who += " " + e.Email
+	}
+	names := make([]string, len(e.Resources))
+	for i, r := range e.Resources {
+		names[i] = name(r)
+	}
+	what, them := "document sets or agents", "them"
+	switch n := len(names); {
+	case n == 1:
+		what, them = names[0], "it"
+	case n > 1:
+		what = strings.Join(names[:n-1], ", ") + " and " + names[n-1]
+	}
+	return who + " still owns " + what + "; transfer " + them + " to someone else first."
 }
 
 // Unwrap makes errors.Is match ErrOwnsResources.

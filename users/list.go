@@ -2,12 +2,12 @@ package users
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"gorm.io/gorm"
 
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/errs"
 )
 
 // MaxPageSize is the largest page List returns.
@@ -32,7 +32,7 @@ type Page struct {
 // filter is ErrInvalidRole; a negative offset or limit is access.ErrInvalid.
 func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 	if f.Offset < 0 || f.Limit < 0 {
-		return Page{}, fmt.Errorf("%w: negative offset or limit", access.ErrInvalid)
+		return Page{}, errs.Errorf(access.ErrInvalid, "The offset and limit cannot be negative.", "users: negative offset or limit")
 	}
 	if f.Limit == 0 {
 		f.Limit = 100
@@ -109,7 +109,7 @@ func roleConditions(roles []Role) ([]string, []any, error) {
 	var args []any
 	for _, r := range roles {
 		if !r.Valid() {
-			return nil, nil, fmt.Errorf("%w: %q", ErrInvalidRole, r)
+			return nil, nil, errs.Errorf(ErrInvalidRole, `There is no role "`+string(r)+`".`, "%v: %q", ErrInvalidRole, r)
 		}
 		hasFlag := access.UserIsCuratorSQL(userCol, wsCol)
 		switch r {

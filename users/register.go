@@ -2,11 +2,11 @@ package users
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/google/uuid"
 
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/errs"
 	"github.com/rosterhq/roster/internal/store"
 )
 
@@ -39,7 +39,7 @@ func (s *Service) Register(ctx context.Context, reg Registration) (User, error) 
 		reg.Source = SourcePassword
 	}
 	if !reg.Source.Valid() {
-		return User{}, fmt.Errorf("%w: unknown sign-up source %q", access.ErrInvalid, reg.Source)
+		return User{}, errs.Errorf(access.ErrInvalid, "The sign-up source is not known.", "users: unknown sign-up source %q", reg.Source)
 	}
 	id := uuid.NewString()
 	actor := reg.Actor

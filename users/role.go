@@ -2,9 +2,9 @@ package users
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/errs"
 	"github.com/rosterhq/roster/internal/store"
 )
 
@@ -19,7 +19,7 @@ func (s *Service) SetRole(ctx context.Context, actor access.Actor, userID string
 		return User{}, ErrCuratorViaGroups
 	}
 	if !role.Stored() {
-		return User{}, fmt.Errorf("%w: %q", ErrInvalidRole, role)
+		return User{}, errs.Errorf(ErrInvalidRole, `There is no role "`+string(role)+`".`, "%v: %q", ErrInvalidRole, role)
 	}
 	var u User
 	_, err := s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {

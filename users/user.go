@@ -178,7 +178,7 @@ func loadStates(db *gorm.DB, ws string, ids []string) (map[string]state, error) 
 	cond, args := access.UsersStateSQL(ws, ids)
 	err := db.Where(cond, args...).Find(&rules).Error
 	if err != nil {
-		return nil, fmt.Errorf("roster: read user state: %w", err)
+		return nil, fmt.Errorf("users: read user state: %w", err)
 	}
 	for _, r := range rules {
 		f, ok := access.ParseLine(store.LineOf(r))

@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -40,7 +39,7 @@ var tokenLen = base64.RawURLEncoding.EncodedLen(32)
 
 // errBadCredentials answers every failed login alike (unknown email, wrong
 // password, deactivated user, no password set): 401 NOT_SIGNED_IN.
-var errBadCredentials = fmt.Errorf("%w: wrong email or password", httpapi.ErrNotSignedIn)
+var errBadCredentials = &refusal{"server: wrong email or password", "The email or password is wrong.", httpapi.ErrNotSignedIn}
 
 func (s *server) authRoutes(mux *http.ServeMux) {
 	s.handleAnyone(mux, "POST /auth/login", s.login)
@@ -223,7 +222,7 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	email, err := users.NormalizeEmail(req.Email)
 	if err != nil {
-		return invalid("email", "%v", err)
+		return invalid("email", "is not a valid email address")
 	}
 	if err := s.throttle.allow("login", email, r); err != nil {
 		return err

@@ -198,6 +198,9 @@ func TestSignInThrottled(t *testing.T) {
 	if got := r.header.Get("Retry-After"); got != "60" {
 		t.Errorf("Retry-After %q, want 60", got)
 	}
+	if got := decodeAs[errorBody](t, r).Detail; got != "Too many attempts; try again in 60 seconds." {
+		t.Errorf("detail %q, want the wait in whole seconds", got)
+	}
 	want(t, "other email", ts.client().do(http.MethodPost, "/auth/login", loginRequest{Email: "bob@example.com", Password: "guess guess"}),
 		http.StatusUnauthorized, "NOT_SIGNED_IN")
 	want(t, "forgot, own bucket", ts.client().do(http.MethodPost, "/auth/forgot-password", forgotRequest{Email: "ada@example.com"}), http.StatusNoContent, "")

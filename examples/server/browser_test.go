@@ -449,9 +449,9 @@ func inviteAndJoin(t *testing.T, env *brEnv, admin *brTab, email string, first b
 	admin.open("/ui/users")
 	if first {
 		admin.contains("#invite-warning", "Inviting Users will disallow new users from automatically joining your workspace!")
-		admin.refused("#invite-form button", "no addresses")
+		admin.refused("#invite-form button", "Give at least one email address.")
 		admin.set("#invite-emails", "carol@example.com, not-an-email")
-		admin.refused("#invite-form button", "address 2")
+		admin.refused("#invite-form button", "Address 2 is not a valid email address.")
 		if admin.has("#invited-table") || !admin.has("#invite-warning") {
 			t.Fatal("a refused invitation wrote an invite or closed sign-up")
 		}
@@ -508,7 +508,7 @@ func groupMembersAndConnector(t *testing.T, admin *brTab, gid string) {
 	}
 	admin.open("/ui/groups/" + gid)
 	admin.contains("h1", "Engineering")
-	admin.refused("#add-member button", "not found")
+	admin.refused("#add-member button", "The user does not exist.")
 	admin.choose("#add-user", "bob@example.com")
 	admin.ok("#add-member button")
 	admin.contains("#members-table", "bob@example.com")
@@ -615,14 +615,15 @@ func deleteOwner(t *testing.T, env *brEnv, admin *brTab) {
 		t.Fatalf("carol's agent: %d %v", st, body)
 	}
 	admin.open("/ui/users")
-	admin.refused(`tr[data-email="admin@example.com"] button.deactivate`, "you cannot change your own role, deactivate or delete yourself")
+	admin.refused(`tr[data-email="admin@example.com"] button.deactivate`, "You cannot change your own role, deactivate or delete yourself.")
 	row := `tr[data-email="carol@example.com"]`
 	admin.ok(row + " button.deactivate")
 	admin.contains(row+" .status", "Deactivated")
 	admin.expand(row + " details")
 	admin.contains(row+" .blockers", "Carol's helper")
-	admin.refused(row+" button.delete", "still owns agent:")
-	admin.contains("#flash", "«Carol's helper»")
+	// The detail names the user by email and the agent by the name the
+	// server's tables give it.
+	admin.refused(row+" button.delete", `The user carol@example.com still owns the agent "Carol's helper"; transfer it to someone else first.`)
 	admin.expand(row + " details")
 	admin.refused(row+" .transfer button", "to_user_email")
 	admin.choose(row+" .transfer select", "admin@example.com")
@@ -687,9 +688,9 @@ func curatorView(t *testing.T, env *brEnv, admin, bob *brTab, eng string) {
 	bob.contains("#groups-table", "Engineering")
 	bob.lacks("#groups-table", "Sales", "Support")
 	bob.open("/ui/groups/" + sales)
-	bob.contains("#page-error", "not found", "404")
+	bob.contains("#page-error", "The group does not exist.", "404")
 	bob.open("/ui/groups/" + support)
-	bob.contains("#page-error", "curators may change only the groups they curate", "OUT_OF_SCOPE")
+	bob.contains("#page-error", `You do not curate the group "Support"; curators may change only the groups they curate.`, "OUT_OF_SCOPE")
 	for _, page := range []string{"/ui/users", "/ui/limits", "/ui/audit", "/ui/settings"} {
 		bob.open(page)
 		bob.contains("#page-error", "403")
@@ -712,7 +713,7 @@ func curatorView(t *testing.T, env *brEnv, admin, bob *brTab, eng string) {
 	}
 	bob.refused("#attach-connector button", "cc_pair_ids")
 	bob.open("/ui/groups/no-such-group")
-	bob.contains("#page-error", "not found")
+	bob.contains("#page-error", "The group does not exist.")
 	bob.open("/ui/no-such-page")
 	bob.contains("#page-error", "There is no page at /ui/no-such-page")
 }

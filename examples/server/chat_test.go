@@ -40,6 +40,10 @@ func TestChatRateLimited(t *testing.T) {
 	if err != nil || secs < 3600 || secs > 3700 {
 		t.Fatalf("Retry-After %q", r.header.Get("Retry-After"))
 	}
+	// The detail names the user scope and the same whole seconds.
+	if got, want := decodeAs[errorBody](t, r).Detail, "Your token budget is spent; try again in "+strconv.Itoa(secs)+" seconds."; got != want {
+		t.Errorf("detail %q, want %q", got, want)
+	}
 	want(t, "other user", admin.do(http.MethodPost, "/chat/send-message", messageRequest{Message: "hi"}), http.StatusOK, "")
 	ts.clock.Advance(time.Duration(secs-60) * time.Second)
 	want(t, "still exhausted", bob.do(http.MethodPost, "/chat/send-message", messageRequest{Message: "hi"}), http.StatusTooManyRequests, "RATE_LIMITED")

@@ -1,11 +1,10 @@
 package main
 
 import (
-	"errors"
 	"html/template"
 	"net/http"
-	"strings"
 
+	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/httpapi"
 )
 
@@ -73,43 +72,28 @@ func (s *server) render(w http.ResponseWriter, status int, name string, p page) 
 	}
 }
 
-// renderError renders the page with err's status and a sentence for people.
+// renderError renders the page with err's status and the sentence for
+// people the error carries (access.Sentence).
 func (s *server) renderError(w http.ResponseWriter, r *http.Request, name string, p page, err error) {
 	status, code, known := httpapi.Classify(err)
 	switch {
 	case !known:
 		s.cfg.Logger.Error("server: request failed", "method", r.Method, "path", r.URL.Path, "error", err)
-		p.Error = "Something went wrong. Please try again."
-	case code == httpapi.CodeInviteInvalid:
-		p.Error = "This invitation link is invalid or has expired. Ask an admin to send a new one."
-	case code == httpapi.CodeThrottled:
-		p.Error = "Too many attempts. Please wait a minute and try again."
+		p.Error = "Something went wrong; please try again."
 	case code == httpapi.CodeDuplicate:
-		p.Error = "An account with this email exists already. Sign in instead."
-	case errors.Is(err, errResetInvalid):
-		p.Error = "This password-reset link is invalid or has expired. Ask for a new one."
+		p.Error = "An account with this email already exists; sign in instead."
 	default:
-		p.Error = sentence(err)
+		p.Error = access.Sentence(err, nil)
 	}
 	setRetryAfter(w, err)
 	s.render(w, status, name, p)
-}
-
-// sentence turns "roster: invalid input: password: must be …" into
-// "password: must be …".
-func sentence(err error) string {
-	msg := err.Error()
-	if i := strings.LastIndex(msg, "roster: invalid input: "); i >= 0 {
-		msg = msg[i+len("roster: invalid input: "):]
-	}
-	return msg
 }
 
 // parseForm reads a form body of at most MaxBodyBytes; failures are 400.
 func (s *server) parseForm(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
 	if err := r.ParseForm(); err != nil {
-		return invalid("body", "not a form of at most %d bytes", s.cfg.MaxBodyBytes)
+		return invalid("body", "is not a form of at most %d bytes", s.cfg.MaxBodyBytes)
 	}
 	return nil
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 
 	"github.com/google/uuid"
@@ -135,7 +134,7 @@ func (s *server) sharePersona(w http.ResponseWriter, r *http.Request, c httpapi.
 		return err
 	}
 	if c.User.Role != access.Admin && old.Owner != c.User.ID {
-		return fmt.Errorf("%w: only the owner or an admin shares an agent", access.ErrForbidden)
+		return &refusal{"server: only the owner or an admin shares an agent", "Only the owner of an agent or an admin may share it.", access.ErrForbidden}
 	}
 	var req personaShare
 	if err := s.decode(w, r, &req); err != nil {

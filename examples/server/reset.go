@@ -8,6 +8,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/invites"
 	"github.com/rosterhq/roster/users"
 )
@@ -15,7 +16,8 @@ import (
 // errResetInvalid is the one answer for a reset link that cannot be used:
 // malformed, unknown, expired, used, or of a user deactivated or deleted
 // since (400 INVALID_INPUT naming the token).
-var errResetInvalid = invalid("token", "the reset link is invalid or expired")
+var errResetInvalid = &refusal{"server: invalid token: the reset link is invalid or expired",
+	"This password-reset link is invalid or has expired; ask for a new one.", access.ErrInvalid}
 
 type forgotRequest struct {
 	Email string `json:"email"`
@@ -31,7 +33,7 @@ func (s *server) forgotPassword(w http.ResponseWriter, r *http.Request) error {
 	}
 	email, err := users.NormalizeEmail(req.Email)
 	if err != nil {
-		return invalid("email", "%v", err)
+		return invalid("email", "is not a valid email address")
 	}
 	if err := s.throttle.allow("forgot", email, r); err != nil {
 		return err

@@ -67,13 +67,37 @@ func textField(field, v string, max int, required bool) (string, error) {
 
 // errDuplicateName is a name another resource of the kind has.
 func errDuplicateName(kind access.Kind, name string) error {
-	return fmt.Errorf("%w: a %s named %q exists", access.ErrConflict, kind, name)
+	return &refusal{fmt.Sprintf("server: a %s named %q exists", kind, name), "A " + kind.Noun() + ` named "` + name + `" already exists.`, access.ErrConflict}
 }
 
 // notFound is the answer for a resource that does not exist, or that the
 // caller may not view, so its existence does not leak.
 func notFound(r access.Resource) error {
-	return fmt.Errorf("%w: %s %q", access.ErrNotFound, r.Kind, r.ID)
+	return &refusal{fmt.Sprintf("server: %s %q not found", r.Kind, r.ID), "The " + r.Kind.Noun() + " does not exist.", access.ErrNotFound}
+}
+
+// resourceName names a connector, document set or agent from the
+// application's own tables, for the sentences of error details (roster
+// stores no names): "" for another workspace, an unknown resource or a
+// failed read, and the detail then names it by kind only.
+func (s *server) resourceName(ctx context.Context, ws string, r access.Resource) string {
+	var model any
+	switch r.Kind {
+	case access.Connector:
+		model = &connectorRow{}
+	case access.DocumentSet:
+		model = &documentSetRow{}
+	case access.Agent:
+		model = &personaRow{}
+	}
+	if ws != s.ws.ID() || model == nil {
+		return ""
+	}
+	var names []string
+	if err := s.db.WithContext(ctx).Model(model).Where("id = ?", r.ID).Limit(1).Pluck("name", &names).Error; err != nil || len(names) == 0 {
+		return ""
+	}
+	return names[0]
 }
 
 // mustView returns nil when the caller may view r, else notFound.

@@ -31,12 +31,28 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // fail writes err as API.md's JSON error, through httpapi's one table from
-// roster's errors to status and code; a sign-in throttle refusal gets its
-// Retry-After header here.
+// roster's errors to status and code, with the error's sentence as the
+// detail, naming resources from the application's tables (resourceName); a
+// sign-in throttle refusal gets its Retry-After header here.
 func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	setRetryAfter(w, err)
-	httpapi.WriteError(w, r, s.cfg.Logger, err)
+	s.api.WriteError(w, r, err)
 }
+
+// refusal is an error of the application's own routes: Go text for logs, a
+// sentence for people, and the roster sentinel it matches, so that httpapi's
+// one table answers it. Implementing access.Sentencer is all an application
+// needs for its refusals to read like roster's.
+type refusal struct {
+	text, sentence string
+	kind           error
+}
+
+var _ access.Sentencer = (*refusal)(nil)
+
+func (e *refusal) Error() string                                { return e.text }
+func (e *refusal) Unwrap() error                                { return e.kind }
+func (e *refusal) Sentence(func(access.Resource) string) string { return e.sentence }
 
 // setRetryAfter sets the Retry-After header, in whole seconds rounded up, of
 // a sign-in or invite throttle refusal. (httpapi.WriteError sets it for
@@ -60,15 +76,32 @@ func setRetryAfter(w http.ResponseWriter, err error) {
 type throttledError struct{ retryAfter time.Duration }
 
 func (e *throttledError) Error() string {
-	return fmt.Sprintf("too many sign-in attempts; retry after %v", e.retryAfter.Round(time.Second))
+	return fmt.Sprintf("server: too many sign-in attempts; retry after %v", e.retryAfter.Round(time.Second))
+}
+
+// Sentence gives the wait in whole seconds, rounded up as Retry-After is.
+func (e *throttledError) Sentence(func(access.Resource) string) string {
+	n := max(1, int64(math.Ceil(e.retryAfter.Seconds())))
+	unit := "seconds"
+	if n == 1 {
+		unit = "second"
+	}
+	return fmt.Sprintf("Too many attempts; try again in %d %s.", n, unit)
 }
 
 // Unwrap makes httpapi.Classify answer 429 THROTTLED.
 func (e *throttledError) Unwrap() error { return invites.ErrThrottled }
 
-// invalid returns a 400 INVALID_INPUT error naming the field.
+// invalid returns a 400 INVALID_INPUT error naming the field; format says
+// what is wrong as the rest of a sentence whose subject is the field ("is
+// required").
 func invalid(field, format string, args ...any) error {
-	return fmt.Errorf("%w: %s: %s", access.ErrInvalid, field, fmt.Sprintf(format, args...))
+	msg := fmt.Sprintf(format, args...)
+	subject := "The field " + field
+	if field == "body" {
+		subject = "The request body"
+	}
+	return &refusal{text: "server: invalid " + field + ": " + msg, sentence: subject + " " + msg + ".", kind: access.ErrInvalid}
 }
 
 // decode reads the request body as exactly one JSON value into dst, with
@@ -98,7 +131,7 @@ func (w who) admits(role access.Role) bool {
 	return true
 }
 
-var errRole = fmt.Errorf("%w: your role does not allow this", access.ErrForbidden)
+var errRole = &refusal{"server: your role does not allow this", "Your role does not allow this.", access.ErrForbidden}
 
 // endpoint is one signed-in route's work: decode, call roster and the
 // application's tables, encode.

@@ -238,7 +238,8 @@ func closeDB(db *gorm.DB) error {
 // cross-origin protection, which refuses cookie-carrying writes from other
 // sites (by Sec-Fetch-Site, or Origin against Host).
 func (s *server) routes() http.Handler {
-	s.api = httpapi.New(s.dir, httpapi.Config{Authenticate: s.authenticate, MaxBodyBytes: s.cfg.MaxBodyBytes, Logger: s.cfg.Logger})
+	s.api = httpapi.New(s.dir, httpapi.Config{Authenticate: s.authenticate, MaxBodyBytes: s.cfg.MaxBodyBytes, Logger: s.cfg.Logger,
+		ResourceName: s.resourceName})
 	mux := http.NewServeMux()
 	s.signupRoutes(mux)
 	s.authRoutes(mux)

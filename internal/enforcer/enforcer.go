@@ -25,6 +25,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/errs"
 	"github.com/rosterhq/roster/internal/store"
 )
 
@@ -94,7 +95,7 @@ func checkShapes(se *casbin.SyncedEnforcer) error {
 		}
 		for _, r := range rules {
 			if len(r) != want {
-				return fmt.Errorf("%w: casbin_rule holds %s line %q, which roster's casbin model cannot hold", access.ErrInvalid, ptype, r)
+				return errs.Errorf(access.ErrInvalid, "The stored access rules are not valid.", "roster: casbin_rule holds %s line %q, which roster's casbin model cannot hold", ptype, r)
 			}
 		}
 	}
@@ -152,7 +153,7 @@ func rulesOf(ws string, lines []access.Line) (map[string][][]string, error) {
 		}
 		ptype, rule, ok := l.Rule()
 		if !ok {
-			return nil, fmt.Errorf("%w: roster's casbin model cannot hold line %q", access.ErrInvalid, l)
+			return nil, errs.Errorf(access.ErrInvalid, "The stored access rules are not valid.", "roster: the casbin model cannot hold line %q", l)
 		}
 		if out == nil {
 			out = map[string][][]string{}

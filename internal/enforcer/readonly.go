@@ -1,13 +1,12 @@
 package enforcer
 
 import (
-	"fmt"
-
 	"github.com/casbin/casbin/v2/model"
 	"github.com/casbin/casbin/v2/persist"
 	gormadapter "github.com/casbin/gorm-adapter/v3"
 
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/errs"
 )
 
 // ErrReadOnly is what every persisting method of a roster enforcer's adapter
@@ -15,7 +14,7 @@ import (
 // transaction as roster's rows, its audit event and its changelog row. It
 // matches access.ErrForbidden. Its text must never be casbin's
 // "not implemented", which casbin takes as a silent no-op.
-var ErrReadOnly = fmt.Errorf("%w: the casbin enforcer is read-only; change policy through roster's API", access.ErrForbidden)
+var ErrReadOnly = errs.New("roster: the casbin enforcer is read-only; change policy through roster's API", "The casbin view is read-only; change access through roster.", access.ErrForbidden)
 
 // readOnly is the adapter roster's enforcers read through: gorm-adapter's
 // filtered load of one workspace, and an error from every method that would
@@ -43,7 +42,7 @@ func (readOnly) IsFiltered() bool { return true }
 
 // LoadPolicy refuses: an enforcer holds one workspace, loaded filtered.
 func (readOnly) LoadPolicy(model.Model) error {
-	return fmt.Errorf("%w: an enforcer loads one workspace's lines only", access.ErrInvalid)
+	return errs.Errorf(access.ErrInvalid, "The casbin view loads one workspace only.", "roster: an enforcer loads one workspace's lines only")
 }
 
 // SavePolicy refuses (gorm-adapter's would truncate casbin_rule outside any

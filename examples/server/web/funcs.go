@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"fmt"
 	"html/template"
 	"net/url"
@@ -17,7 +16,6 @@ var funcs = template.FuncMap{
 	"tokens":   tokens,
 	"number":   number,
 	"lines":    func(xs []string) string { return strings.Join(xs, "\n") },
-	"json":     toJSON,
 	"roleName": roleName,
 	"allRoles": func() []string { return allRoles },
 	"mul1000":  func(v float64) float64 { return v * 1000 },
@@ -87,9 +85,3 @@ func tokens(n float64) string {
 }
 
 func trimZero(s string) string { return strings.TrimSuffix(s, ".0") }
-
-// toJSON is v as JSON for a data attribute (html/template escapes it).
-func toJSON(v any) (string, error) {
-	b, err := json.Marshal(v)
-	return string(b), err
-}

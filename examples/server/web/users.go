@@ -19,8 +19,7 @@ type usersView struct {
 	InviteMode      string
 	FirstInviteMade bool
 	Roles           []string
-	Transferees     []userJSON        // active users who can take over what a user owns
-	Names           map[string]string // "agent:<id>" → name, to explain the API's refusals
+	Transferees     []userJSON // active users who can take over what a user owns
 }
 
 // userRow is a user of the list; Owns names the agents a deactivated user
@@ -120,18 +119,9 @@ func (h *Handler) ownership(c *call, v *usersView) error {
 	if _, err := c.api.get("/persona", nil, &agents); err != nil {
 		return err
 	}
-	var sets []resourceJSON
-	if _, err := c.api.get("/manage/document-set", nil, &sets); err != nil {
-		return err
-	}
-	var owns map[string][]string
-	owns, v.Names = map[string][]string{}, map[string]string{}
+	owns := map[string][]string{}
 	for _, a := range agents {
 		owns[a.OwnerID] = append(owns[a.OwnerID], a.Name)
-		v.Names["agent:"+a.ID] = a.Name
-	}
-	for _, s := range sets {
-		v.Names["document_set:"+s.ID] = s.Name
 	}
 	for i, u := range v.Users {
 		v.Users[i].Owns = owns[u.ID]

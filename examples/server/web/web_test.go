@@ -23,12 +23,12 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	if c, err := r.Cookie("roster_session"); err != nil || c.Value != "s" {
 		w.WriteHeader(http.StatusUnauthorized)
-		json.NewEncoder(w).Encode(map[string]string{"detail": "httpapi: not signed in", "code": "NOT_SIGNED_IN"})
+		json.NewEncoder(w).Encode(map[string]string{"detail": "You are not signed in.", "code": "NOT_SIGNED_IN"})
 		return
 	}
 	a, ok := f.answers[r.URL.Path]
 	if !ok {
-		a = &apiError{Status: http.StatusNotFound, Code: "NOT_FOUND", Detail: "no such path"}
+		a = &apiError{Status: http.StatusNotFound, Code: "NOT_FOUND", Detail: "There is no such path."}
 	}
 	if e, isErr := a.(*apiError); isErr {
 		w.WriteHeader(e.Status)
@@ -74,15 +74,15 @@ func TestSignedOutGoesToSignIn(t *testing.T) {
 func TestRefusalsShowTheAPIsMessage(t *testing.T) {
 	api := newFake(t, "curator")
 	api.answers["/manage/admin/user-group/g9/members"] = &apiError{Status: http.StatusForbidden, Code: "OUT_OF_SCOPE",
-		Detail: "roster: forbidden: curators may change only the groups they curate"}
+		Detail: "Curators may change only the groups they curate."}
 	for _, c := range []struct {
 		path   string
 		status int
 		want   []string
 	}{
-		{"/ui/groups/g9", http.StatusForbidden, []string{"curators may change only the groups they curate", "OUT_OF_SCOPE"}},
-		{"/ui/groups/nope", http.StatusNotFound, []string{"no such path", "NOT_FOUND"}},
-		{"/ui/users", http.StatusNotFound, []string{"no such path"}},
+		{"/ui/groups/g9", http.StatusForbidden, []string{"Curators may change only the groups they curate.", "OUT_OF_SCOPE"}},
+		{"/ui/groups/nope", http.StatusNotFound, []string{"There is no such path.", "NOT_FOUND"}},
+		{"/ui/users", http.StatusNotFound, []string{"There is no such path."}},
 		{"/ui/nothing-here", http.StatusNotFound, []string{"There is no page at /ui/nothing-here."}},
 	} {
 		rec := get(t, api, c.path, "s")

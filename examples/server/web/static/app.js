@@ -94,18 +94,10 @@
     return { res, data };
   }
 
-  // refusal is the API's detail, with the names of the resources it names
-  // by id when the page knows them.
+  // refusal is the API's detail: a sentence that already names users,
+  // groups and resources.
   function refusal(res, data) {
-    let text = data && data.detail ? data.detail : res.status + ' ' + res.statusText;
-    const el = document.getElementById('names');
-    if (el) {
-      const names = JSON.parse(el.dataset.names);
-      const known = (text.match(/\b(?:agent|document_set|connector):[\w-]+/g) || [])
-        .filter((id) => names[id]).map((id) => id.split(':')[0].replace('_', ' ') + ' «' + names[id] + '»');
-      if (known.length) text += ' (' + known.join(', ') + ')';
-    }
-    return text;
+    return data && data.detail ? data.detail : res.status + ' ' + res.statusText;
   }
 
   const summaries = {

@@ -1,0 +1,44 @@
+package resources_test
+
+import (
+	"testing"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/rostertest"
+	"github.com/rosterhq/roster/resources"
+	"github.com/rosterhq/roster/users"
+)
+
+// The sentences of the resource refusals name a resource the caller may see
+// through the caller's function, and one they may not see by kind only.
+func TestRefusalSentences(t *testing.T) {
+	forEachStore(t, func(e *env) {
+		e.User("ada", users.RoleAdmin)
+		e.User("bob", users.RoleBasic)
+		e.User("cyd", users.RoleBasic)
+		helper := e.Register(agent("helper"), resources.Facts{Owner: e.Users["bob"], SharedWith: e.IDs("cyd")})
+		names := func(r access.Resource) string { return map[string]string{"helper": "Helper"}[r.ID] }
+		cases := []struct {
+			call string
+			err  error
+			want error
+			text string
+		}{
+			// cyd may view the agent shared with her, so it is named.
+			{"cyd edits helper", second(e.rs.Update(e.Ctx, e.As("cyd"), helper, resources.Facts{Owner: e.Users["bob"]})),
+				roster.ErrForbidden, `You may view the agent "Helper" but not edit it.`},
+			// Registering an id that exists tells nothing of the existing one.
+			{"register helper again", second(e.rs.Register(e.Ctx, roster.System, helper, resources.Facts{Owner: e.Users["ada"]})),
+				resources.ErrExists, "The agent is registered already."},
+			{"ada edits an unknown agent", second(e.rs.Update(e.Ctx, e.As("ada"), agent("nope"), resources.Facts{Owner: e.Users["ada"]})),
+				resources.ErrResourceNotFound, "The agent does not exist."},
+		}
+		for _, c := range cases {
+			rostertest.WantErr(e.T, c.call, c.err, c.want)
+			if got := access.Sentence(c.err, names); got != c.text {
+				e.T.Errorf("%s: sentence %q, want %q", c.call, got, c.text)
+			}
+		}
+	})
+}
