@@ -66,7 +66,9 @@
 //     model (model.go) and the in-memory index: view and edit answers
 //     (check.go), Visible (visible.go), WhoCan and Explain (explain.go), ACL
 //     tokens (acl.go).
-//   - users: identity is the normalized email (email.go); sign-up and its
+//   - users: identity is the normalized email, one normalizer for every
+//     comparison: PRECIS for the local part, IDNA for the domain, net/mail
+//     acceptance (email.go NormalizeEmail, NormalizeDomain); sign-up and its
 //     order (validation, allowed domains, invite gate, creation) and the
 //     first admin (register.go); roles, curator derived from group flags and
 //     cleared on leaving curator (role.go, user.go); deactivation (status.go);
@@ -95,9 +97,11 @@
 //     (errors.go), the per-resource Guard middleware (guard.go).
 //   - internal/store: opening SQLite or PostgreSQL, transactions and the
 //     write path, audit rows and the changelog (tx.go, audit.go), embedded
-//     migrations (migrate.go, migrations/); several instances converge by
-//     reading the changelog (roster's follow.go polls it every
-//     Config.PollInterval).
+//     migrations (migrate.go, migrations/) and the Go data steps run once per
+//     database under the migration lock (migrate.go Step), among them
+//     re-normalizing stored emails, stopping on collisions (emailstep.go);
+//     several instances converge by reading the changelog (roster's
+//     follow.go polls it every Config.PollInterval).
 //   - internal/construct and internal/authz: how the packages above reach
 //     one another's constructors and in-transaction checks without exporting
 //     them.

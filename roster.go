@@ -17,6 +17,7 @@ import (
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/invites"
 	"github.com/rosterhq/roster/ratelimit"
+	"github.com/rosterhq/roster/users"
 )
 
 // Defaults of Config, InvitesConfig and LimitsConfig: every default a zero
@@ -122,12 +123,20 @@ type Directory struct {
 // Open opens (creating and migrating if needed) the database of cfg, loads
 // every policy line into the access index, and makes sure the default
 // workspace exists. A schema left dirty by a failed migration, or at another
-// version while SkipMigrations is set, is a *SchemaError.
+// version (or missing a data step) while SkipMigrations is set, is a
+// *SchemaError.
+//
+// Migrating includes, once per database, re-normalizing the emails of users
+// and invites stored under older rules (users.NormalizeEmail). If two of one
+// workspace's users, or invites, now normalize to one address, or a stored
+// email is now refused, Open fails with an error matching ErrConflict that
+// names those rows by id (never by email) and changes nothing; resolve the
+// rows and open again.
 func Open(ctx context.Context, cfg Config) (*Directory, error) {
 	cfg = cfg.withDefaults()
 	d := &Directory{cfg: cfg, index: access.NewIndex(), workspaces: map[string]*Workspace{}}
 	st, err := store.Open(ctx, store.Options{DSN: cfg.DSN, DB: cfg.DB, SkipMigrations: cfg.SkipMigrations,
-		Logger: cfg.Logger, Now: cfg.Now, Apply: d.apply})
+		Logger: cfg.Logger, Now: cfg.Now, Apply: d.apply, Steps: dataSteps()})
 	if err != nil {
 		return nil, schemaError(err)
 	}
@@ -146,6 +155,13 @@ func Open(ctx context.Context, cfg Config) (*Directory, error) {
 	}
 	d.startFollowing()
 	return d, nil
+}
+
+// dataSteps are the Go migration steps Open runs once per database, after
+// the SQL migrations. The email step lives in store, which owns the tables;
+// the normalizer comes from users, which store cannot import.
+func dataSteps() []store.Step {
+	return []store.Step{store.EmailStep(users.NormalizeEmail)}
 }
 
 // load streams every policy line into the index and records the version the
@@ -228,13 +244,16 @@ var (
 )
 
 // SchemaError is returned by Open for a database schema roster cannot use:
-// dirty after a failed migration (Dirty), or at another version than this
-// build's while Config.SkipMigrations is set. Repair a dirty schema, force
-// its version in the roster_schema_migrations table, and open again.
+// dirty after a failed migration (Dirty), or, while Config.SkipMigrations is
+// set, at another version than this build's or missing a data step this
+// build runs once per database (Pending; open once without SkipMigrations).
+// Repair a dirty schema, force its version in the roster_schema_migrations
+// table, and open again.
 type SchemaError struct {
-	Version int  // the version recorded in the migrations table; -1 if none
-	Dirty   bool // a migration to Version failed halfway
-	Want    int  // the version this build expects
+	Version int      // the version recorded in the migrations table; -1 if none
+	Dirty   bool     // a migration to Version failed halfway
+	Want    int      // the version this build expects
+	Pending []string // data steps that have not run on this database
 	err     error
 }
 
@@ -248,7 +267,7 @@ func schemaError(err error) error {
 	if !errors.As(err, &se) {
 		return err
 	}
-	return &SchemaError{Version: se.Version, Dirty: se.Dirty, Want: se.Want, err: err}
+	return &SchemaError{Version: se.Version, Dirty: se.Dirty, Want: se.Want, Pending: se.Pending, err: err}
 }
 
 // SQLiteDSN returns the DSN that opens the SQLite file at path with the

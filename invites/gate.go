@@ -4,10 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode"
 
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/internal/errs"
+	"github.com/rosterhq/roster/users"
 )
 
 // Mode is a workspace's invite gate mode. The zero Mode means [ModeAuto].
@@ -82,9 +82,11 @@ type Settings struct {
 	Mode Mode
 
 	// AllowedDomains, when not empty, restricts every sign-up to emails whose
-	// domain equals one of these, compared after lowercasing. Subdomains do not
-	// match: list sub.example.com separately. Store entries normalized with
-	// [NormalizeDomain]; a malformed entry never matches. Empty: any domain.
+	// domain equals one of these, both compared in [NormalizeDomain]'s form
+	// (an A-label entry matches its U-label in an email, and the other way).
+	// Subdomains do not match: list sub.example.com separately. Store
+	// entries normalized with [NormalizeDomain]; a malformed entry never
+	// matches. Empty: any domain.
 	AllowedDomains []string
 
 	// SSOBypassesInvite lets SSO sign-ups join without an invite. Default
@@ -118,30 +120,33 @@ func (s Settings) Validate() error {
 	return nil
 }
 
-// NormalizeDomain trims spaces and lowercases an allowed-domain entry, then
-// checks it: at least two non-empty dot-separated labels, at most 253 bytes, no
-// '@', '*', spaces or control characters. Wildcards are not supported. The
-// error wraps [ErrInvalidSettings].
+// NormalizeDomain returns an allowed-domain entry in the form sign-ups are
+// compared in: trimmed, then mapped as users.NormalizeDomain maps the domain
+// of an email (IDNA's lookup profile to the ASCII form and back to Unicode),
+// so "XN--BCHER-KVA.de" and "Bücher.DE" are both "bücher.de" and match
+// every spelling of that domain in a sign-up. A valid entry has at least two
+// non-empty dot-separated labels, at most 253 bytes, and no '@', '*', '/',
+// ',', spaces or control characters; wildcards are not supported. The error
+// wraps [ErrInvalidSettings].
 func NormalizeDomain(s string) (string, error) {
-	d := strings.ToLower(strings.TrimSpace(s))
 	bad := func(why string) (string, error) {
 		return "", errs.Errorf(ErrInvalidSettings, `The allowed domain "`+s+`" is not valid (`+why+`).`, "%v: allowed domain %q: %s", ErrInvalidSettings, s, why)
 	}
+	d := strings.TrimSpace(s)
 	switch {
 	case d == "":
 		return bad("empty")
-	case len(d) > 253:
-		return bad("longer than 253 bytes")
-	case strings.ContainsFunc(d, func(r rune) bool {
-		return r == '@' || r == '*' || r == '/' || r == ',' || unicode.IsSpace(r) || unicode.IsControl(r) || r == unicode.ReplacementChar
-	}):
-		return bad("contains '@', '*', '/', ',', a space or a control character")
-	case !strings.Contains(d, "."):
-		return bad("needs a dot")
-	case strings.HasPrefix(d, ".") || strings.HasSuffix(d, ".") || strings.Contains(d, ".."):
-		return bad("has an empty label")
+	case strings.ContainsAny(d, "@*/,"):
+		return bad("contains '@', '*', '/' or ','")
 	}
-	return d, nil
+	n, err := users.NormalizeDomain(d)
+	switch {
+	case err != nil:
+		return bad("it needs a dot, no empty labels and only characters a domain name may hold")
+	case len(n) > 253:
+		return bad("longer than 253 bytes")
+	}
+	return n, nil
 }
 
 // Gate decides sign-ups for one workspace. Build it inside the registration
@@ -158,8 +163,8 @@ type Gate struct {
 
 // Signup describes one registration attempt as the caller knows it.
 type Signup struct {
-	// Email is the normalized email (users.NormalizeEmail): trimmed, lowercase,
-	// exactly one '@'. The gate only reads its domain.
+	// Email is the normalized email (users.NormalizeEmail). The gate only
+	// reads its domain.
 	Email string
 
 	// Source is how the user arrives.
@@ -229,23 +234,28 @@ func (g Gate) Check(su Signup) error {
 	return refuse(ErrInviteRequired, "")
 }
 
-// domainAllowed returns the email's domain, lowercased, and whether it passes
-// AllowedDomains. With no allowed domains everything passes. The domain is what
-// follows the last '@'; an email without one has no domain and never matches.
+// domainAllowed returns the email's domain and whether it passes
+// AllowedDomains. With no allowed domains everything passes. The domain is
+// what follows the last '@', and it and every allowed entry are compared in
+// [NormalizeDomain]'s form, so an entry stored before that form (an A-label,
+// say) still matches; an email or entry that form refuses never matches.
 func (s Settings) domainAllowed(email string) (string, bool) {
 	at := strings.LastIndexByte(email, '@')
-	domain := ""
-	if at >= 0 {
-		domain = strings.ToLower(email[at+1:])
+	if at < 0 {
+		return "", len(s.AllowedDomains) == 0
+	}
+	domain, err := users.NormalizeDomain(email[at+1:])
+	if err != nil {
+		domain = email[at+1:]
 	}
 	if len(s.AllowedDomains) == 0 {
 		return domain, true
 	}
-	if domain == "" {
+	if err != nil {
 		return domain, false
 	}
 	for _, allowed := range s.AllowedDomains {
-		if strings.ToLower(allowed) == domain {
+		if n, err := NormalizeDomain(allowed); err == nil && n == domain {
 			return domain, true
 		}
 	}

@@ -182,6 +182,21 @@ func TestGateUppercaseAllowedDomain(t *testing.T) {
 	}
 }
 
+func TestGateIDNAllowedDomain(t *testing.T) {
+	// An entry stored as an A-label (before entries were normalized to
+	// U-labels) and one stored as the U-label both admit the normalized
+	// email, whose domain is the U-label; another domain is still refused.
+	for _, entry := range []string{"xn--bcher-kva.de", "bücher.de"} {
+		g := Gate{Settings: Settings{Mode: ModeOpen, AllowedDomains: []string{entry}}}
+		if err := g.Check(Signup{Email: "jürgen@bücher.de", Source: SourcePassword}); err != nil {
+			t.Errorf("allowed %q: Check(jürgen@bücher.de) = %v, want nil", entry, err)
+		}
+		if err := g.Check(Signup{Email: "jürgen@buecher.de", Source: SourcePassword}); !errors.Is(err, ErrDomainNotAllowed) {
+			t.Errorf("allowed %q: Check(jürgen@buecher.de) = %v, want ErrDomainNotAllowed", entry, err)
+		}
+	}
+}
+
 func TestGateFailsClosed(t *testing.T) {
 	tests := []struct {
 		name string
@@ -250,8 +265,14 @@ func TestNormalizeDomain(t *testing.T) {
 		{"example.com", "example.com"},
 		{"  Example.COM\t", "example.com"},
 		{"sub.example.co.uk", "sub.example.co.uk"},
-		{"xn--bcher-kva.de", "xn--bcher-kva.de"},
-		{"bücher.de", "bücher.de"},
+		{"xn--bcher-kva.de", "bücher.de"}, // an A-label is stored as its U-label, as in emails
+		{"XN--BCHER-KVA.DE", "bücher.de"},
+		{"Bücher.DE", "bücher.de"},
+		{"bu\u0308cher.de", "bücher.de"},    // decomposed ü
+		{"\uff45xample.com", "example.com"}, // fullwidth e
+		{"-example.com", ""},                // IDNA refuses a label starting with a hyphen
+		{"my_host.com", ""},
+		{"xn--zz.com", ""}, // not a valid A-label
 		{"", ""},
 		{"   ", ""},
 		{"localhost", ""},

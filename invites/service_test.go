@@ -425,7 +425,7 @@ func TestSettingsRoundTrip(t *testing.T) {
 		if err != nil || got.Mode != invites.ModeAuto || len(got.AllowedDomains) != 0 || got.SSOBypassesInvite || got.SCIMRequiresInvite {
 			t.Fatalf("default settings = %+v, %v", got, err)
 		}
-		in := invites.Settings{Mode: invites.ModeInviteOnly, AllowedDomains: []string{" Example.COM", "example.com", "sub.example.org"},
+		in := invites.Settings{Mode: invites.ModeInviteOnly, AllowedDomains: []string{" Example.COM", "example.com", "sub.example.org", "xn--bcher-kva.de", "Bücher.de"},
 			SSOBypassesInvite: true, SCIMRequiresInvite: true}
 		stored, err := w.Invites().SetSettings(ctx, roster.System, in)
 		if err != nil {
@@ -435,7 +435,8 @@ func TestSettingsRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := "{invite_only [example.com sub.example.org] true true}"
+		// The A-label and the U-label are one domain, stored as the U-label.
+		want := "{invite_only [example.com sub.example.org bücher.de] true true}"
 		if fmt.Sprint(stored) != want || fmt.Sprint(got) != want {
 			t.Errorf("SetSettings = %v, Settings = %v, want %s", stored, got, want)
 		}

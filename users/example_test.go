@@ -12,13 +12,29 @@ import (
 	"github.com/rosterhq/roster/users"
 )
 
+// Spellings of one address have one identity form; what mail cannot be sent
+// to is refused.
 func ExampleNormalizeEmail() {
-	for _, in := range []string{"  Ada.Lovelace@Example.COM ", "ada@localhost", "ada@home@example.com"} {
+	for _, in := range []string{
+		"  Ada.Lovelace@Example.COM ",
+		"J\u00fcrgen@B\u00fccher.DE",
+		"jurgen@xn--bcher-kva.de",
+		"JOSE\u0301@example.com", // a decomposed accent
+		"\uff41dmin@example.com", // a fullwidth letter
+		"ada@localhost",
+		"ada@home@example.com",
+		"a..b@example.com",
+	} {
 		email, err := users.NormalizeEmail(in)
 		fmt.Printf("%q %v\n", email, errors.Is(err, users.ErrInvalidEmail))
 	}
 	// Output:
 	// "ada.lovelace@example.com" false
+	// "jürgen@bücher.de" false
+	// "jurgen@bücher.de" false
+	// "josé@example.com" false
+	// "admin@example.com" false
+	// "" true
 	// "" true
 	// "" true
 }

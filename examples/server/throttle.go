@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/rosterhq/roster/users"
 )
 
 // maxThrottleKeys bounds the throttle's memory: about 200 bytes a key.
@@ -76,7 +78,7 @@ func (t *throttle) allowFrom(what, email, ip string) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
-	buckets := t.buckets(what, strings.ToLower(strings.TrimSpace(email)), ip)
+	buckets := t.buckets(what, emailKey(email), ip)
 	if !t.makeRoom(now, buckets) {
 		return &throttledError{retryAfter: t.every}
 	}
@@ -97,6 +99,18 @@ func (t *throttle) allowFrom(what, email, ip string) error {
 		}
 	}
 	return nil
+}
+
+// emailKey is the key of email in the buckets: its identity form
+// (users.NormalizeEmail), so every spelling of one address (case, width,
+// accents composed or decomposed, the domain's A-label or U-label) meets the
+// same buckets, as it names the same user. What the normalizer refuses
+// names no user, and keys as given, trimmed.
+func emailKey(email string) string {
+	if e, err := users.NormalizeEmail(email); err == nil {
+		return e
+	}
+	return strings.TrimSpace(email)
 }
 
 // buckets are the keys an attempt is charged to.

@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net/http"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -69,6 +71,26 @@ func TestThrottleKeys(t *testing.T) {
 	}
 }
 
+// Every spelling of one address meets the same buckets: a sign-in that
+// changes the case, width, accent composition or domain spelling of the
+// email gets no new budget.
+func TestThrottleKeysByIdentity(t *testing.T) {
+	clock := &fakeNow{t: time.Unix(1_700_000_000, 0)}
+	th := newThrottle(2, time.Minute, clock.now)
+	spellings := []string{"jos\u00e9@b\u00fccher.de", "JOSE\u0301@xn--bcher-kva.de", "\uff4a\uff4f\uff53\u00e9@B\u00dcCHER.DE"}
+	for i := range 2 {
+		if err := th.allowFrom("login", spellings[i], "10.3.0.1"); err != nil {
+			t.Fatalf("attempt %d (%q): %v", i, spellings[i], err)
+		}
+	}
+	if err := th.allowFrom("login", spellings[2], "10.3.0.1"); !throttled(err) {
+		t.Errorf("third attempt with a third spelling (%q): %v, want throttled", spellings[2], err)
+	}
+	if err := th.allowFrom("login", "jose@bucher.de", "10.3.0.1"); err != nil {
+		t.Errorf("another address from the same IP: %v, want allowed", err)
+	}
+}
+
 // At the cap, a bucket that has not refilled is never dropped: new keys are
 // refused instead, until buckets refill and can go.
 func TestThrottleKeepsThrottledKeysAtCap(t *testing.T) {
@@ -90,4 +112,23 @@ func TestThrottleKeepsThrottledKeysAtCap(t *testing.T) {
 	if err := th.allowFrom("redeem", "", "newcomer"); err != nil {
 		t.Errorf("new key after the buckets refilled: %v, want allowed", err)
 	}
+}
+
+// Over HTTP: a user signs in with another spelling of their address, and
+// failed attempts with one spelling throttle the next with another.
+func TestSignInWithAnotherSpelling(t *testing.T) {
+	ts := newTestServer(t, func(c *config) { c.SignInBurst, c.SignInEvery = 3, time.Minute })
+	const email = "jos\u00e9@b\u00fccher.de"
+	jose := ts.register(email, "")
+	r := ts.client().do(http.MethodPost, "/auth/login", loginRequest{Email: "JOSE\u0301@xn--bcher-kva.de", Password: pw(email)})
+	want(t, "login with the decomposed, A-label spelling", r, http.StatusOK, "")
+	if got := decodeAs[userJSON](t, r); got != jose {
+		t.Errorf("login answered %+v, want %+v", got, jose)
+	}
+	for i := range 2 { // with the sign-in above, the burst of 3 is spent
+		bad := loginRequest{Email: email, Password: "guess guess"}
+		want(t, "attempt "+strconv.Itoa(i), ts.client().do(http.MethodPost, "/auth/login", bad), http.StatusUnauthorized, "NOT_SIGNED_IN")
+	}
+	r = ts.client().do(http.MethodPost, "/auth/login", loginRequest{Email: "\uff2a\uff2f\uff33\u00c9@B\u00dcCHER.DE", Password: pw(email)})
+	want(t, "another spelling after three attempts", r, http.StatusTooManyRequests, "THROTTLED")
 }

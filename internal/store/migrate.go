@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"sort"
 	"strconv"
 	"strings"
@@ -30,21 +31,77 @@ const MigrationsTable = "roster_schema_migrations"
 // across processes sharing one PostgreSQL database.
 const postgresLockID = 7_262_736_571
 
+// DataStepsTable records the data steps (Step) that have run.
+const DataStepsTable = "roster_data_steps"
+
 // SchemaError reports a schema that roster cannot use: dirty after a failed
-// migration, or older or newer than this build expects while migrations are
-// skipped.
+// migration, or older or newer than this build expects, or missing a data
+// step, while migrations are skipped.
 type SchemaError struct {
-	Version int  // the version recorded in the migrations table
-	Dirty   bool // a migration to Version failed halfway
-	Want    int  // the version this build expects
+	Version int      // the version recorded in the migrations table
+	Dirty   bool     // a migration to Version failed halfway
+	Want    int      // the version this build expects
+	Pending []string // data steps this build needs that have not run
 }
 
 // Error says what is wrong with the schema and names its version.
 func (e *SchemaError) Error() string {
-	if e.Dirty {
+	switch {
+	case e.Dirty:
 		return fmt.Sprintf("roster: schema is dirty at version %d: a migration failed; repair it and force the version", e.Version)
+	case len(e.Pending) > 0:
+		return fmt.Sprintf("roster: schema is at version %d but these data steps have not run: %s; open once without skipping migrations", e.Version, strings.Join(e.Pending, ", "))
 	}
 	return fmt.Sprintf("roster: schema is at version %d, this build expects %d", e.Version, e.Want)
+}
+
+// Step is a data migration written in Go, for work SQL cannot do (the email
+// step maps every stored email through roster's Unicode normalizer). Migrate
+// runs each step once per database: after every SQL migration (so a step
+// sees the latest schema, and no SQL migration may depend on a step's
+// result), under the migration lock, in one transaction that also records
+// the step in DataStepsTable. A step that fails writes nothing, is not
+// recorded, and stops Migrate; the next Migrate runs it again.
+type Step struct {
+	// Name identifies the step in DataStepsTable; never reuse or rename one.
+	Name string
+	// Run does the step's work in tx.
+	Run func(ctx context.Context, tx StepTx) error
+}
+
+// StepTx is the transaction a Step runs in.
+type StepTx struct {
+	*sql.Tx
+	Dialect Dialect
+	Logger  *slog.Logger // never nil
+}
+
+// Rebind rewrites the ? placeholders of q for the transaction's dialect.
+func (tx StepTx) Rebind(q string) string {
+	if tx.Dialect != Postgres {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// MigrateOptions configure Migrate.
+type MigrateOptions struct {
+	Dialect Dialect
+	// Skip verifies that the schema is at the latest version and every step
+	// has run, instead of migrating.
+	Skip   bool
+	Steps  []Step
+	Logger *slog.Logger // never nil
 }
 
 // Migrations returns the embedded migration files of a dialect.
@@ -89,29 +146,97 @@ func MigrationVersions(files fs.FS) ([]int, error) {
 	return versions, nil
 }
 
-// Migrate brings the schema up to the latest version, or, when skip is set,
-// only verifies that it is there. A dirty or mismatched schema is a
-// *SchemaError.
-func Migrate(ctx context.Context, db *sql.DB, d Dialect, skip bool) error {
-	want, err := LatestVersion(d)
+// Migrate brings the schema up to the latest version and runs the data
+// steps that have not run yet, or, when o.Skip is set, only verifies that
+// both are done. A dirty or mismatched schema, or a step not yet run while
+// skipping, is a *SchemaError; a failing step's error is returned as is.
+func Migrate(ctx context.Context, db *sql.DB, o MigrateOptions) error {
+	want, err := LatestVersion(o.Dialect)
 	if err != nil {
 		return err
 	}
-	drv := &migrationDriver{ctx: ctx, db: db, dialect: d}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	drv := &migrationDriver{ctx: ctx, db: db, dialect: o.Dialect}
 	if err := drv.ensureTable(); err != nil {
 		return err
 	}
-	if skip {
-		v, dirty, err := drv.Version()
-		if err != nil {
+	if o.Skip {
+		return drv.verify(want, o.Steps)
+	}
+	if err := runUp(drv, o.Dialect, want); err != nil {
+		return err
+	}
+	for _, st := range o.Steps {
+		if err := drv.runStep(st, o.Logger); err != nil {
 			return err
 		}
-		if dirty || v != want {
-			return &SchemaError{Version: v, Dirty: dirty, Want: want}
-		}
-		return nil
 	}
-	return runUp(drv, d, want)
+	return nil
+}
+
+// verify checks that the schema is at version want and every step has run.
+func (d *migrationDriver) verify(want int, steps []Step) error {
+	v, dirty, err := d.Version()
+	if err != nil {
+		return err
+	}
+	if dirty || v != want {
+		return &SchemaError{Version: v, Dirty: dirty, Want: want}
+	}
+	var pending []string
+	for _, st := range steps {
+		var n int
+		q := `SELECT count(*) FROM ` + DataStepsTable + ` WHERE name = ` + d.placeholders(1)
+		if err := d.db.QueryRowContext(d.ctx, q, st.Name).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			pending = append(pending, st.Name)
+		}
+	}
+	if len(pending) > 0 {
+		return &SchemaError{Version: v, Want: want, Pending: pending}
+	}
+	return nil
+}
+
+// runStep runs st unless it ran before, holding the migration lock. The
+// step's row goes in first, in the step's transaction: a second process
+// that gets there at the same time waits for this transaction (PostgreSQL:
+// for the advisory lock; SQLite: for the write lock) and then finds the row.
+func (d *migrationDriver) runStep(st Step, log *slog.Logger) error {
+	if err := d.Lock(); err != nil {
+		return err
+	}
+	err := d.runStepLocked(st, log)
+	return errors.Join(err, d.Unlock())
+}
+
+func (d *migrationDriver) runStepLocked(st Step, log *slog.Logger) error {
+	tx, err := d.db.BeginTx(d.ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	q := `INSERT INTO ` + DataStepsTable + ` (name, applied_at) VALUES (` + d.placeholders(1) +
+		`, CURRENT_TIMESTAMP) ON CONFLICT (name) DO NOTHING`
+	res, err := tx.ExecContext(d.ctx, q, st.Name)
+	if err != nil {
+		return fmt.Errorf("roster: data step %s: %w", st.Name, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return err // ran before
+	}
+	if err := st.Run(d.ctx, StepTx{Tx: tx, Dialect: d.dialect, Logger: log}); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("roster: data step %s: %w", st.Name, err)
+	}
+	log.Info("roster: data step done", "step", st.Name)
+	return nil
 }
 
 func runUp(drv *migrationDriver, d Dialect, want int) error {

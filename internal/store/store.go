@@ -57,6 +57,7 @@ type Options struct {
 	Logger         *slog.Logger     // never nil
 	Now            func() time.Time // never nil
 	Apply          func(Change)     // receives committed changes in version order
+	Steps          []Step           // data steps Open runs once per database, after the SQL migrations
 }
 
 // Store is an open roster database. It is safe for concurrent use.
@@ -86,7 +87,8 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
-	if err := Migrate(ctx, sqlDB, s.Dialect, o.SkipMigrations); err != nil {
+	mo := MigrateOptions{Dialect: s.Dialect, Skip: o.SkipMigrations, Steps: o.Steps, Logger: o.Logger}
+	if err := Migrate(ctx, sqlDB, mo); err != nil {
 		s.Close()
 		return nil, err
 	}
