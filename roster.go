@@ -208,6 +208,13 @@ func (d *Directory) Close() error {
 // AwaitVersion of that version.
 func (d *Directory) Version() int64 { return d.st.Applied() }
 
+// Now returns the current time on the Directory's clock: Config.Now, or
+// time.Now if Config left it nil. Everything roster dates (audit events,
+// invite expiries, rate-limit buckets and usage hours) reads this clock;
+// code built on a Directory, such as package httpapi's default time ranges,
+// reads it too, so that a fake clock in tests governs them all.
+func (d *Directory) Now() time.Time { return d.cfg.Now() }
+
 // AwaitVersion returns once the index holds version v or later, reading
 // changes other instances committed from the changelog. It returns ctx's
 // error if v is not committed before ctx ends.
