@@ -2,7 +2,6 @@ package ratelimit
 
 import (
 	"context"
-	"errors"
 	"io"
 	"log/slog"
 	"slices"
@@ -107,7 +106,7 @@ func (s *Service) Check(ctx context.Context, userID string, estimate int64) erro
 	if err != nil {
 		return err
 	}
-	return bridge(s.eng.Check(p, estimate))
+	return s.eng.Check(p, estimate)
 }
 
 // Record charges tokens, the actual usage of a model call by user userID, to every
@@ -119,7 +118,7 @@ func (s *Service) Record(ctx context.Context, userID string, tokens int64) error
 	if err != nil {
 		return err
 	}
-	return bridge(s.eng.Record(p, tokens))
+	return s.eng.Record(p, tokens)
 }
 
 // Status reports the remaining budget per scope of user userID, as Check sees it now.
@@ -129,7 +128,7 @@ func (s *Service) Status(ctx context.Context, userID string) (Status, error) {
 		return Status{}, err
 	}
 	st, err := s.eng.Status(p)
-	return st, bridge(err)
+	return st, err
 }
 
 // principal resolves userID into the engine's Principal from the access index, after
@@ -245,23 +244,4 @@ func (s *Service) reloadAfterCommit() {
 		s.log.Error("ratelimit: applying a committed limit edit failed; it applies at the next reload",
 			"workspace", s.ws, "error", err)
 	}
-}
-
-// bridged makes an error of this package also match a sentinel of package access,
-// which the roster package re-exports (roster.ErrInvalid, roster.ErrNotFound).
-type bridged struct{ err, also error }
-
-func (b *bridged) Error() string   { return b.err.Error() }
-func (b *bridged) Unwrap() []error { return []error{b.err, b.also} }
-
-func bridge(err error) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, ErrInvalid) && !errors.Is(err, access.ErrInvalid):
-		return &bridged{err, access.ErrInvalid}
-	case errors.Is(err, ErrNotFound) && !errors.Is(err, access.ErrNotFound):
-		return &bridged{err, access.ErrNotFound}
-	}
-	return err
 }
