@@ -35,6 +35,9 @@ type InvitesConfig struct {
 
 // withDefaults fills the throttle. The zero ThrottleConfig cannot fail.
 func (c InvitesConfig) withDefaults(now func() time.Time) InvitesConfig {
+	if c.TokenTTL <= 0 {
+		c.TokenTTL = DefaultInviteTokenTTL
+	}
 	if c.Throttle == nil {
 		t, err := invites.NewThrottle(invites.ThrottleConfig{Now: now})
 		if err == nil {
@@ -52,12 +55,13 @@ func (w *Workspace) Invites() *invites.Service { return w.invites }
 // and the invite clean-up to the users' hooks.
 func (w *Workspace) newInvites(uh *userHooks) *invites.Service {
 	c := w.d.cfg.Invites
-	cfg := invites.Config{Mailer: c.Mailer, Templates: c.Templates, TokenTTL: c.TokenTTL, Throttle: c.Throttle}
+	var link func(token string) string
 	if c.Link != nil {
 		ws := w.id
-		cfg.Link = func(token string) string { return c.Link(ws, token) }
+		link = func(token string) string { return c.Link(ws, token) }
 	}
-	svc := construct.Get[func(*store.Store, string, invites.Config) *invites.Service]("invites.New")(w.d.st, w.id, cfg)
+	newService := construct.Get[func(*store.Store, string, invites.Mailer, func(string) string, invites.Templates, time.Duration, *invites.Throttle) *invites.Service]("invites.New")
+	svc := newService(w.d.st, w.id, c.Mailer, link, c.Templates, c.TokenTTL, c.Throttle)
 	construct.Get[func(*invites.Service, *userHooks)]("invites.Wire")(svc, uh)
 	return svc
 }

@@ -72,12 +72,13 @@ func (l *limitsState) all() []*ratelimit.Service {
 func (w *Workspace) newLimits(uh *userHooks, gh *construct.GroupHooks) *ratelimit.Service {
 	d := w.d
 	cfg := d.cfg.Limits.withDefaults()
-	newService := construct.Get[func(*store.Store, string, ratelimit.ServiceConfig) *ratelimit.Service]("ratelimit.NewService")
+	newService := construct.Get[func(*store.Store, string, construct.LimitsConfig) *ratelimit.Service]("ratelimit.NewService")
 	deleteGroupLimits := construct.Get[func(*ratelimit.Service, *store.Tx, string) error]("ratelimit.DeleteGroupLimits")
 	forgetUser := construct.Get[func(*ratelimit.Service, *store.Tx, string) error]("ratelimit.ForgetUser")
-	svc := newService(d.st, w.id, ratelimit.ServiceConfig{
-		Engine: ratelimit.Config{Now: d.cfg.Now, MaxBuckets: cfg.MaxBuckets},
-		Index:  d.index,
+	svc := newService(d.st, w.id, construct.LimitsConfig{
+		Now:        d.cfg.Now,
+		MaxBuckets: cfg.MaxBuckets,
+		Index:      d.index,
 		IsService: func(ctx context.Context, userID string) (bool, error) {
 			u, err := w.users.Get(ctx, userID)
 			if errors.Is(err, users.ErrUserNotFound) {
