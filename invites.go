@@ -24,27 +24,16 @@ type InvitesConfig struct {
 	// Templates render invitation mail; the zero value uses roster's.
 	Templates invites.Templates
 	// TokenTTL is how long an invite link stays valid.
-	// DefaultInviteTokenTTL (7 days) if zero.
+	// DefaultInviteTokenTTL (7 days) if not positive.
 	TokenTTL time.Duration
 	// Throttle limits invitation sends and invite link redemptions per
 	// workspace, in this process only (see invites.Throttle). Nil: Open
-	// creates one with invites.ThrottleConfig's defaults on Config.Now. To
-	// share one across Directories, or tune it, pass your own.
+	// creates one on Config.Now allowing DefaultInviteSendEvents sends per
+	// DefaultInviteSendPer and DefaultInviteRedeemEvents redemptions per
+	// DefaultInviteRedeemPer, tracking at most
+	// DefaultInviteThrottleWorkspaces workspaces. To share one across
+	// Directories, or tune it, pass your own.
 	Throttle *invites.Throttle
-}
-
-// withDefaults fills the throttle. The zero ThrottleConfig cannot fail.
-func (c InvitesConfig) withDefaults(now func() time.Time) InvitesConfig {
-	if c.TokenTTL <= 0 {
-		c.TokenTTL = DefaultInviteTokenTTL
-	}
-	if c.Throttle == nil {
-		t, err := invites.NewThrottle(invites.ThrottleConfig{Now: now})
-		if err == nil {
-			c.Throttle = t
-		}
-	}
-	return c
 }
 
 // Invites returns the workspace's invite list, gate settings and invite
