@@ -24,24 +24,16 @@ type InvitesConfig struct {
 	// Templates render invitation mail; the zero value uses roster's.
 	Templates invites.Templates
 	// TokenTTL is how long an invite link stays valid.
-	// DefaultInviteTokenTTL (7 days) if zero.
+	// DefaultInviteTokenTTL (7 days) if not positive.
 	TokenTTL time.Duration
 	// Throttle limits invitation sends and invite link redemptions per
 	// workspace, in this process only (see invites.Throttle). Nil: Open
-	// creates one with invites.ThrottleConfig's defaults on Config.Now. To
-	// share one across Directories, or tune it, pass your own.
+	// creates one on Config.Now allowing DefaultInviteSendEvents sends per
+	// DefaultInviteSendPer and DefaultInviteRedeemEvents redemptions per
+	// DefaultInviteRedeemPer, tracking at most
+	// DefaultInviteThrottleWorkspaces workspaces. To share one across
+	// Directories, or tune it, pass your own.
 	Throttle *invites.Throttle
-}
-
-// withDefaults fills the throttle. The zero ThrottleConfig cannot fail.
-func (c InvitesConfig) withDefaults(now func() time.Time) InvitesConfig {
-	if c.Throttle == nil {
-		t, err := invites.NewThrottle(invites.ThrottleConfig{Now: now})
-		if err == nil {
-			c.Throttle = t
-		}
-	}
-	return c
 }
 
 // Invites returns the workspace's invite list, gate settings and invite
@@ -52,12 +44,13 @@ func (w *Workspace) Invites() *invites.Service { return w.invites }
 // and the invite clean-up to the users' hooks.
 func (w *Workspace) newInvites(uh *userHooks) *invites.Service {
 	c := w.d.cfg.Invites
-	cfg := invites.Config{Mailer: c.Mailer, Templates: c.Templates, TokenTTL: c.TokenTTL, Throttle: c.Throttle}
+	var link func(token string) string
 	if c.Link != nil {
 		ws := w.id
-		cfg.Link = func(token string) string { return c.Link(ws, token) }
+		link = func(token string) string { return c.Link(ws, token) }
 	}
-	svc := construct.Get[func(*store.Store, string, invites.Config) *invites.Service]("invites.New")(w.d.st, w.id, cfg)
+	newService := construct.Get[func(*store.Store, string, invites.Mailer, func(string) string, invites.Templates, time.Duration, *invites.Throttle) *invites.Service]("invites.New")
+	svc := newService(w.d.st, w.id, c.Mailer, link, c.Templates, c.TokenTTL, c.Throttle)
 	construct.Get[func(*invites.Service, *userHooks)]("invites.Wire")(svc, uh)
 	return svc
 }

@@ -31,16 +31,6 @@ type LimitsConfig struct {
 	MaxBuckets int
 }
 
-func (c LimitsConfig) withDefaults() LimitsConfig {
-	if c.FlushInterval <= 0 {
-		c.FlushInterval = DefaultLimitsFlushInterval
-	}
-	if c.Retention <= 0 {
-		c.Retention = DefaultUsageRetention
-	}
-	return c
-}
-
 // limitsState is the Directory's rate-limit state. The zero value is ready:
 // handles are built (and wired) before startLimits runs.
 type limitsState struct {
@@ -71,13 +61,13 @@ func (l *limitsState) all() []*ratelimit.Service {
 // deleted user's buckets too (their usage stays).
 func (w *Workspace) newLimits(uh *userHooks, gh *construct.GroupHooks) *ratelimit.Service {
 	d := w.d
-	cfg := d.cfg.Limits.withDefaults()
-	newService := construct.Get[func(*store.Store, string, ratelimit.ServiceConfig) *ratelimit.Service]("ratelimit.NewService")
+	newService := construct.Get[func(*store.Store, string, construct.LimitsConfig) *ratelimit.Service]("ratelimit.NewService")
 	deleteGroupLimits := construct.Get[func(*ratelimit.Service, *store.Tx, string) error]("ratelimit.DeleteGroupLimits")
 	forgetUser := construct.Get[func(*ratelimit.Service, *store.Tx, string) error]("ratelimit.ForgetUser")
-	svc := newService(d.st, w.id, ratelimit.ServiceConfig{
-		Engine: ratelimit.Config{Now: d.cfg.Now, MaxBuckets: cfg.MaxBuckets},
-		Index:  d.index,
+	svc := newService(d.st, w.id, construct.LimitsConfig{
+		Now:        d.cfg.Now,
+		MaxBuckets: d.cfg.Limits.MaxBuckets,
+		Index:      d.index,
 		IsService: func(ctx context.Context, userID string) (bool, error) {
 			u, err := w.users.Get(ctx, userID)
 			if errors.Is(err, users.ErrUserNotFound) {
@@ -111,13 +101,12 @@ func (d *Directory) startLimits(ctx context.Context) error {
 			return err
 		}
 	}
-	cfg := d.cfg.Limits.withDefaults()
 	fctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	d.limits.mu.Lock()
 	d.limits.cancel, d.limits.done = cancel, done
 	d.limits.mu.Unlock()
-	go d.runLimits(fctx, done, cfg)
+	go d.runLimits(fctx, done, d.cfg.Limits)
 	return nil
 }
 
@@ -165,5 +154,5 @@ func (d *Directory) stopLimits() error {
 	}
 	cancel()
 	<-done
-	return d.flushLimits(context.Background(), d.cfg.Limits.withDefaults(), false)
+	return d.flushLimits(context.Background(), d.cfg.Limits, false)
 }

@@ -36,6 +36,20 @@ const (
 	// DefaultInviteTokenTTL is how long an invite link stays valid unless
 	// InvitesConfig.TokenTTL says otherwise.
 	DefaultInviteTokenTTL = invites.DefaultTokenTTL
+	// DefaultInviteSendEvents and DefaultInviteSendPer are the send budget
+	// of the invite throttle Open creates when InvitesConfig.Throttle is nil:
+	// 1,000 invitation emails per workspace at once (a full bulk invite
+	// passes), refilled at 1,000 an hour.
+	DefaultInviteSendEvents = invites.DefaultSendEvents
+	DefaultInviteSendPer    = invites.DefaultSendPer
+	// DefaultInviteRedeemEvents and DefaultInviteRedeemPer are that
+	// throttle's redemption budget: 100 invite link redemption attempts per
+	// workspace at once, refilled at 100 a minute.
+	DefaultInviteRedeemEvents = invites.DefaultRedeemEvents
+	DefaultInviteRedeemPer    = invites.DefaultRedeemPer
+	// DefaultInviteThrottleWorkspaces is how many workspaces that throttle
+	// tracks at once.
+	DefaultInviteThrottleWorkspaces = invites.DefaultThrottleWorkspaces
 	// DefaultLimitsFlushInterval is how often bucket levels and usage are
 	// written unless LimitsConfig.FlushInterval says otherwise.
 	DefaultLimitsFlushInterval = 10 * time.Second
@@ -83,7 +97,10 @@ type Config struct {
 	Limits LimitsConfig
 }
 
-func (c Config) withDefaults() Config {
+// withDefaults returns c with every default of Config, InvitesConfig and
+// LimitsConfig applied: the constants above, and an invite throttle built
+// from them on the clock. Open calls it once; nothing else applies them.
+func (c Config) withDefaults() (Config, error) {
 	if c.DSN == "" {
 		c.DSN = DefaultDSN
 	}
@@ -96,8 +113,31 @@ func (c Config) withDefaults() Config {
 	if c.PollInterval == 0 {
 		c.PollInterval = DefaultPollInterval
 	}
-	c.Invites = c.Invites.withDefaults(c.Now)
-	return c
+	if c.Invites.TokenTTL <= 0 {
+		c.Invites.TokenTTL = DefaultInviteTokenTTL
+	}
+	if c.Invites.Throttle == nil {
+		t, err := invites.NewThrottle(invites.ThrottleConfig{
+			Sends:         invites.Budget{Events: DefaultInviteSendEvents, Per: DefaultInviteSendPer},
+			Redemptions:   invites.Budget{Events: DefaultInviteRedeemEvents, Per: DefaultInviteRedeemPer},
+			MaxWorkspaces: DefaultInviteThrottleWorkspaces,
+			Now:           c.Now,
+		})
+		if err != nil {
+			return c, fmt.Errorf("roster: default invite throttle: %w", err)
+		}
+		c.Invites.Throttle = t
+	}
+	if c.Limits.FlushInterval <= 0 {
+		c.Limits.FlushInterval = DefaultLimitsFlushInterval
+	}
+	if c.Limits.Retention <= 0 {
+		c.Limits.Retention = DefaultUsageRetention
+	}
+	if c.Limits.MaxBuckets < 1 {
+		c.Limits.MaxBuckets = DefaultMaxBuckets
+	}
+	return c, nil
 }
 
 // Directory is an open roster: the database, the compiled access index, and
@@ -133,7 +173,10 @@ type Directory struct {
 // names those rows by id (never by email) and changes nothing; resolve the
 // rows and open again.
 func Open(ctx context.Context, cfg Config) (*Directory, error) {
-	cfg = cfg.withDefaults()
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
 	d := &Directory{cfg: cfg, index: access.NewIndex(), workspaces: map[string]*Workspace{}}
 	st, err := store.Open(ctx, store.Options{DSN: cfg.DSN, DB: cfg.DB, SkipMigrations: cfg.SkipMigrations,
 		Logger: cfg.Logger, Now: cfg.Now, Apply: d.apply, Steps: dataSteps()})
@@ -207,6 +250,13 @@ func (d *Directory) Close() error {
 // database sees the change within Config.PollInterval, or at once with
 // AwaitVersion of that version.
 func (d *Directory) Version() int64 { return d.st.Applied() }
+
+// Now returns the current time on the Directory's clock: Config.Now, or
+// time.Now if Config left it nil. Everything roster dates (audit events,
+// invite expiries, rate-limit buckets and usage hours) reads this clock;
+// code built on a Directory, such as package httpapi's default time ranges,
+// reads it too, so that a fake clock in tests governs them all.
+func (d *Directory) Now() time.Time { return d.cfg.Now() }
 
 // AwaitVersion returns once the index holds version v or later, reading
 // changes other instances committed from the changelog. It returns ctx's

@@ -38,6 +38,159 @@ func TestPublicSurfaceHasNoInternalTypes(t *testing.T) {
 	}
 }
 
+// TestPublicTypesAreReachable fails for an exported type of a public package
+// that an application can neither be handed nor hand over: no exported
+// function, method, field, variable, constant or type of any public package
+// mentions it, and it has no exported methods of its own (an error type such
+// as *SchemaError is reached through errors.As and its Error method). Such a
+// type serves only the module's own unexported code, a constructor reached
+// through internal/construct say, and belongs in an internal package.
+func TestPublicTypesAreReachable(t *testing.T) {
+	imp := exportDataImporter(t)
+	var pkgs []*types.Package
+	for _, path := range publicPackages(t) {
+		pkg, err := imp.Import(path)
+		if err != nil {
+			t.Fatalf("import %s: %v", path, err)
+		}
+		pkgs = append(pkgs, pkg)
+	}
+	mentioned := map[string]bool{} // "path.Name" of every type an exported identifier mentions
+	for _, pkg := range pkgs {
+		scope := pkg.Scope()
+		for _, name := range scope.Names() {
+			if obj := scope.Lookup(name); obj.Exported() {
+				exportedMentions(obj, mentioned)
+			}
+		}
+	}
+	for _, pkg := range pkgs {
+		scope := pkg.Scope()
+		for _, name := range scope.Names() {
+			tn, ok := scope.Lookup(name).(*types.TypeName)
+			if !ok || !tn.Exported() || mentioned[pkg.Path()+"."+name] || hasExportedMethods(tn.Type()) {
+				continue
+			}
+			t.Errorf("%s: exported type %s is mentioned by no exported identifier and has no exported methods: no application can use it", pkg.Path(), name)
+		}
+	}
+}
+
+// exportedMentions records in seen the named types that obj, an exported
+// identifier, mentions where an application sees them: its type, or for a
+// type its definition, exported fields and exported methods. A type's
+// mention of itself does not count.
+func exportedMentions(obj types.Object, seen map[string]bool) {
+	walk := func(t types.Type) { collectNamed(t, seen, map[types.Type]bool{}) }
+	tn, ok := obj.(*types.TypeName)
+	if !ok {
+		walk(obj.Type())
+		return
+	}
+	self := obj.Pkg().Path() + "." + obj.Name()
+	had := seen[self]
+	if tn.IsAlias() {
+		walk(types.Unalias(tn.Type()))
+	} else {
+		walk(tn.Type().Underlying())
+	}
+	ms := types.NewMethodSet(types.NewPointer(types.Unalias(tn.Type())))
+	for sel := range ms.Methods() {
+		if sel.Obj().Exported() {
+			walk(sel.Obj().Type())
+		}
+	}
+	if named, ok := tn.Type().(*types.Named); ok && !tn.IsAlias() {
+		for tp := range named.TypeParams().TypeParams() {
+			walk(tp.Constraint())
+		}
+	}
+	seen[self] = had
+}
+
+// collectNamed records every named type t mentions where an application sees
+// it. An unexported named type is entered (an application sees its exported
+// fields and methods); an exported one is recorded and not entered, since it
+// is visited as an identifier of its own.
+func collectNamed(t types.Type, seen map[string]bool, visited map[types.Type]bool) {
+	if visited[t] {
+		return
+	}
+	visited[t] = true
+	rec := func(t types.Type) { collectNamed(t, seen, visited) }
+	switch t := t.(type) {
+	case *types.Alias:
+		if o := t.Obj(); o.Pkg() != nil {
+			seen[o.Pkg().Path()+"."+o.Name()] = true
+		}
+		rec(types.Unalias(t))
+	case *types.Named:
+		o := t.Obj()
+		if o.Pkg() != nil {
+			seen[o.Pkg().Path()+"."+o.Name()] = true
+		}
+		for a := range t.TypeArgs().Types() {
+			rec(a)
+		}
+		if !o.Exported() {
+			rec(t.Underlying())
+		}
+	case *types.Pointer:
+		rec(t.Elem())
+	case *types.Slice:
+		rec(t.Elem())
+	case *types.Array:
+		rec(t.Elem())
+	case *types.Chan:
+		rec(t.Elem())
+	case *types.Map:
+		rec(t.Key())
+		rec(t.Elem())
+	case *types.Signature:
+		rec(t.Params())
+		rec(t.Results())
+	case *types.Tuple:
+		for v := range t.Variables() {
+			rec(v.Type())
+		}
+	case *types.Struct:
+		for f := range t.Fields() {
+			if f.Exported() || f.Embedded() {
+				rec(f.Type())
+			}
+		}
+	case *types.Interface:
+		for m := range t.Methods() {
+			if m.Exported() {
+				rec(m.Type())
+			}
+		}
+		for e := range t.EmbeddedTypes() {
+			rec(e)
+		}
+	case *types.Union:
+		for term := range t.Terms() {
+			rec(term.Type())
+		}
+	case *types.TypeParam:
+		rec(t.Constraint())
+	}
+}
+
+// hasExportedMethods reports whether t, or a pointer to it, has an exported
+// method.
+func hasExportedMethods(t types.Type) bool {
+	t = types.Unalias(t)
+	for _, ms := range []*types.MethodSet{types.NewMethodSet(t), types.NewMethodSet(types.NewPointer(t))} {
+		for sel := range ms.Methods() {
+			if sel.Obj().Exported() {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // exportDataImporter returns a go/types importer reading the compiler's export
 // data, which `go list -export` builds (or finds in the build cache): much
 // faster than type-checking every dependency from source.

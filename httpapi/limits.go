@@ -190,7 +190,7 @@ type usageJSON struct {
 // the end of the current hour. An unknown user_id is 404, as an unknown
 // group_id is.
 func (h *Handler) tokenUsage(w http.ResponseWriter, r *http.Request, c Caller) error {
-	q, now := r.URL.Query(), time.Now().UTC()
+	q, now := r.URL.Query(), h.dir.Now().UTC()
 	since, err := timeQuery(q, "since", now.Add(-30*24*time.Hour))
 	if err != nil {
 		return err

@@ -203,6 +203,10 @@ func TestTokenUsageAndBudget(t *testing.T) {
 		scenario{name: "unknown group", as: admin, path: path + "&group_id=nope", status: 404, code: httpapi.CodeNotFound},
 		scenario{name: "unknown user", as: admin, path: path + "&user_id=nope", status: 404, code: httpapi.CodeNotFound},
 		scenario{name: "user without usage", as: admin, path: path + "&user_id=" + w.users[gcurator].ID, status: 200, check: wantNoUsage},
+		// The default range is read on the Directory's clock, which stands
+		// months before the wall clock: on time.Now the usage would fall
+		// outside the last 30 days.
+		scenario{name: "default range", as: admin, path: "/admin/token-usage", status: 200, check: wantUsage(1500)},
 	))
 
 	budget := func(user float64) func(*testing.T, *httptest.ResponseRecorder) {

@@ -1,6 +1,8 @@
 package invites
 
 import (
+	"time"
+
 	"github.com/rosterhq/roster/internal/construct"
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/users"
@@ -11,6 +13,6 @@ import (
 // neither is exported. This is the sanctioned init of package construct's
 // registry.
 func init() {
-	construct.Register[func(*store.Store, string, Config) *Service]("invites.New", newService)
+	construct.Register[func(*store.Store, string, Mailer, func(string) string, Templates, time.Duration, *Throttle) *Service]("invites.New", newService)
 	construct.Register[func(*Service, *construct.UserHooks[users.User, users.Registration])]("invites.Wire", (*Service).wire)
 }

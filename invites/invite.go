@@ -61,14 +61,14 @@ type newInvite struct {
 // MaxBulk addresses, or one malformed address fails the whole call with
 // [ErrInvalidRequest] and writes nothing. An email that is a user, or already
 // invited, is reported and left alone. Each new invite gets a fresh one-time
-// link token valid for Config.TokenTTL; the first invite ever stored sets the
-// workspace's "first invite made" flag (see [ModeAuto]).
+// link token valid for roster.InvitesConfig.TokenTTL; the first invite ever
+// stored sets the workspace's "first invite made" flag (see [ModeAuto]).
 //
-// Mail goes out after the commit, through Config.Mailer; each new invite's
-// delivery status is recorded on it and reported in the result. A failed send
-// keeps the invite (status send_failed) for [Service.Resend]. When
-// Config.Throttle refuses the new invites' sends (all or nothing), the call
-// fails with a *[ThrottledError] and writes nothing.
+// Mail goes out after the commit, through roster.InvitesConfig.Mailer; each
+// new invite's delivery status is recorded on it and reported in the result.
+// A failed send keeps the invite (status send_failed) for [Service.Resend].
+// When roster.InvitesConfig.Throttle refuses the new invites' sends (all or
+// nothing), the call fails with a *[ThrottledError] and writes nothing.
 func (s *Service) Invite(ctx context.Context, actor access.Actor, emails []string) (BulkResult, error) {
 	norm, err := normalizeAll(emails)
 	if err != nil {

@@ -17,8 +17,10 @@ import (
 type Invite struct {
 	// Email is the invitee's normalized address.
 	Email string
-	// InvitedBy is the actor who invited, e.g. "user:<id>" or "system".
-	InvitedBy string
+	// InvitedBy is the actor who made the invite, as the audit trail records
+	// it: a user actor (InvitedBy.UserID returns the inviter's user id),
+	// access.System, or a SCIM actor.
+	InvitedBy access.Actor
 	// InvitedAt is when the invite was made.
 	InvitedAt time.Time
 	// ExpiresAt is when the invite itself expires; zero: never.
@@ -62,7 +64,7 @@ func (s *Service) List(ctx context.Context, actor access.Actor) ([]Invite, error
 }
 
 func (r inviteRow) invite() Invite {
-	inv := Invite{Email: r.Email, InvitedBy: r.InvitedBy, InvitedAt: r.InvitedAt.UTC(), Delivery: Status(r.EmailStatus)}
+	inv := Invite{Email: r.Email, InvitedBy: access.Actor(r.InvitedBy), InvitedAt: r.InvitedAt.UTC(), Delivery: Status(r.EmailStatus)}
 	if r.ExpiresAt != nil {
 		inv.ExpiresAt = r.ExpiresAt.UTC()
 	}

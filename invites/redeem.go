@@ -23,8 +23,8 @@ import (
 //   - AfterRegister consumes the email's invite in the registration's
 //     transaction, so a sign-up that fails leaves the link usable and two
 //     concurrent sign-ups with one link cannot both succeed.
-//   - A registration with a link token counts against Config.Throttle's
-//     redemptions, before the token is looked up.
+//   - A registration with a link token counts against the redemptions of
+//     roster.InvitesConfig.Throttle, before the token is looked up.
 //   - BeforeDelete removes the pending invites of the deleted user's email.
 func (s *Service) wire(uh *construct.UserHooks[users.User, users.Registration]) {
 	prevBefore, prevAfter := uh.BeforeRegister, uh.AfterRegister
@@ -129,8 +129,8 @@ func loadInvite(tx *store.Tx, email string) (inviteRow, bool, error) {
 // link opens, and returns the email the link was issued to. The link is
 // consumed later, when Register gets it. A malformed, forged, expired, used
 // or revoked link is [ErrInviteInvalid], whatever the reason. Every call,
-// failed ones included, counts against Config.Throttle's redemptions and may
-// be refused with a *[ThrottledError].
+// failed ones included, counts against the redemptions of
+// roster.InvitesConfig.Throttle and may be refused with a *[ThrottledError].
 func (s *Service) CheckToken(ctx context.Context, token string) (string, error) {
 	if err := s.allowRedemption(); err != nil {
 		return "", err

@@ -9,7 +9,7 @@ import (
 )
 
 // DefaultTokenTTL is how long an invite link stays valid when
-// [Config.TokenTTL] is zero.
+// roster.InvitesConfig.TokenTTL is zero.
 const DefaultTokenTTL = 7 * 24 * time.Hour
 
 // MaxBulk is the most addresses one [Service.Invite] call takes.
@@ -36,11 +36,9 @@ var (
 	ErrInvalidRequest error = &kindError{"invites: invalid invitation request", access.ErrInvalid, "The invitation request is not valid."}
 )
 
-// Config configures a [Service]; package roster builds it from
-// roster.InvitesConfig when it creates a workspace's handle. The zero Config
-// works: no mail is sent (every invite's status is not_configured) and links
-// last [DefaultTokenTTL].
-type Config struct {
+// config is what package roster gives a workspace's [Service], from
+// roster.InvitesConfig with its defaults applied.
+type config struct {
 	// Mailer sends invitation mail after the transaction commits. Nil: nothing
 	// is sent and invites are recorded as not_configured.
 	Mailer Mailer
@@ -52,7 +50,7 @@ type Config struct {
 	Templates Templates
 	// WorkspaceName is shown in the invitation. Optional.
 	WorkspaceName string
-	// TokenTTL is how long an invite link is valid. DefaultTokenTTL if zero.
+	// TokenTTL is how long an invite link is valid.
 	TokenTTL time.Duration
 	// Throttle limits invitation sends and link redemptions per workspace.
 	// Nil: no throttling.
@@ -67,17 +65,15 @@ type Config struct {
 type Service struct {
 	st  *store.Store
 	ws  string
-	cfg Config
+	cfg config
 }
 
 // newService returns the invite service of workspace ws. Package roster
-// calls it through package construct; applications get a Service from
-// roster's Workspace.Invites.
-func newService(st *store.Store, ws string, cfg Config) *Service {
-	if cfg.TokenTTL <= 0 {
-		cfg.TokenTTL = DefaultTokenTTL
-	}
-	return &Service{st: st, ws: ws, cfg: cfg}
+// calls it through package construct, which passes config's fields one by
+// one (roster cannot name config), with roster's defaults applied;
+// applications get a Service from roster's Workspace.Invites.
+func newService(st *store.Store, ws string, m Mailer, link func(token string) string, t Templates, tokenTTL time.Duration, th *Throttle) *Service {
+	return &Service{st: st, ws: ws, cfg: config{Mailer: m, Link: link, Templates: t, TokenTTL: tokenTTL, Throttle: th}}
 }
 
 func (s *Service) log() *slog.Logger { return s.st.Log }

@@ -416,6 +416,38 @@ func TestDeleteUserRemovesTheirInvites(t *testing.T) {
 	})
 }
 
+// TestListNamesTheInviter checks that List gives back the actor who invited,
+// typed: a user actor whose UserID is the inviter's id, or System.
+func TestListNamesTheInviter(t *testing.T) {
+	rostertest.ForEachStore(t, func(t *testing.T, dsn string) {
+		f := openFixture(t, dsn)
+		w := f.d.Default()
+		ctx := context.Background()
+		admin := mustRegister(t, w, "admin@example.com")
+		if _, err := w.Invites().Invite(ctx, access.UserActor(admin.ID), []string{"ann@example.com"}); err != nil {
+			t.Fatal(err)
+		}
+		mustInvite(t, w, "bob@example.com") // as System
+		list, err := w.Invites().List(ctx, roster.System)
+		if err != nil {
+			t.Fatal(err)
+		}
+		by := map[string]access.Actor{}
+		for _, inv := range list {
+			by[inv.Email] = inv.InvitedBy
+		}
+		if id, ok := by["ann@example.com"].UserID(); !ok || id != admin.ID || by["ann@example.com"] != access.UserActor(admin.ID) {
+			t.Errorf("ann's InvitedBy = %q (user id %q, %v), want the user actor of %s", by["ann@example.com"], id, ok, admin.ID)
+		}
+		if got := by["bob@example.com"]; got != access.System {
+			t.Errorf("bob's InvitedBy = %q, want access.System", got)
+		}
+		if _, ok := by["bob@example.com"].UserID(); ok {
+			t.Error("System's InvitedBy has a user id")
+		}
+	})
+}
+
 func TestSettingsRoundTrip(t *testing.T) {
 	rostertest.ForEachStore(t, func(t *testing.T, dsn string) {
 		f := openFixture(t, dsn)

@@ -10,7 +10,7 @@ import (
 // application, so none is exported. This is the sanctioned init of package
 // construct's registry.
 func init() {
-	construct.Register[func(*store.Store, string, ServiceConfig) *Service]("ratelimit.NewService", newService)
+	construct.Register[func(*store.Store, string, construct.LimitsConfig) *Service]("ratelimit.NewService", newService)
 	construct.Register[func(*Service, *store.Tx, string) error]("ratelimit.DeleteGroupLimits", (*Service).deleteGroupLimits)
 	construct.Register[func(*Service, *store.Tx, string) error]("ratelimit.ForgetUser", (*Service).forgetUser)
 }

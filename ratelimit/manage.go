@@ -23,7 +23,7 @@ import (
 // is written when it fails.
 func (s *Service) CreateLimit(ctx context.Context, actor access.Actor, l Limit) (Limit, error) {
 	if l.ID != "" {
-		return Limit{}, bridge(invalid(l.ID, "ID", "is assigned by CreateLimit"))
+		return Limit{}, invalid(l.ID, "ID", "is assigned by CreateLimit")
 	}
 	l.ID = uuid.NewString()
 	if err := validateStored(l); err != nil {
@@ -187,10 +187,10 @@ func (s *Service) forgetUser(tx *store.Tx, userID string) error {
 // validateStored is Limit.Validate plus what the table needs: whole seconds.
 func validateStored(l Limit) error {
 	if err := l.Validate(); err != nil {
-		return bridge(err)
+		return err
 	}
 	if l.Period%time.Second != 0 {
-		return bridge(invalid(l.ID, "Period", "%v is not a whole number of seconds", l.Period))
+		return invalid(l.ID, "Period", "%v is not a whole number of seconds", l.Period)
 	}
 	return nil
 }
@@ -218,7 +218,7 @@ func loadLimit(db *gorm.DB, ws, id string) (Limit, error) {
 	var r limitRow
 	err := db.Where("id = ? AND workspace_id = ?", id, ws).Take(&r).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return Limit{}, bridge(fmt.Errorf("%w: %q", ErrNotFound, id))
+		return Limit{}, fmt.Errorf("%w: %q", ErrNotFound, id)
 	}
 	return r.limit(), err
 }

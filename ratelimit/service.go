@@ -2,8 +2,6 @@ package ratelimit
 
 import (
 	"context"
-	"errors"
-	"io"
 	"log/slog"
 	"slices"
 	"strings"
@@ -12,27 +10,9 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/construct"
 	"github.com/rosterhq/roster/internal/store"
 )
-
-// ServiceConfig is what package roster gives a workspace's [Service] when it
-// creates it, from roster.Config.Limits. Index is required; the other fields have
-// defaults.
-type ServiceConfig struct {
-	// Engine configures the workspace's [Engine]: its clock (time.Now if nil) and its
-	// bucket cap (DefaultMaxBuckets if below 1).
-	Engine Config
-	// Index is the access index a user's role and groups are read from on every
-	// Check, Record and Status, so that membership changes apply to the next call.
-	Index *access.Index
-	// IsService reports whether a user of the workspace is a service principal
-	// (users.KindService), which meets global limits only. It is asked once per user:
-	// a user's kind never changes. If nil, every user is a person.
-	IsService func(ctx context.Context, userID string) (bool, error)
-	// Logger receives errors of work done after a commit, with ids only. Discarded
-	// if nil.
-	Logger *slog.Logger
-}
 
 // Service is the token rate limits of one workspace, kept in the database: the
 // limits (admin-managed and audited), an [Engine] holding their buckets, the bucket
@@ -68,20 +48,13 @@ type Service struct {
 	pending []UsageRow // usage drained but not yet written (a failed flush)
 }
 
-// newService returns the rate limits of workspace ws. It is called by the roster
-// package; applications get a Service from roster.Workspace.Limits.
-func newService(st *store.Store, ws string, cfg ServiceConfig) *Service {
-	if cfg.Engine.Now == nil {
-		cfg.Engine.Now = time.Now
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
-	if cfg.IsService == nil {
-		cfg.IsService = func(context.Context, string) (bool, error) { return false, nil }
-	}
-	return &Service{st: st, ws: ws, ix: cfg.Index, eng: New(cfg.Engine), svc: cfg.IsService,
-		now: cfg.Engine.Now, log: cfg.Logger, service: make(map[string]bool)}
+// newService returns the rate limits of workspace ws. Package roster calls it
+// through package construct, with every field of cfg set; applications get a
+// Service from roster.Workspace.Limits.
+func newService(st *store.Store, ws string, cfg construct.LimitsConfig) *Service {
+	eng := New(Config{Now: cfg.Now, MaxBuckets: cfg.MaxBuckets})
+	return &Service{st: st, ws: ws, ix: cfg.Index, eng: eng, svc: cfg.IsService,
+		now: cfg.Now, log: cfg.Logger, service: make(map[string]bool)}
 }
 
 // Stats reports the workspace's buckets in memory and their evictions; see
@@ -107,7 +80,7 @@ func (s *Service) Check(ctx context.Context, userID string, estimate int64) erro
 	if err != nil {
 		return err
 	}
-	return bridge(s.eng.Check(p, estimate))
+	return s.eng.Check(p, estimate)
 }
 
 // Record charges tokens, the actual usage of a model call by user userID, to every
@@ -119,7 +92,7 @@ func (s *Service) Record(ctx context.Context, userID string, tokens int64) error
 	if err != nil {
 		return err
 	}
-	return bridge(s.eng.Record(p, tokens))
+	return s.eng.Record(p, tokens)
 }
 
 // Status reports the remaining budget per scope of user userID, as Check sees it now.
@@ -129,7 +102,7 @@ func (s *Service) Status(ctx context.Context, userID string) (Status, error) {
 		return Status{}, err
 	}
 	st, err := s.eng.Status(p)
-	return st, bridge(err)
+	return st, err
 }
 
 // principal resolves userID into the engine's Principal from the access index, after
@@ -157,8 +130,8 @@ func (s *Service) principal(ctx context.Context, userID string) (Principal, erro
 	return Principal{UserID: userID, Groups: s.ix.Groups(s.ws, userID)}, nil
 }
 
-// isService reports whether userID is a service principal, asking
-// ServiceConfig.IsService once per user.
+// isService reports whether userID is a service principal, asking roster's
+// IsService function (construct.LimitsConfig) once per user.
 func (s *Service) isService(ctx context.Context, userID string) (bool, error) {
 	s.kindMu.RLock()
 	svc, ok := s.service[userID]
@@ -245,23 +218,4 @@ func (s *Service) reloadAfterCommit() {
 		s.log.Error("ratelimit: applying a committed limit edit failed; it applies at the next reload",
 			"workspace", s.ws, "error", err)
 	}
-}
-
-// bridged makes an error of this package also match a sentinel of package access,
-// which the roster package re-exports (roster.ErrInvalid, roster.ErrNotFound).
-type bridged struct{ err, also error }
-
-func (b *bridged) Error() string   { return b.err.Error() }
-func (b *bridged) Unwrap() []error { return []error{b.err, b.also} }
-
-func bridge(err error) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, ErrInvalid) && !errors.Is(err, access.ErrInvalid):
-		return &bridged{err, access.ErrInvalid}
-	case errors.Is(err, ErrNotFound) && !errors.Is(err, access.ErrNotFound):
-		return &bridged{err, access.ErrNotFound}
-	}
-	return err
 }

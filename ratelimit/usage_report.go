@@ -62,7 +62,7 @@ func (s *Service) WorkspaceUsage(ctx context.Context, actor access.Actor, since,
 func (s *Service) report(ctx context.Context, actor access.Actor, since, until time.Time,
 	filter func(tx *store.Tx, q *gorm.DB) (*gorm.DB, error)) ([]HourlyUsage, error) {
 	if until.Before(since) {
-		return nil, bridge(invalid("", "until", "%v is before since %v", until, since))
+		return nil, invalid("", "until", "%v is before since %v", until, since)
 	}
 	s.flushMu.Lock()
 	err := s.flushUsageLocked(ctx)

@@ -40,10 +40,10 @@ type Service struct {
 func newService(st *store.Store, ws string) *Service { return &Service{st: st, ws: ws} }
 
 // Register records a new resource and its facts. The actor needs the
-// creation scope (see the package documentation). A resource that exists is
-// ErrExists; an unknown owner, group, shared user or connector matches
-// access.ErrNotFound. A document set whose connectors break the
-// document-set rule is ErrDocumentSetRule.
+// creation scope (see Creation scope in the package documentation). A
+// resource that exists is ErrExists; an unknown owner, group, shared user or
+// connector matches access.ErrNotFound. A document set whose connectors
+// break the document-set rule is ErrDocumentSetRule.
 func (s *Service) Register(ctx context.Context, actor access.Actor, r access.Resource, f Facts) (int64, error) {
 	f = f.normalized()
 	if err := validate(r, f); err != nil {

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/url"
 	"strconv"
+
+	"github.com/rosterhq/roster/access"
 )
 
 // auditPageSize is the number of events a page of the audit trail shows.
@@ -73,8 +75,8 @@ func (h *Handler) auditPage(c *call) (view, error) {
 	return view{name: "audit", title: "Audit trail", nav: "audit", data: v}, nil
 }
 
-// names maps user ids (and their actor form u:<id>) to emails and group ids
-// to names, and lists the users for the actor filter.
+// names maps user ids (and their actor form, access.UserActor) to emails
+// and group ids to names, and lists the users for the actor filter.
 func (h *Handler) names(c *call, v *auditView) (map[string]string, error) {
 	var all struct {
 		Accepted []userJSON `json:"accepted"`
@@ -85,7 +87,7 @@ func (h *Handler) names(c *call, v *auditView) (map[string]string, error) {
 	v.Users = all.Accepted
 	names := map[string]string{}
 	for _, u := range all.Accepted {
-		names[u.ID], names["u:"+u.ID] = u.Email, u.Email
+		names[u.ID], names[string(access.UserActor(u.ID))] = u.Email, u.Email
 	}
 	err := pages(c.api, "/manage/admin/user-group", nil, func(gs []groupJSON) {
 		for _, g := range gs {
