@@ -40,13 +40,13 @@ func NewEnforcer(lines []Line) (*casbin.Enforcer, error) {
 	e.AddFunction("curatesAll", curatesAllFunc(e))
 	var ps, gs [][]string
 	for _, l := range lines {
-		switch {
-		case l.PType == "p":
-			ps = append(ps, []string{l.V0, l.V1, l.V2, l.V3})
-		case l.PType == "g" && l.V3 == "":
-			gs = append(gs, []string{l.V0, l.V1, l.V2})
-		default:
+		switch ptype, rule, ok := l.Rule(); {
+		case !ok:
 			return nil, invalidf("The stored access rules are not valid.", "casbin cannot hold line %q", l)
+		case ptype == PolicyType:
+			ps = append(ps, rule)
+		default:
+			gs = append(gs, rule)
 		}
 	}
 	if _, err := e.AddPoliciesEx(ps); err != nil {

@@ -66,11 +66,11 @@ func subjectSQL(prefix, col string) string {
 }
 
 // LineSQL returns a condition over casbin_rule matching exactly line l, on
-// every column (v4 and v5 empty), with its arguments. Casbin's own adapter
-// widens a match when a value is empty; this never does.
+// every column, with its arguments. Casbin's own adapter widens a match when
+// a value is empty; this never does.
 func LineSQL(l Line) (string, []any) {
-	return "ptype = ? AND v0 = ? AND v1 = ? AND v2 = ? AND v3 = ? AND v4 = '' AND v5 = ''",
-		[]any{l.PType, l.V0, l.V1, l.V2, l.V3}
+	return "ptype = ? AND v0 = ? AND v1 = ? AND v2 = ? AND v3 = ? AND v4 = ? AND v5 = ?",
+		[]any{l.PType, l.V0, l.V1, l.V2, l.V3, l.V4, l.V5}
 }
 
 // PatternSQL returns a condition over casbin_rule matching the lines of a
