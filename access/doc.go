@@ -25,8 +25,10 @@
 // global_curator, basic, limited) and no deactivated line. Everything else
 // is denied: unknown workspaces, users, resources, kinds and actions, users
 // without a role, deactivated users whatever their role, and lines that do
-// not follow the encoding (the index skips and counts them, see
-// [Index.Ignored]; casbin's matcher gives them no meaning either).
+// not follow the encoding, such as a casbin_rule row another tool wrote with
+// a fifth or sixth value, or a role given to a group: [ParseLine] refuses
+// them, the index skips and counts them (see [Index.Ignored]), and the
+// casbin view of the root package never loads them, so they never grant.
 //
 // # Index
 //
@@ -48,10 +50,10 @@
 // the index. Each workspace has its own read-write lock: a check takes the
 // read lock, does a few map lookups and walks the shorter of the user's and
 // the resource's group lists, without allocating. An immutable snapshot
-// swapped per write (STYLE.md's first idea) would need a copy of the
-// workspace, or a persistent structure slower to read, on every write; the
-// lock gives readers the same guarantee, as each workspace's share of one
-// Apply becomes visible at once.
+// swapped on every write would need a copy of the workspace, or a
+// persistent structure slower to read, on every write; the lock gives
+// readers the same guarantee, as each workspace's share of one Apply
+// becomes visible at once.
 //
 // # Why checks never call casbin
 //
