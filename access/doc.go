@@ -61,14 +61,14 @@
 // measured on the development machine, 5.8 ms per call at 10k lines and 40
 // ms at 100k, with megabytes of garbage per call, against about half a
 // microsecond of CPU and no allocation for [Index.Can] at a million lines
-// (see BENCHMARKS.md). casbin
-// stays the model, the storage format and the oracle: [NewEnforcer] builds a
-// plain enforcer (never the cached or synced ones: a cached decision
-// survives its revocation) over the same lines, and the tests check that it
-// and the index agree on random workspaces, View and Edit alike. Edit's
-// "every attached group" is a universal quantifier casbin's matchers cannot
-// express, so the model calls curatesAll, a function NewEnforcer registers
-// that reads the enforcer's own policy. The matcher tests equalities first so
+// (see BENCHMARKS.md). casbin stays the model, the storage format and the
+// oracle: the tests build a plain casbin enforcer (never the cached one: a
+// cached decision survives its revocation) over the same lines and check
+// that it and the index agree on random workspaces, View and Edit alike.
+// Edit's "every attached group" is a universal quantifier casbin's matchers
+// cannot express, so the model calls curatesAll, a function registered on
+// every enforcer built over the model ([NewSyncedEnforcer] does it) that
+// reads the enforcer's own policy. The matcher tests equalities first so
 // that g() runs only for the requested resource's lines (casbin#1722: its
 // memo grows with every distinct argument).
 //
