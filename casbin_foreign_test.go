@@ -22,9 +22,10 @@ import (
 // roster line), a g line giving a group a role (casbin would pass the role
 // on to the members), a direct share of a connector, a p line without an
 // action. None may grant: a
-// Directory opened on the table ignores and counts them, and its casbin
-// view, built before or after, answers as Access.Can does, without error,
-// and keeps answering after roster's own writes.
+// Directory opened on the table ignores and counts them, its casbin view,
+// built before or after, answers as Access.Can does, without error, and
+// keeps answering after roster's own writes, and the users listing and the
+// last-admin rule do not count them either.
 func TestForeignCasbinRowsNeverGrant(t *testing.T) {
 	rostertest.ForEachStore(t, func(t *testing.T, dsn string) {
 		e := rostertest.NewEnv(t, dsn)
@@ -110,5 +111,22 @@ func TestForeignCasbinRowsNeverGrant(t *testing.T) {
 		after := map[string]bool{"bob view agent:a1": true, "line " + access.GroupSubject(eng) + " agent:a1": true}
 		check("after a write, reopened", b.Default(), after)
 		check("after a write, open before", e.W, after)
+
+		// Roster's own queries over casbin_rule ignore the rows too: bob's
+		// foreign admin line neither lists him among the admins nor counts
+		// as an admin for the last-admin rule.
+		for _, w := range []*roster.Workspace{b.Default(), e.W} {
+			page, err := w.Users().List(e.Ctx, users.Filter{Roles: []users.Role{users.RoleAdmin}})
+			must(t, "List admins", err)
+			if len(page.Users) != 1 || page.Users[0].ID != e.Users["admin"] || page.Total != 1 {
+				t.Errorf("List(admins) = %+v, want the admin alone", page)
+			}
+		}
+		before := e.D.Version()
+		_, err = b.Default().Users().SetRole(e.Ctx, roster.System, e.Users["admin"], users.RoleBasic)
+		rostertest.WantErr(t, "demote the last admin", err, users.ErrLastAdmin)
+		if v := e.D.Version(); v != before {
+			t.Errorf("the refused demotion moved the version from %d to %d", before, v)
+		}
 	})
 }
