@@ -218,3 +218,32 @@ func TestPatternSQLTestsOnlyTheGivenValues(t *testing.T) {
 		t.Errorf("LineSQL args = %v, want %v", args, want)
 	}
 }
+
+// RuleLine is Line.Rule's inverse and refuses every rule Rule never gives.
+func TestRuleLineInvertsRule(t *testing.T) {
+	for _, tt := range factTests {
+		ptype, rule, ok := tt.line.Rule()
+		if back, okBack := RuleLine(ptype, rule); !ok || !okBack || back != tt.line {
+			t.Errorf("RuleLine(%s.Rule()) = %#v, %v (Rule ok: %v)", tt.line, back, okBack, ok)
+		}
+	}
+	for _, bad := range []struct {
+		ptype string
+		rule  []string
+	}{
+		{PolicyType, []string{"u:x", "w", "agent:a1"}},
+		{PolicyType, []string{"u:x", "w", "agent:a1", ""}},
+		{PolicyType, []string{"u:x", "w", "agent:a1", "view", "deny"}},
+		{GroupingType, []string{"u:x", "role:admin"}},
+		{GroupingType, []string{"u:x", "role:admin", "w", "x"}},
+		{"p2", []string{"u:x", "w", "agent:a1", "view"}},
+		{"", nil},
+	} {
+		if l, ok := RuleLine(bad.ptype, bad.rule); ok {
+			t.Errorf("RuleLine(%q, %q) = %#v, true; want false", bad.ptype, bad.rule, l)
+		}
+	}
+	if _, _, ok := (Line{PType: PolicyType, V0: "public", V1: "w", V2: "agent:a1", V3: "view", V4: "deny"}).Rule(); ok {
+		t.Error("Rule accepts a line with a V4")
+	}
+}
