@@ -18,6 +18,13 @@ import (
 // policy lines are spelled as access.Line documents. Enforce answers
 // exactly as Access.Can does for a user and resource roster knows.
 //
+// The view holds roster's lines only. A casbin_rule row roster never writes
+// (one access.ParseLine refuses: a fifth or sixth value, a role given to a
+// group, an action the model does not know, ...), put there by another
+// tool, is not loaded and not applied, just as the access index ignores it:
+// it never grants, never makes a call fail, and never makes the view
+// disagree with Access.Can. HasPolicy and GetFilteredPolicy do not see it.
+//
 // Behind the view is a casbin SyncedEnforcer for this workspace only, built
 // on the first call that needs it (none exists after Open): loaded from one
 // consistent snapshot of the database through gorm-adapter's filtered

@@ -229,9 +229,9 @@ func (f *benchFixtures) enforcer(b *testing.B, lines int) *enforcerFixture {
 	d := newBenchData(lines)
 	var all []Line
 	d.emit(func(batch []Line) { all = append(all, batch...) })
-	e, err := NewEnforcer(all)
+	e, err := newEnforcer(all)
 	if err != nil {
-		b.Fatalf("NewEnforcer: %v", err)
+		b.Fatalf("newEnforcer: %v", err)
 	}
 	fx := &enforcerFixture{e: e, seq: d.checks()}
 	f.enforcers[lines] = fx

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/casbin/casbin/v2"
+	"github.com/casbin/casbin/v2/model"
 )
 
 // differentialWorlds is how many random worlds TestDifferential checks.
@@ -39,9 +42,9 @@ func TestDifferential(t *testing.T) {
 // with ix and with the naive model. It returns how many checks allowed.
 func compareCasbin(t *testing.T, stage string, ix *Index, w *world, junk []Line) int {
 	t.Helper()
-	e, err := NewEnforcer(append(w.lines(), junk...))
+	e, err := newEnforcer(append(w.lines(), junk...))
 	if err != nil {
-		t.Fatalf("%s: NewEnforcer: %v", stage, err)
+		t.Fatalf("%s: newEnforcer: %v", stage, err)
 	}
 	allowed := 0
 	for _, ws := range w.spaces {
@@ -106,4 +109,42 @@ func resourceJunk(ws, u string, r Resource) []Line {
 		junk = append(junk, ShareLine(ws, u, r))
 	}
 	return junk
+}
+
+// newEnforcer returns a plain casbin enforcer (no adapter, no cache, not
+// synchronized) over the model and the given lines, with curatesAll
+// registered. It is the oracle the index is tested against (the
+// differential test and the benchmarks); it would never do on a request
+// path: Enforce scans every p line (measured
+// 5.8 ms at 10k lines, 40 ms at 100k). The enforcer is not safe for
+// concurrent mutation. Lines casbin cannot hold (a policy type other than p
+// or g, a g line with a fourth value) are an error wrapping ErrInvalid.
+func newEnforcer(lines []Line) (*casbin.Enforcer, error) {
+	m, err := model.NewModelFromString(modelConf)
+	if err != nil {
+		return nil, fmt.Errorf("access: casbin model: %w", err)
+	}
+	e, err := casbin.NewEnforcer(m)
+	if err != nil {
+		return nil, fmt.Errorf("access: casbin enforcer: %w", err)
+	}
+	e.AddFunction("curatesAll", curatesAllFunc(e))
+	var ps, gs [][]string
+	for _, l := range lines {
+		switch ptype, rule, ok := l.Rule(); {
+		case !ok:
+			return nil, invalidf("The stored access rules are not valid.", "casbin cannot hold line %q", l)
+		case ptype == PolicyType:
+			ps = append(ps, rule)
+		default:
+			gs = append(gs, rule)
+		}
+	}
+	if _, err := e.AddPoliciesEx(ps); err != nil {
+		return nil, fmt.Errorf("access: casbin policies: %w", err)
+	}
+	if _, err := e.AddGroupingPoliciesEx(gs); err != nil {
+		return nil, fmt.Errorf("access: casbin grouping policies: %w", err)
+	}
+	return e, nil
 }

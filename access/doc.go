@@ -25,8 +25,10 @@
 // global_curator, basic, limited) and no deactivated line. Everything else
 // is denied: unknown workspaces, users, resources, kinds and actions, users
 // without a role, deactivated users whatever their role, and lines that do
-// not follow the encoding (the index skips and counts them, see
-// [Index.Ignored]; casbin's matcher gives them no meaning either).
+// not follow the encoding, such as a casbin_rule row another tool wrote with
+// a fifth or sixth value, or a role given to a group: [ParseLine] refuses
+// them, the index skips and counts them (see [Index.Ignored]), and the
+// casbin view of the root package never loads them, so they never grant.
 //
 // # Index
 //
@@ -48,10 +50,10 @@
 // the index. Each workspace has its own read-write lock: a check takes the
 // read lock, does a few map lookups and walks the shorter of the user's and
 // the resource's group lists, without allocating. An immutable snapshot
-// swapped per write (STYLE.md's first idea) would need a copy of the
-// workspace, or a persistent structure slower to read, on every write; the
-// lock gives readers the same guarantee, as each workspace's share of one
-// Apply becomes visible at once.
+// swapped on every write would need a copy of the workspace, or a
+// persistent structure slower to read, on every write; the lock gives
+// readers the same guarantee, as each workspace's share of one Apply
+// becomes visible at once.
 //
 // # Why checks never call casbin
 //
@@ -59,14 +61,14 @@
 // measured on the development machine, 5.8 ms per call at 10k lines and 40
 // ms at 100k, with megabytes of garbage per call, against about half a
 // microsecond of CPU and no allocation for [Index.Can] at a million lines
-// (see BENCHMARKS.md). casbin
-// stays the model, the storage format and the oracle: [NewEnforcer] builds a
-// plain enforcer (never the cached or synced ones: a cached decision
-// survives its revocation) over the same lines, and the tests check that it
-// and the index agree on random workspaces, View and Edit alike. Edit's
-// "every attached group" is a universal quantifier casbin's matchers cannot
-// express, so the model calls curatesAll, a function NewEnforcer registers
-// that reads the enforcer's own policy. The matcher tests equalities first so
+// (see BENCHMARKS.md). casbin stays the model, the storage format and the
+// oracle: the tests build a plain casbin enforcer (never the cached one: a
+// cached decision survives its revocation) over the same lines and check
+// that it and the index agree on random workspaces, View and Edit alike.
+// Edit's "every attached group" is a universal quantifier casbin's matchers
+// cannot express, so the model calls curatesAll, a function registered on
+// every enforcer built over the model ([NewSyncedEnforcer] does it) that
+// reads the enforcer's own policy. The matcher tests equalities first so
 // that g() runs only for the requested resource's lines (casbin#1722: its
 // memo grows with every distinct argument).
 //

@@ -38,7 +38,8 @@ type Fact struct {
 // ParseLine decodes a policy line as the constructors of Line spell it. It
 // reports false for anything else (an unknown policy type, role, kind or
 // action, an empty id, a stored curator role, a direct share of anything but
-// an agent): such a line states nothing, and the index ignores it. Lines
+// an agent, a V4 or V5 value): such a line states nothing, the index ignores
+// it, and the casbin view never loads it. Lines
 // come from the database, so ParseLine accepts any strings without
 // panicking.
 func ParseLine(l Line) (Fact, bool) {

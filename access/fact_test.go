@@ -50,6 +50,12 @@ var unparsableLines = []Line{
 	{PType: "p", V0: "-", V1: "w", V2: "connector:c0", V3: "view"},
 	{PType: "p", V0: "g:", V1: "w", V2: "connector:c0", V3: "view"},
 	{PType: "p", V0: "u:bob", V1: "w", V2: "g:", V3: "curate"},
+	// A fifth or sixth value: roster writes four; every constructor's line
+	// with one added is refused, whatever it is.
+	{PType: "p", V0: "public", V1: "w", V2: "agent:a1", V3: "view", V4: "deny"},
+	{PType: "p", V0: "public", V1: "w", V2: "agent:a1", V3: "view", V5: "x"},
+	{PType: "g", V0: "u:bob", V1: "role:admin", V2: "w", V4: "x"},
+	{PType: "g", V0: "u:bob", V1: "role:admin", V2: "w", V5: " "},
 }
 
 func TestParseLineReadsEveryConstructor(t *testing.T) {
@@ -70,23 +76,37 @@ func TestParseLineRefusesWhatRosterNeverWrites(t *testing.T) {
 			t.Errorf("ParseLine(%#v) = %+v, true; want false", l, f)
 		}
 	}
+	for _, tt := range factTests {
+		l := tt.line
+		l.V4 = "deny"
+		if f, ok := ParseLine(l); ok {
+			t.Errorf("ParseLine(%#v) = %+v, true; want false (a V4)", l, f)
+		}
+		l.V4, l.V5 = "", "deny"
+		if f, ok := ParseLine(l); ok {
+			t.Errorf("ParseLine(%#v) = %+v, true; want false (a V5)", l, f)
+		}
+	}
 	if l := (Fact{}).Line(); l != (Line{}) {
 		t.Errorf("the zero Fact's Line = %#v, want the zero Line", l)
 	}
 }
 
-// FuzzParseLine feeds ParseLine arbitrary strings, as a corrupted or foreign
-// casbin_rule table would: it must never panic, and a line it accepts has
-// one spelling, so writing the fact back gives the very same line.
+// FuzzParseLine feeds ParseLine arbitrary strings in all six values, as a
+// corrupted or foreign casbin_rule table would: it must never panic, and a
+// line it accepts has one spelling, so writing the fact back gives the very
+// same line (which has no V4 or V5: a line with either is refused).
 func FuzzParseLine(f *testing.F) {
 	for _, tt := range factTests {
-		f.Add(tt.line.PType, tt.line.V0, tt.line.V1, tt.line.V2, tt.line.V3)
+		f.Add(tt.line.PType, tt.line.V0, tt.line.V1, tt.line.V2, tt.line.V3, "", "")
+		f.Add(tt.line.PType, tt.line.V0, tt.line.V1, tt.line.V2, tt.line.V3, "deny", "")
+		f.Add(tt.line.PType, tt.line.V0, tt.line.V1, tt.line.V2, tt.line.V3, "", "x")
 	}
 	for _, l := range unparsableLines {
-		f.Add(l.PType, l.V0, l.V1, l.V2, l.V3)
+		f.Add(l.PType, l.V0, l.V1, l.V2, l.V3, l.V4, l.V5)
 	}
-	f.Fuzz(func(t *testing.T, ptype, v0, v1, v2, v3 string) {
-		l := Line{PType: ptype, V0: v0, V1: v1, V2: v2, V3: v3}
+	f.Fuzz(func(t *testing.T, ptype, v0, v1, v2, v3, v4, v5 string) {
+		l := Line{PType: ptype, V0: v0, V1: v1, V2: v2, V3: v3, V4: v4, V5: v5}
 		fact, ok := ParseLine(l)
 		if !ok {
 			if fact != (Fact{}) {
@@ -96,6 +116,12 @@ func FuzzParseLine(f *testing.F) {
 		}
 		if back := fact.Line(); back != l {
 			t.Fatalf("ParseLine(%#v) = %+v, whose Line is %#v", l, fact, back)
+		}
+		// The casbin view keeps exactly the lines ParseLine accepts, and
+		// must be able to hold each.
+		ptype, rule, holds := l.Rule()
+		if back, ok := RuleLine(ptype, rule); !holds || !ok || back != l {
+			t.Fatalf("ParseLine accepts %#v, but Rule gives %q %q %v, and RuleLine gives %#v %v back", l, ptype, rule, holds, back, ok)
 		}
 		if again, ok := ParseLine(fact.Line()); !ok || again != fact {
 			t.Fatalf("ParseLine(ParseLine(%#v).Line()) = %+v, %v; want %+v", l, again, ok, fact)
@@ -185,10 +211,39 @@ func TestPatternSQLTestsOnlyTheGivenValues(t *testing.T) {
 		t.Errorf("PatternSQL args = %v, want %v", args, want)
 	}
 	cond, args = LineSQL(MemberLine("w", "ada", "G1"))
-	if want := "ptype = ? AND v0 = ? AND v1 = ? AND v2 = ? AND v3 = ? AND v4 = '' AND v5 = ''"; cond != want {
+	if want := "ptype = ? AND v0 = ? AND v1 = ? AND v2 = ? AND v3 = ? AND v4 = ? AND v5 = ?"; cond != want {
 		t.Errorf("LineSQL = %q, want %q", cond, want)
 	}
-	if want := []any{"g", "u:ada", "g:G1", "w", ""}; fmt.Sprint(args) != fmt.Sprint(want) {
+	if want := []any{"g", "u:ada", "g:G1", "w", "", "", ""}; fmt.Sprint(args) != fmt.Sprint(want) {
 		t.Errorf("LineSQL args = %v, want %v", args, want)
+	}
+}
+
+// RuleLine is Line.Rule's inverse and refuses every rule Rule never gives.
+func TestRuleLineInvertsRule(t *testing.T) {
+	for _, tt := range factTests {
+		ptype, rule, ok := tt.line.Rule()
+		if back, okBack := RuleLine(ptype, rule); !ok || !okBack || back != tt.line {
+			t.Errorf("RuleLine(%s.Rule()) = %#v, %v (Rule ok: %v)", tt.line, back, okBack, ok)
+		}
+	}
+	for _, bad := range []struct {
+		ptype string
+		rule  []string
+	}{
+		{PolicyType, []string{"u:x", "w", "agent:a1"}},
+		{PolicyType, []string{"u:x", "w", "agent:a1", ""}},
+		{PolicyType, []string{"u:x", "w", "agent:a1", "view", "deny"}},
+		{GroupingType, []string{"u:x", "role:admin"}},
+		{GroupingType, []string{"u:x", "role:admin", "w", "x"}},
+		{"p2", []string{"u:x", "w", "agent:a1", "view"}},
+		{"", nil},
+	} {
+		if l, ok := RuleLine(bad.ptype, bad.rule); ok {
+			t.Errorf("RuleLine(%q, %q) = %#v, true; want false", bad.ptype, bad.rule, l)
+		}
+	}
+	if _, _, ok := (Line{PType: PolicyType, V0: "public", V1: "w", V2: "agent:a1", V3: "view", V4: "deny"}).Rule(); ok {
+		t.Error("Rule accepts a line with a V4")
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/casbin/casbin/v2"
-	"github.com/casbin/casbin/v2/model"
 )
 
 // modelConf is never written: a go:embed target must be a variable.
@@ -17,46 +16,10 @@ var modelConf string
 // ModelConf returns roster's casbin model (model.conf): RBAC with domains,
 // domain = workspace, whose matcher answers View and Edit for requests
 // (u:<user>, <workspace>, <kind>:<id>, view|edit) over the lines of
-// policy.go. Its Edit rule calls curatesAll, which [NewEnforcer] registers;
-// an enforcer built from this text without it fails on Edit requests.
+// policy.go. Its Edit rule calls curatesAll, which [NewSyncedEnforcer]
+// registers; an enforcer built from this text without it fails on Edit
+// requests.
 func ModelConf() string { return modelConf }
-
-// NewEnforcer returns a plain casbin enforcer (no adapter, no cache, not
-// synchronized) over the model and the given lines, with curatesAll
-// registered. It is the oracle the index is tested against and a debugging
-// aid; never put it on a request path: Enforce scans every p line (measured
-// 5.8 ms at 10k lines, 40 ms at 100k). The enforcer is not safe for
-// concurrent mutation. Lines casbin cannot hold (a policy type other than p
-// or g, a g line with a fourth value) are an error wrapping ErrInvalid.
-func NewEnforcer(lines []Line) (*casbin.Enforcer, error) {
-	m, err := model.NewModelFromString(modelConf)
-	if err != nil {
-		return nil, fmt.Errorf("access: casbin model: %w", err)
-	}
-	e, err := casbin.NewEnforcer(m)
-	if err != nil {
-		return nil, fmt.Errorf("access: casbin enforcer: %w", err)
-	}
-	e.AddFunction("curatesAll", curatesAllFunc(e))
-	var ps, gs [][]string
-	for _, l := range lines {
-		switch {
-		case l.PType == "p":
-			ps = append(ps, []string{l.V0, l.V1, l.V2, l.V3})
-		case l.PType == "g" && l.V3 == "":
-			gs = append(gs, []string{l.V0, l.V1, l.V2})
-		default:
-			return nil, invalidf("The stored access rules are not valid.", "casbin cannot hold line %q", l)
-		}
-	}
-	if _, err := e.AddPoliciesEx(ps); err != nil {
-		return nil, fmt.Errorf("access: casbin policies: %w", err)
-	}
-	if _, err := e.AddGroupingPoliciesEx(gs); err != nil {
-		return nil, fmt.Errorf("access: casbin grouping policies: %w", err)
-	}
-	return e, nil
-}
 
 // curatesAllFunc returns the matcher function curatesAll(sub, dom, obj): true
 // when obj is attached to at least one group and sub may curate every one of

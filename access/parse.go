@@ -77,13 +77,17 @@ type fact struct {
 
 // parseLine decodes a line spelled as policy.go spells it. Anything else (an
 // unknown policy type, role, kind or action, an empty id, a stored curator
-// role, a direct share of anything but an agent) is reported as not
-// understood, and the index ignores it: it can only ever deny.
+// role, a direct share of anything but an agent, a fifth or sixth value) is
+// reported as not understood, and the index ignores it: it can only ever
+// deny.
 func parseLine(l Line) (fact, bool) {
+	if l.V4 != "" || l.V5 != "" {
+		return fact{}, false
+	}
 	switch l.PType {
-	case "g":
+	case GroupingType:
 		return parseGrouping(l)
-	case "p":
+	case PolicyType:
 		return parsePolicy(l)
 	}
 	return fact{}, false

@@ -6,8 +6,9 @@ import (
 )
 
 // Line is one casbin policy line as stored in the casbin_rule table: the
-// policy type ("p" or "g") and its values. Roster writes only four values;
-// V4 and V5 stay empty.
+// policy type ("p" or "g") and its values, all six columns of the row.
+// Roster writes only four values; V4 and V5 stay empty, and a line with
+// either set is not roster's (ParseLine refuses it, so it never grants).
 //
 // Lines are built by the constructors below and never by hand, so every
 // authorization fact has exactly one spelling:
@@ -25,17 +26,18 @@ import (
 // The domain (workspace) is the third value of g lines and the second of p
 // lines, as casbin's RBAC-with-domains model expects.
 type Line struct {
-	PType          string
-	V0, V1, V2, V3 string
+	PType                  string
+	V0, V1, V2, V3, V4, V5 string
 }
 
 // String renders the line as casbin's CSV form, for Explain and logs.
 func (l Line) String() string {
-	parts := []string{l.PType, l.V0, l.V1, l.V2}
-	if l.V3 != "" {
-		parts = append(parts, l.V3)
+	parts := []string{l.PType, l.V0, l.V1, l.V2, l.V3, l.V4, l.V5}
+	n := len(parts)
+	for n > 4 && parts[n-1] == "" {
+		n--
 	}
-	return strings.Join(parts, ", ")
+	return strings.Join(parts[:n], ", ")
 }
 
 // Subject and object prefixes and fixed names used in policy lines.

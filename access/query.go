@@ -9,33 +9,45 @@ import "strings"
 // arguments (userCol, wsCol, groupCol) are SQL column references of the
 // caller's query, such as "roster_users.id", written in code, never input;
 // values always travel as bind arguments.
+//
+// Each condition matches roster's lines only, as ParseLine reads them: a
+// casbin_rule row another tool wrote (a v4 or v5 value, a g line with a
+// fourth value) never counts, so it can neither make a user an admin for the
+// last-admin rule nor show a group or a role in a listing.
+
+// Conditions every row of the policy type must meet to be one of roster's
+// lines, for the EXISTS queries below (the table is aliased c).
+const (
+	rosterP = " AND c.v4 = '' AND c.v5 = ''"
+	rosterG = " AND c.v3 = '' AND c.v4 = '' AND c.v5 = ''"
+)
 
 // UserHasRoleSQL returns a condition that holds when the user in userCol
 // holds the stored role in the workspace in wsCol, with its argument.
 func UserHasRoleSQL(userCol, wsCol string, role Role) (string, []any) {
 	return "EXISTS (SELECT 1 FROM casbin_rule c WHERE c.ptype = 'g' AND c.v0 = " + subjectSQL(userPrefix, userCol) +
-		" AND c.v1 = ? AND c.v2 = " + wsCol + ")", []any{rolePrefix + string(role)}
+		" AND c.v1 = ? AND c.v2 = " + wsCol + rosterG + ")", []any{rolePrefix + string(role)}
 }
 
 // UserIsCuratorSQL returns a condition that holds when the user in userCol
 // holds at least one curator flag in the workspace in wsCol.
 func UserIsCuratorSQL(userCol, wsCol string) string {
 	return "EXISTS (SELECT 1 FROM casbin_rule c WHERE c.ptype = 'p' AND c.v0 = " + subjectSQL(userPrefix, userCol) +
-		" AND c.v1 = " + wsCol + " AND c.v3 = '" + actCurate + "')"
+		" AND c.v1 = " + wsCol + " AND c.v2 LIKE '" + groupPrefix + "_%' AND c.v3 = '" + actCurate + "'" + rosterP + ")"
 }
 
 // UserDeactivatedSQL returns a condition that holds when the user in userCol
 // is deactivated in the workspace in wsCol.
 func UserDeactivatedSQL(userCol, wsCol string) string {
 	return "EXISTS (SELECT 1 FROM casbin_rule c WHERE c.ptype = 'g' AND c.v0 = " + subjectSQL(userPrefix, userCol) +
-		" AND c.v1 = '" + deactivatedName + "' AND c.v2 = " + wsCol + ")"
+		" AND c.v1 = '" + deactivatedName + "' AND c.v2 = " + wsCol + rosterG + ")"
 }
 
 // GroupHasMemberSQL returns a condition that holds when the group in
 // groupCol has the user as a member in the workspace, with its arguments.
 func GroupHasMemberSQL(groupCol, workspace, userID string) (string, []any) {
 	return "EXISTS (SELECT 1 FROM casbin_rule c WHERE c.ptype = 'g' AND c.v0 = ? AND c.v1 = " + subjectSQL(groupPrefix, groupCol) +
-		" AND c.v2 = ?)", []any{UserSubject(userID), workspace}
+		" AND c.v2 = ?" + rosterG + ")", []any{UserSubject(userID), workspace}
 }
 
 // GroupCuratedBySQL returns a condition that holds when the user holds the
@@ -43,7 +55,7 @@ func GroupHasMemberSQL(groupCol, workspace, userID string) (string, []any) {
 // arguments.
 func GroupCuratedBySQL(groupCol, workspace, userID string) (string, []any) {
 	return "EXISTS (SELECT 1 FROM casbin_rule c WHERE c.ptype = 'p' AND c.v0 = ? AND c.v1 = ? AND c.v2 = " + subjectSQL(groupPrefix, groupCol) +
-		" AND c.v3 = '" + actCurate + "')", []any{UserSubject(userID), workspace}
+		" AND c.v3 = '" + actCurate + "'" + rosterP + ")", []any{UserSubject(userID), workspace}
 }
 
 // UsersStateSQL returns a condition over casbin_rule itself selecting the
@@ -66,11 +78,11 @@ func subjectSQL(prefix, col string) string {
 }
 
 // LineSQL returns a condition over casbin_rule matching exactly line l, on
-// every column (v4 and v5 empty), with its arguments. Casbin's own adapter
-// widens a match when a value is empty; this never does.
+// every column, with its arguments. Casbin's own adapter widens a match when
+// a value is empty; this never does.
 func LineSQL(l Line) (string, []any) {
-	return "ptype = ? AND v0 = ? AND v1 = ? AND v2 = ? AND v3 = ? AND v4 = '' AND v5 = ''",
-		[]any{l.PType, l.V0, l.V1, l.V2, l.V3}
+	return "ptype = ? AND v0 = ? AND v1 = ? AND v2 = ? AND v3 = ? AND v4 = ? AND v5 = ?",
+		[]any{l.PType, l.V0, l.V1, l.V2, l.V3, l.V4, l.V5}
 }
 
 // PatternSQL returns a condition over casbin_rule matching the lines of a

@@ -5,7 +5,7 @@
 //
 // An [Enforcer] is loaded from a read-only snapshot of the database at a
 // known version, through gorm-adapter's filtered adapter (the workspace's p
-// lines and g lines, see access.DomainPatterns) wrapped so that every
+// lines and g lines, see access.DomainFilters) wrapped so that every
 // persisting call is an error ([ErrReadOnly]); auto-save is off and
 // auto-loading is never started. From then on it changes only by the
 // committed changes the store hands over in version order, applied with
@@ -13,6 +13,13 @@
 // change entirely or not at all. [Set] builds enforcers lazily and registers
 // each at exactly the store's applied version, so none misses or repeats a
 // change.
+//
+// An enforcer holds only roster's lines: a casbin_rule row access.ParseLine
+// refuses (one another tool wrote, with a v4 or v5 value, a role given to a
+// group, an action roster does not know, ...) is left out when loading and
+// skipped when applying a change, as the access index ignores it. Such a
+// row never grants, never makes the enforcer fail, and never makes it
+// disagree with Access.Can.
 package enforcer
 
 import (
@@ -25,7 +32,6 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/rosterhq/roster/access"
-	"github.com/rosterhq/roster/internal/errs"
 	"github.com/rosterhq/roster/internal/store"
 )
 
@@ -52,11 +58,8 @@ func load(ctx context.Context, st *store.Store, ws string) (*Enforcer, error) {
 		if err != nil {
 			return err
 		}
-		if err := se.LoadFilteredPolicy(filterOf(access.DomainPatterns(ws))); err != nil {
+		if err := se.LoadFilteredPolicy(filterOf(access.DomainFilters(ws))); err != nil {
 			return fmt.Errorf("roster: load the casbin policy of workspace %q: %w", ws, err)
-		}
-		if err := checkShapes(se); err != nil {
-			return err
 		}
 		e = &Enforcer{ws: ws, se: se, at: version}
 		return nil
@@ -64,42 +67,15 @@ func load(ctx context.Context, st *store.Store, ws string) (*Enforcer, error) {
 	return e, err
 }
 
-// filterOf turns line patterns into gorm-adapter filters, one per pattern.
+// filterOf turns access's row filters into gorm-adapter filters, one each.
 // A slice of filters is the form of gorm-adapter's batch filter that a
 // caller can build (BatchFilter's field is unexported).
-func filterOf(patterns []access.Line) []gormadapter.Filter {
-	one := func(v string) []string {
-		if v == "" {
-			return nil
-		}
-		return []string{v}
-	}
-	fs := make([]gormadapter.Filter, len(patterns))
-	for i, p := range patterns {
-		fs[i] = gormadapter.Filter{Ptype: one(p.PType), V0: one(p.V0), V1: one(p.V1), V2: one(p.V2), V3: one(p.V3)}
+func filterOf(filters [][7][]string) []gormadapter.Filter {
+	fs := make([]gormadapter.Filter, len(filters))
+	for i, f := range filters {
+		fs[i] = gormadapter.Filter{Ptype: f[0], V0: f[1], V1: f[2], V2: f[3], V3: f[4], V4: f[5], V5: f[6]}
 	}
 	return fs
-}
-
-// checkShapes returns an error if the loaded policy holds a line the model
-// cannot hold (a p line with other than four values, a g line with other
-// than three): casbin would index past its end, or ignore a value.
-func checkShapes(se *casbin.SyncedEnforcer) error {
-	for ptype, want := range map[string]int{"p": 4, "g": 3} {
-		rules, err := se.GetNamedPolicy(ptype)
-		if ptype == "g" {
-			rules, err = se.GetNamedGroupingPolicy(ptype)
-		}
-		if err != nil {
-			return err
-		}
-		for _, r := range rules {
-			if len(r) != want {
-				return errs.Errorf(access.ErrInvalid, "The stored access rules are not valid.", "roster: casbin_rule holds %s line %q, which roster's casbin model cannot hold", ptype, r)
-			}
-		}
-	}
-	return nil
 }
 
 // apply applies one committed change to the policy, unless the enforcer
@@ -113,27 +89,21 @@ func (e *Enforcer) apply(ch store.Change) error {
 	if ch.Version != e.at+1 {
 		return fmt.Errorf("roster: the casbin enforcer of workspace %q is at version %d and got version %d", e.ws, e.at, ch.Version)
 	}
-	removed, err := rulesOf(e.ws, ch.Removed)
-	if err != nil {
-		return err
-	}
-	added, err := rulesOf(e.ws, ch.Added)
-	if err != nil {
-		return err
-	}
+	removed, added := rulesOf(e.ws, ch.Removed), rulesOf(e.ws, ch.Added)
 	lock := e.se.GetLock()
 	lock.Lock()
 	defer lock.Unlock()
 	// Removals first, as the index applies them; one lock for the whole
 	// change, so a reader never sees half of it.
-	for _, ptype := range []string{"p", "g"} {
+	ptypes := [...]string{access.PolicyType, access.GroupingType}
+	for _, ptype := range ptypes {
 		if rs := removed[ptype]; len(rs) > 0 {
 			if _, err := e.se.Enforcer.SelfRemovePolicies(ptype, ptype, rs); err != nil {
 				return fmt.Errorf("roster: casbin enforcer of workspace %q: %w", e.ws, err)
 			}
 		}
 	}
-	for _, ptype := range []string{"p", "g"} {
+	for _, ptype := range ptypes {
 		if rs := added[ptype]; len(rs) > 0 {
 			if _, err := e.se.Enforcer.SelfAddPoliciesEx(ptype, ptype, rs); err != nil {
 				return fmt.Errorf("roster: casbin enforcer of workspace %q: %w", e.ws, err)
@@ -144,23 +114,29 @@ func (e *Enforcer) apply(ch store.Change) error {
 	return nil
 }
 
-// rulesOf returns the rules of the workspace's lines, by policy type.
-func rulesOf(ws string, lines []access.Line) (map[string][][]string, error) {
+// rulesOf returns the rules of the workspace's lines, by policy type,
+// skipping every line that is not roster's (see keep).
+func rulesOf(ws string, lines []access.Line) map[string][][]string {
 	var out map[string][][]string
 	for _, l := range lines {
-		if l.Domain() != ws {
+		if l.Domain() != ws || !keep(l) {
 			continue
 		}
-		ptype, rule, ok := l.Rule()
-		if !ok {
-			return nil, errs.Errorf(access.ErrInvalid, "The stored access rules are not valid.", "roster: the casbin model cannot hold line %q", l)
-		}
+		ptype, rule, _ := l.Rule() // keep holds only lines Rule accepts
 		if out == nil {
 			out = map[string][][]string{}
 		}
 		out[ptype] = append(out[ptype], rule)
 	}
-	return out, nil
+	return out
+}
+
+// keep reports whether an enforcer holds line l: only when it is one of
+// roster's lines, exactly the lines the access index reads. Every line
+// ParseLine accepts is one casbin's model can hold (Rule accepts it).
+func keep(l access.Line) bool {
+	_, ok := access.ParseLine(l)
+	return ok
 }
 
 // Enforce answers the request (sub, workspace, obj, act) with roster's model.
@@ -180,9 +156,11 @@ func (e *Enforcer) FilteredPolicy(sub, obj, act string) ([]access.Line, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]access.Line, len(rules))
-	for i, r := range rules {
-		out[i] = access.Line{PType: "p", V0: r[0], V1: r[1], V2: r[2], V3: r[3]}
+	out := make([]access.Line, 0, len(rules))
+	for _, r := range rules {
+		if l, ok := access.RuleLine(access.PolicyType, r); ok { // every rule held is one (see keep)
+			out = append(out, l)
+		}
 	}
 	return out, nil
 }

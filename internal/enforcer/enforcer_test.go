@@ -78,7 +78,8 @@ func step(i int) (add, remove []access.Line) {
 	return add, remove
 }
 
-// dbPolicy returns workspace w1's lines in the database as casbin rules.
+// dbPolicy returns workspace w1's lines in the database as casbin rules,
+// roster's lines only (the ones ParseLine accepts, which an enforcer holds).
 func dbPolicy(t *testing.T, st *store.Store) []string {
 	t.Helper()
 	var rows []store.Rule
@@ -88,7 +89,7 @@ func dbPolicy(t *testing.T, st *store.Store) []string {
 	var out []string
 	for _, r := range rows {
 		l := store.LineOf(r)
-		if l.Domain() != "w1" {
+		if _, ok := access.ParseLine(l); !ok || l.Domain() != "w1" {
 			continue
 		}
 		ptype, rule, _ := l.Rule()
@@ -209,33 +210,87 @@ func TestRegisterAheadSkipsWhatTheSnapshotHolds(t *testing.T) {
 	})
 }
 
-// A casbin_rule row that roster's model cannot hold (written by hand, never
-// by roster) fails the build rather than loading a policy casbin would
-// misread: casbin itself refuses p lines of the wrong size; a g line with a
-// fourth value, which casbin would load and half ignore, is ErrInvalid.
-func TestLoadRefusesLinesTheModelCannotHold(t *testing.T) {
-	for _, tt := range []struct {
-		bad         store.Rule
-		wantInvalid bool
-	}{
-		{store.Rule{Ptype: "p", V0: "u:x", V1: "w1", V2: "agent:a1"}, false},
-		{store.Rule{Ptype: "p", V0: "u:x", V1: "w1", V2: "agent:a1", V3: "view", V4: "deny"}, false},
-		{store.Rule{Ptype: "g", V0: "u:x", V1: "role:admin", V2: "w1", V3: "extra"}, true},
-	} {
+// foreignRows are casbin_rule rows of workspace w1 roster never writes
+// (written by another tool): rows of a shape roster's model cannot hold
+// (casbin would refuse to load a p line of the wrong size, and load a g line
+// with a fourth value and half ignore it) and rows of the right shape that
+// are not roster's lines (casbin would make the members of g:g1 admins).
+var foreignRows = []store.Rule{
+	{Ptype: "p", V0: "u:x", V1: "w1", V2: "agent:a1"},
+	{Ptype: "p", V0: "public", V1: "w1", V2: "agent:a1", V3: "view", V4: "deny"},
+	{Ptype: "p", V0: "public", V1: "w1", V2: "agent:a1", V3: "view", V5: "x"},
+	{Ptype: "p", V0: "u:x", V1: "w1", V2: "agent:a1", V3: "frobnicate"},
+	{Ptype: "p", V0: "u:x", V1: "w1", V2: "connector:c1", V3: "view"},
+	{Ptype: "g", V0: "u:x", V1: "role:admin", V2: "w1", V3: "extra"},
+	{Ptype: "g", V0: "u:x", V1: "role:admin", V2: "w1", V4: "extra"},
+	{Ptype: "g", V0: "g:g1", V1: "role:admin", V2: "w1"},
+	{Ptype: "p2", V0: "u:x", V1: "w1", V2: "agent:a1", V3: "view"},
+}
+
+// An enforcer leaves out every casbin_rule row that is not roster's, as the
+// access index ignores it: loading succeeds, and the enforcer holds exactly
+// roster's lines, answers, and takes roster's changes.
+func TestLoadLeavesOutForeignRows(t *testing.T) {
+	for _, bad := range foreignRows {
 		ctx := context.Background()
 		var set enforcer.Set
 		st := openStore(t, rostertest.SQLiteDSN(t), &set)
 		write(t, st, 0)
-		if err := st.DB.Create(&tt.bad).Error; err != nil {
+		if err := st.DB.Create(&bad).Error; err != nil {
 			t.Fatal(err)
 		}
-		_, err := set.Get(ctx, st, "w1")
-		if err == nil || tt.wantInvalid && !errors.Is(err, access.ErrInvalid) {
-			t.Errorf("Get with %v in casbin_rule: %v, want an error (ErrInvalid: %v)", tt.bad, err, tt.wantInvalid)
+		e, err := set.Get(ctx, st, "w1")
+		if err != nil {
+			t.Errorf("Get with %v in casbin_rule: %v", bad, err)
+			continue
 		}
-		if set.Built("w1") {
-			t.Errorf("an enforcer was kept after a failed build (%v)", tt.bad)
+		held := heldPolicy(t, e)
+		if want := dbPolicy(t, st); !slices.Equal(held, want) || len(want) != 3 {
+			t.Errorf("with %v in casbin_rule the enforcer holds %q, want roster's lines %q", bad, held, want)
 		}
+		if ok, err := e.Enforce("u:x", "agent:a1", "view"); err != nil || ok {
+			t.Errorf("with %v in casbin_rule, Enforce(u:x, agent:a1, view) = %v, %v; want false, nil", bad, ok, err)
+		}
+		write(t, st, 1)
+		samePolicy(t, fmt.Sprintf("with %v, after a write", bad), st, e)
+	}
+}
+
+// A change holding a line that is not roster's is applied without it: the
+// enforcer skips the line (as the index does), takes the rest of the change
+// and its version, and stays live.
+func TestApplySkipsForeignLines(t *testing.T) {
+	ctx := context.Background()
+	var set enforcer.Set
+	st := openStore(t, rostertest.SQLiteDSN(t), &set)
+	write(t, st, 0)
+	e, err := set.Get(ctx, st, "w1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := heldPolicy(t, e)
+	var added []access.Line
+	for _, r := range foreignRows {
+		added = append(added, store.LineOf(r))
+	}
+	added = append(added, access.PublicLine("w1", agent))
+	if err := e.Apply(store.Change{Version: e.At() + 1, Workspace: "w1", Added: added}); err != nil {
+		t.Fatalf("Apply of a change with foreign lines: %v", err)
+	}
+	want := append(slices.Clone(before), fmt.Sprint("p", []string{"public", "w1", "agent:a1", "view"}))
+	slices.Sort(want)
+	if got := heldPolicy(t, e); !slices.Equal(got, want) {
+		t.Errorf("after the change the enforcer holds %q, want %q", got, want)
+	}
+	if ok, err := e.Enforce("u:x", "agent:a1", "edit"); err != nil || ok {
+		t.Errorf("Enforce(u:x, agent:a1, edit) = %v, %v; want false, nil", ok, err)
+	}
+	removed := added[:len(added)-1]
+	if err := e.Apply(store.Change{Version: e.At() + 1, Workspace: "w1", Removed: removed}); err != nil {
+		t.Fatalf("Apply of a change removing foreign lines: %v", err)
+	}
+	if got := heldPolicy(t, e); !slices.Equal(got, want) {
+		t.Errorf("after removing foreign lines the enforcer holds %q, want %q", got, want)
 	}
 }
 

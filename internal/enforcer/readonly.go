@@ -32,9 +32,32 @@ var (
 	_ persist.UpdatableAdapter = readOnly{}
 )
 
-// LoadFilteredPolicy loads the lines the filter selects through gorm-adapter.
+// LoadFilteredPolicy loads the lines the filter selects through gorm-adapter,
+// and of them only roster's (see keep): gorm-adapter loads every row the
+// filter selects, a foreign one too, with as many values as the row has, so
+// it loads into a scratch copy of m, and m receives the lines kept. m is
+// empty (casbin clears it first).
 func (r readOnly) LoadFilteredPolicy(m model.Model, filter any) error {
-	return r.a.LoadFilteredPolicy(m, filter)
+	scratch := m.Copy()
+	scratch.ClearPolicy()
+	if err := r.a.LoadFilteredPolicy(scratch, filter); err != nil {
+		return err
+	}
+	for _, ptype := range [...]string{access.PolicyType, access.GroupingType} {
+		rules, err := scratch.GetPolicy(ptype, ptype) // the section is named as the type
+		if err != nil {
+			return err
+		}
+		for _, rule := range rules {
+			if l, ok := access.RuleLine(ptype, rule); !ok || !keep(l) {
+				continue
+			}
+			if err := m.AddPolicy(ptype, ptype, rule); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // IsFiltered is always true: casbin must never load every workspace itself.
