@@ -13,7 +13,6 @@ import (
 
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/internal/enforcer"
-	"github.com/rosterhq/roster/internal/errs"
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/invites"
 	"github.com/rosterhq/roster/ratelimit"
@@ -281,4 +280,4 @@ func SQLiteDSN(path string) string { return store.SQLiteDSN(path) }
 
 // ErrWorkspaceNotFound is returned for an unknown workspace id. It matches
 // ErrNotFound.
-var ErrWorkspaceNotFound = errs.New("roster: workspace not found", "The workspace does not exist.", access.ErrNotFound)
+var ErrWorkspaceNotFound = newError("roster: workspace not found", "The workspace does not exist.", access.ErrNotFound)

@@ -17,16 +17,23 @@ import (
 // [Limit] that fails [Limit.Validate], a negative or oversized token count, a
 // [Principal] without a user id, a malformed [BucketState]. Nothing is changed when
 // it is returned. It matches access.ErrInvalid (roster.ErrInvalid).
-var ErrInvalid = errs.New("ratelimit: invalid input", "The rate limit is not valid.", access.ErrInvalid)
+var ErrInvalid = newError("ratelimit: invalid input", "The rate limit is not valid.", access.ErrInvalid)
 
 // ErrRateLimited is matched (with [errors.Is]) by the [*LimitError] that
 // [Engine.Check] returns when a request is refused. It matches access.ErrLimited
 // (roster.ErrLimited), as the invite throttles' refusals do.
-var ErrRateLimited = errs.New("ratelimit: rate limited", "The token budget is spent; try again later.", access.ErrLimited)
+var ErrRateLimited = newError("ratelimit: rate limited", "The token budget is spent; try again later.", access.ErrLimited)
 
 // ErrNotFound is returned by [Engine.Remove] for a limit id that is not configured.
 // It matches access.ErrNotFound (roster.ErrNotFound).
-var ErrNotFound = errs.New("ratelimit: limit not found", "The rate limit does not exist.", access.ErrNotFound)
+var ErrNotFound = newError("ratelimit: limit not found", "The rate limit does not exist.", access.ErrNotFound)
+
+// newError is errs.New under this package's own name: go doc prints the
+// sentinels' declarations above, and an application reading them should see
+// nothing it cannot import.
+func newError(text, sentence string, wraps ...error) error {
+	return errs.New(text, sentence, wraps...)
+}
 
 // MaxPeriod is the longest [Limit.Period] accepted: 365 days.
 const MaxPeriod = 365 * 24 * time.Hour
