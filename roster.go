@@ -227,12 +227,13 @@ func (d *Directory) AwaitVersion(ctx context.Context, v int64) error {
 	}
 }
 
-// Sentinel errors. Every error roster returns wraps one of these, so callers
-// branch with errors.Is; packages users, groups, resources, invites and
-// ratelimit add finer errors that wrap them (users.ErrLastAdmin matches
-// ErrConflict, ratelimit.ErrRateLimited and invites.ErrThrottled match
-// ErrLimited). access.Sentence gives the sentence a person reads about any
-// of them.
+// Sentinel errors. Every refusal roster returns wraps one of these, so
+// callers branch with errors.Is (the package documentation's Errors section
+// lists the errors that are not refusals and wrap none); packages users,
+// groups, resources, invites and ratelimit add finer errors that wrap them
+// (users.ErrLastAdmin matches ErrConflict, ratelimit.ErrRateLimited and
+// invites.ErrThrottled match ErrLimited). access.Sentence gives the sentence
+// a person reads about any of them.
 var (
 	ErrInvalid   = access.ErrInvalid
 	ErrNotFound  = access.ErrNotFound
