@@ -59,7 +59,7 @@ func refusalRows() []refusalRow {
 			"Every private connector of a document set must be attached to each of the set's groups.", ""},
 		{ratelimit.ErrInvalid, 400, httpapi.CodeInvalidInput, "The rate limit is not valid.", ""},
 		{&ratelimit.InvalidError{LimitID: "l1", Field: "Budget", Reason: "0 is not positive"}, 400, httpapi.CodeInvalidInput,
-			"The budget of the rate limit is not valid.", ""},
+			"The token budget of the rate limit is not valid.", ""},
 		{access.Resource{Kind: access.Agent, ID: "a,b"}.Validate(), 400, httpapi.CodeInvalidInput,
 			"A resource id cannot hold a space, comma or control character.", ""},
 		{roster.ErrInvalid, 400, httpapi.CodeInvalidInput, "The request is not valid.", ""},

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-	"strings"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -99,13 +98,45 @@ func (e *InvalidError) Error() string {
 	return s + ": " + e.Reason
 }
 
-// Sentence names the field at fault for a person.
+// Sentence names the field at fault for a person, in the words of
+// fieldPhrase: "The token budget of the rate limit is not valid."
 func (e *InvalidError) Sentence(func(access.Resource) string) string {
-	field := strings.ToLower(e.Field)
-	if e.Field == "GroupID" {
-		field = "group"
+	phrase, ok := fieldPhrase(e.Field)
+	if !ok {
+		return "The rate limit is not valid."
 	}
-	return "The " + field + " of the rate limit is not valid."
+	return phrase + " is not valid."
+}
+
+// fieldPhrase returns how a person reads the field or argument named by an
+// InvalidError's Field, as the subject of a sentence; false for a name it
+// does not know, never a Go name.
+func fieldPhrase(field string) (string, bool) {
+	switch field {
+	case "ID":
+		return "The id of the rate limit", true
+	case "Scope":
+		return "The scope of the rate limit", true
+	case "Budget":
+		return "The token budget of the rate limit", true
+	case "Period":
+		return "The period of the rate limit", true
+	case "GroupID":
+		return "The group of the rate limit", true
+	case "estimate":
+		return "The estimated token count", true
+	case "tokens":
+		return "The token count", true
+	case "Principal":
+		return "The user to charge", true
+	case "Principal.Groups":
+		return "A group of the user to charge", true
+	case "BucketState.LimitID", "BucketState.At", "BucketState.Tokens":
+		return "The saved state of a rate limit", true
+	case "until":
+		return "The end of the usage report's time range", true
+	}
+	return "", false
 }
 
 // Unwrap returns [ErrInvalid].
