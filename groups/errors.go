@@ -28,7 +28,8 @@ func newError(text, sentence string, wraps ...error) error {
 }
 
 // outOfScope is ErrOutOfScope naming group id, which the actor, a member,
-// may see.
+// may see. Package resources refuses with it too (authz.OutOfScope), so a
+// person reads one sentence whichever package refuses.
 func outOfScope(tx *store.Tx, id string) error {
 	r, err := load(tx.DB, tx.Workspace, id)
 	if err != nil {
