@@ -132,12 +132,14 @@
 //     what failed: " text), and a person reads the generic sentence
 //     access.Sentence gives.
 //
-// An error has two texts. Error() is Go's text for logs. It starts with the
-// prefix of the package that made it ("users: ...", "groups: ...",
-// "roster: ..."); a refusal that goes on with the text of a roster cause drops
-// the cause's prefix, so one prefix starts it ("invites: invalid invitation
-// request: address 2: bad email address: empty address"). A failure of the
-// database or another dependency keeps its own text after roster's prefix.
+// An error has two texts. Error() is Go's text for logs. It starts with one
+// package prefix, that of the package whose error it is ("users: ...",
+// "groups: ...", "roster: ..."; a resources call refusing an unknown group
+// returns groups.ErrGroupNotFound, "groups: group not found: ..."); a
+// refusal that goes on with the text of a roster cause drops the cause's
+// prefix ("invites: invalid invitation request: address 2: bad email
+// address: empty address"). A failure of the database or another dependency
+// keeps its own text after roster's prefix.
 // What a person reads is a separate sentence the error carries
 // (access.Sentencer): one plain sentence, names rather than ids where the
 // caller may see them, durations in whole seconds, no error chain.
