@@ -110,7 +110,7 @@
 //
 // # Errors
 //
-// Every error wraps one of [ErrInvalid], [ErrNotFound], [ErrForbidden],
+// Every refusal wraps one of [ErrInvalid], [ErrNotFound], [ErrForbidden],
 // [ErrConflict], [ErrClosed] or [ErrLimited], through Unwrap, so callers
 // branch with errors.Is on the broad kind. The packages add finer errors
 // that wrap them (users.ErrLastAdmin matches ErrConflict;
@@ -120,8 +120,26 @@
 // a delete, ratelimit.LimitError and invites.ThrottledError say how long to
 // wait). Everything unknown, closed or deactivated is denied.
 //
-// An error has two texts. Error() is Go's text for logs, prefixed once with
-// the package that made it ("users: ...", "groups: ...", "roster: ...").
+// The errors that wrap none of these sentinels are not refusals:
+//   - mail delivery statuses: invites.ErrMailNotConfigured and
+//     invites.ErrMailDisabled (invites.StatusOf reads them);
+//   - httpapi.ErrNotSignedIn, the admin API's own answer to a request
+//     without a signed-in user, which no library call returns;
+//   - failures of what roster relies on: the database (reads, writes,
+//     migrations), the SMTP server, mail templates, the casbin adapter, and
+//     the context's own context.Canceled or context.DeadlineExceeded. They
+//     carry their cause's text (wrapped with %w, mostly after a "package:
+//     what failed: " text), and a person reads the generic sentence
+//     access.Sentence gives.
+//
+// An error has two texts. Error() is Go's text for logs. It starts with one
+// package prefix, that of the package whose error it is ("users: ...",
+// "groups: ...", "roster: ..."; a resources call refusing an unknown group
+// returns groups.ErrGroupNotFound, "groups: group not found: ..."); a
+// refusal that goes on with the text of a roster cause drops the cause's
+// prefix ("invites: invalid invitation request: address 2: bad email
+// address: empty address"). A failure of the database or another dependency
+// keeps its own text after roster's prefix.
 // What a person reads is a separate sentence the error carries
 // (access.Sentencer): one plain sentence, names rather than ids where the
 // caller may see them, durations in whole seconds, no error chain.

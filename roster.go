@@ -13,7 +13,6 @@ import (
 
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/internal/enforcer"
-	"github.com/rosterhq/roster/internal/errs"
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/invites"
 	"github.com/rosterhq/roster/ratelimit"
@@ -278,12 +277,13 @@ func (d *Directory) AwaitVersion(ctx context.Context, v int64) error {
 	}
 }
 
-// Sentinel errors. Every error roster returns wraps one of these, so callers
-// branch with errors.Is; packages users, groups, resources, invites and
-// ratelimit add finer errors that wrap them (users.ErrLastAdmin matches
-// ErrConflict, ratelimit.ErrRateLimited and invites.ErrThrottled match
-// ErrLimited). access.Sentence gives the sentence a person reads about any
-// of them.
+// Sentinel errors. Every refusal roster returns wraps one of these, so
+// callers branch with errors.Is (the package documentation's Errors section
+// lists the errors that are not refusals and wrap none); packages users,
+// groups, resources, invites and ratelimit add finer errors that wrap them
+// (users.ErrLastAdmin matches ErrConflict, ratelimit.ErrRateLimited and
+// invites.ErrThrottled match ErrLimited). access.Sentence gives the sentence
+// a person reads about any of them.
 var (
 	ErrInvalid   = access.ErrInvalid
 	ErrNotFound  = access.ErrNotFound
@@ -331,4 +331,4 @@ func SQLiteDSN(path string) string { return store.SQLiteDSN(path) }
 
 // ErrWorkspaceNotFound is returned for an unknown workspace id. It matches
 // ErrNotFound.
-var ErrWorkspaceNotFound = errs.New("roster: workspace not found", "The workspace does not exist.", access.ErrNotFound)
+var ErrWorkspaceNotFound = newError("roster: workspace not found", "The workspace does not exist.", access.ErrNotFound)

@@ -9,9 +9,10 @@ import (
 )
 
 // Sentinel errors of package access. The root package re-exports them; every
-// error roster returns wraps one of them, so callers branch on the broad kind
-// with [errors.Is] and on the exact rule with the finer error of the package
-// that returned it.
+// refusal roster returns wraps one of them, so callers branch on the broad
+// kind with [errors.Is] and on the exact rule with the finer error of the
+// package that returned it. (The root package's documentation lists the
+// errors that are not refusals and wrap none.)
 var (
 	// ErrInvalid is returned for input that can never succeed: an unknown
 	// kind, action or role, an empty or over-long id.

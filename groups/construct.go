@@ -18,5 +18,6 @@ func init() {
 	construct.Register[func(*store.Tx, string) error]("groups.Exists", exists)
 	construct.Register[func(*store.Tx, string) ([]string, error)]("groups.GroupsOf", groupsOf)
 	construct.Register[func(*store.Tx, string) error]("groups.RequireScope", requireScope)
+	construct.Register[func(*store.Tx, string) error]("groups.OutOfScope", outOfScope)
 	construct.Register[func(*store.Tx, string, access.Role, string) (bool, error)]("groups.Curatable", curatable)
 }

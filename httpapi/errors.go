@@ -53,7 +53,14 @@ const (
 // active user: the authenticator failed or named nobody, or the user is
 // unknown or deactivated. It answers 401 NOT_SIGNED_IN. It is the API's own
 // and matches none of roster's sentinels: no library call returns it.
-var ErrNotSignedIn = errs.New("httpapi: not signed in", "You are not signed in.")
+var ErrNotSignedIn = newError("httpapi: not signed in", "You are not signed in.")
+
+// newError is errs.New under this package's own name: go doc prints the
+// sentinels' declarations above, and an application reading them should see
+// nothing it cannot import.
+func newError(text, sentence string, wraps ...error) error {
+	return errs.New(text, sentence, wraps...)
+}
 
 // errorTable maps roster's errors to docs/http.md's status and machine code. The
 // first entry the error matches (errors.Is) wins, so finer errors come before

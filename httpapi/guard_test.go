@@ -86,6 +86,11 @@ func TestGuard(t *testing.T) {
 		if e.Code != c.code {
 			t.Errorf("%s %s as %q: code %s, want %s", c.method, c.id, c.as, e.Code, c.code)
 		}
+		// Guard writes with WriteError: resources by kind only.
+		want := map[int]string{401: "You are not signed in.", 403: "You may not edit the agent.", 404: "The agent does not exist."}[c.status]
+		if e.Detail != want {
+			t.Errorf("%s %s as %q: detail %q, want %q", c.method, c.id, c.as, e.Detail, want)
+		}
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -54,12 +55,15 @@ func refusalRows() []refusalRow {
 		{groups.ErrInvalidName, 400, httpapi.CodeInvalidInput, "A group name is 1 to 100 characters long.", ""},
 		{invites.ErrInvalidRequest, 400, httpapi.CodeInvalidInput, "The invitation request is not valid.", ""},
 		{invites.ErrInvalidSettings, 400, httpapi.CodeInvalidInput, "The invitation settings are not valid.", ""},
+		{invites.ErrInvalidSource, 400, httpapi.CodeInvalidInput, "The sign-up source is not known.", ""},
+		{invites.ErrInvalidConfig, 400, httpapi.CodeInvalidInput, "The mail or throttle configuration is not valid.", ""},
+		{invites.ErrInvalidMessage, 400, httpapi.CodeInvalidInput, "The invitation message cannot be sent as it is.", ""},
 		{resources.ErrNoGroups, 400, httpapi.CodeInvalidInput, "Curators must name at least one group.", ""},
 		{resources.ErrDocumentSetRule, 400, httpapi.CodeInvalidInput,
 			"Every private connector of a document set must be attached to each of the set's groups.", ""},
 		{ratelimit.ErrInvalid, 400, httpapi.CodeInvalidInput, "The rate limit is not valid.", ""},
 		{&ratelimit.InvalidError{LimitID: "l1", Field: "Budget", Reason: "0 is not positive"}, 400, httpapi.CodeInvalidInput,
-			"The budget of the rate limit is not valid.", ""},
+			"The token budget of the rate limit is not valid.", ""},
 		{access.Resource{Kind: access.Agent, ID: "a,b"}.Validate(), 400, httpapi.CodeInvalidInput,
 			"A resource id cannot hold a space, comma or control character.", ""},
 		{roster.ErrInvalid, 400, httpapi.CodeInvalidInput, "The request is not valid.", ""},
@@ -78,6 +82,7 @@ func refusalRows() []refusalRow {
 			"An invitation is required to join this workspace.", ""},
 		{&invites.SignupError{Err: invites.ErrDomainNotAllowed, Domain: "x.example"}, 403, httpapi.CodeDomainNotAllowed,
 			"Sign-ups from x.example are not allowed.", ""},
+		{invites.ErrDomainNotAllowed, 403, httpapi.CodeDomainNotAllowed, "Sign-ups from this email domain are not allowed.", ""},
 		{groups.ErrOutOfScope, 403, httpapi.CodeOutOfScope, "Curators may change only the groups they curate.", ""},
 		{users.ErrNotAdmin, 403, httpapi.CodeForbidden, "Only an admin may do this.", ""},
 		{roster.ErrForbidden, 403, httpapi.CodeForbidden, "You are not allowed to do this.", ""},
@@ -108,6 +113,12 @@ func refusalRows() []refusalRow {
 			"Too many invitation emails were sent; try again in 3 seconds.", "3"},
 		{&invites.ThrottledError{Op: invites.ThrottleRedeem, Workspace: "default", RetryAfter: time.Millisecond}, 429, httpapi.CodeThrottled,
 			"Too many invitation links were tried; try again in 1 second.", "1"},
+
+		{&invites.ThrottledError{Op: invites.ThrottleSend, Workspace: "default", RetryAfter: rate.InfDuration}, 429, httpapi.CodeThrottled,
+			"This sends more invitation emails at once than the workspace may; send fewer at a time.", ""},
+		{&invites.ThrottledError{Op: invites.ThrottleRedeem, Workspace: "default", RetryAfter: rate.InfDuration}, 429, httpapi.CodeThrottled,
+			"Too many invitation links were tried at once.", ""},
+		{ratelimit.ErrRateLimited, 429, httpapi.CodeRateLimited, "The token budget is spent; try again later.", ""},
 
 		{fmt.Errorf("app: %w", roster.ErrLimited), 429, httpapi.CodeThrottled, "Too many requests; try again later.", ""},
 
@@ -162,6 +173,10 @@ func TestRefusalRequests(t *testing.T) {
 	setCurator := func(id string) map[string]any { return map[string]any{"user_id": id, "is_curator": true} }
 	curatorPath := func(id string) string { return "/manage/admin/user-group/" + id + "/set-curator" }
 	const setRole, groupsPath = "/manage/set-user-role", "/manage/admin/user-group"
+	tooMany := make([]string, invites.MaxBulk+1)
+	for i := range tooMany {
+		tooMany[i] = fmt.Sprintf("u%d@example.com", i)
+	}
 	rows := []requestRow{
 		{"signed out", signedOut, "GET", "/me", nil, 401, httpapi.CodeNotSignedIn, "You are not signed in."},
 		{"role gate", basic, "POST", groupsPath, map[string]any{"name": "x"}, 403, httpapi.CodeForbidden, "Your role does not allow this."},
@@ -213,6 +228,39 @@ func TestRefusalRequests(t *testing.T) {
 		{"owns resources", admin, "DELETE", "/manage/admin/delete-user", map[string]string{"user_email": "deactivated@example.com"}, 409,
 			httpapi.CodeOwnsResources,
 			`The user deactivated@example.com still owns the agent "Helper" and the document set; transfer them to someone else first.`},
+		{"body too large", admin, "POST", groupsPath, `{"name": "` + strings.Repeat("n", 70<<10) + `"}`, 400, httpapi.CodeInvalidInput,
+			"The request body is larger than 65536 bytes."},
+		{"empty body", admin, "PATCH", setRole, "", 400, httpapi.CodeInvalidInput, "The request body is empty; a JSON object is required."},
+		{"syntax error", admin, "PATCH", setRole, `{"user_email" "a"}`, 400, httpapi.CodeInvalidInput,
+			"The request body is malformed JSON at byte 15."},
+		{"unreadable body", admin, "PATCH", setRole, iotest.ErrReader(errors.New("connection reset")), 400, httpapi.CodeInvalidInput,
+			"The request body is not valid JSON."},
+		{"bad bool query", admin, "GET", "/manage/users/accepted?is_active=maybe", nil, 400, httpapi.CodeInvalidInput,
+			"The field is_active must be true or false."},
+		{"bad time query", admin, "GET", "/admin/token-usage?until=yesterday", nil, 400, httpapi.CodeInvalidInput,
+			"The field until must be an RFC 3339 time such as 2026-01-02T15:04:05Z."},
+		{"usage ends before it starts", admin, "GET", "/admin/token-usage?since=2026-01-02T00:00:00Z&until=2026-01-01T00:00:00Z", nil, 400,
+			httpapi.CodeInvalidInput, "The end of the usage report's time range is not valid."},
+		{"usage of a group and a user", admin, "GET", "/admin/token-usage?group_id=g&user_id=u", nil, 400, httpapi.CodeInvalidInput,
+			"The field group_id cannot be given together with user_id."},
+		{"limit budget", admin, "POST", "/admin/token-rate-limits/global", map[string]any{"enabled": true, "token_budget": 0, "period_hours": 1}, 400,
+			httpapi.CodeInvalidInput, "The field token_budget must be a whole number of thousands of tokens from 1 to 9007199254740."},
+		{"limit period", admin, "POST", "/admin/token-rate-limits/global", map[string]any{"enabled": true, "token_budget": 1, "period_hours": 0}, 400,
+			httpapi.CodeInvalidInput, "The field period_hours must be a whole number of hours from 1 to 8760."},
+		{"members required", admin, "PATCH", groupsPath + "/" + w.team.ID, map[string]any{"cc_pair_ids": []string{}}, 400, httpapi.CodeInvalidInput,
+			"The field user_ids is required (the members replace the group's)."},
+		{"connectors required", admin, "PATCH", groupsPath + "/" + w.team.ID, map[string]any{"user_ids": []string{}}, 400, httpapi.CodeInvalidInput,
+			"The field cc_pair_ids is required (the connectors replace the group's)."},
+		{"empty member id", admin, "PATCH", groupsPath + "/" + w.team.ID, map[string]any{"user_ids": []string{""}, "cc_pair_ids": []string{}}, 400,
+			httpapi.CodeInvalidInput, "The field user_ids holds an empty id."},
+		{"bad connector id", admin, "PATCH", groupsPath + "/" + w.team.ID, map[string]any{"user_ids": []string{}, "cc_pair_ids": []string{"a b"}}, 400,
+			httpapi.CodeInvalidInput, `The field cc_pair_ids holds "a b", which is not a valid id.`},
+		{"invite none", admin, "PUT", "/manage/admin/users", map[string]any{"emails": []string{}}, 400, httpapi.CodeInvalidInput,
+			"Give at least one email address."},
+		{"invite too many", admin, "PUT", "/manage/admin/users", map[string]any{"emails": tooMany}, 400, httpapi.CodeInvalidInput,
+			fmt.Sprintf("Invite at most %d addresses at a time.", invites.MaxBulk)},
+		{"bad address", admin, "PUT", "/manage/admin/users", map[string]any{"emails": []string{"ok@example.com", "a..b@example.com"}}, 400,
+			httpapi.CodeInvalidInput, "Address 2 is not a valid email address."},
 		{"method", admin, "POST", "/me", nil, 405, httpapi.CodeMethodNotAllowed, "The method POST is not served on this path."},
 	}
 	for _, c := range rows {

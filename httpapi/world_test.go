@@ -185,6 +185,8 @@ func (w *world) do(caller, method, path string, body any) *httptest.ResponseReco
 	case nil:
 	case string:
 		rd = strings.NewReader(b)
+	case io.Reader:
+		rd = b
 	default:
 		raw, err := json.Marshal(b)
 		if err != nil {

@@ -104,7 +104,7 @@ func normalizeAll(emails []string) ([]string, error) {
 		n, err := users.NormalizeEmail(e)
 		if err != nil {
 			// The index, not the address: errors may end up in logs.
-			return nil, errs.New(fmt.Sprintf("%v: address %d: %v", ErrInvalidRequest, i+1, err), fmt.Sprintf("Address %d is not a valid email address.", i+1), ErrInvalidRequest, err)
+			return nil, errs.New(fmt.Sprintf("%v: address %d: %s", ErrInvalidRequest, i+1, errs.Cause(err)), fmt.Sprintf("Address %d is not a valid email address.", i+1), ErrInvalidRequest, err)
 		}
 		out[i] = n
 	}
@@ -205,7 +205,7 @@ func setOf(ss []string) map[string]bool {
 func (s *Service) Resend(ctx context.Context, actor access.Actor, email string) (Status, error) {
 	e, err := users.NormalizeEmail(email)
 	if err != nil {
-		return "", errs.New(ErrInvalidRequest.Error()+": "+err.Error(), "That is not a valid email address.", ErrInvalidRequest, err)
+		return "", errs.New(ErrInvalidRequest.Error()+": "+errs.Cause(err), "That is not a valid email address.", ErrInvalidRequest, err)
 	}
 	var res BulkResult
 	_, err = s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {

@@ -81,7 +81,7 @@ func (r inviteRow) invite() Invite {
 func (s *Service) Revoke(ctx context.Context, actor access.Actor, email string) error {
 	e, err := users.NormalizeEmail(email)
 	if err != nil {
-		return errs.New(ErrInvalidRequest.Error()+": "+err.Error(), "That is not a valid email address.", ErrInvalidRequest, err)
+		return errs.New(ErrInvalidRequest.Error()+": "+errs.Cause(err), "That is not a valid email address.", ErrInvalidRequest, err)
 	}
 	_, err = s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {
 		if err := authz.RequireAdmin(tx); err != nil {

@@ -79,7 +79,7 @@ func (s *Service) checkSignup(tx *store.Tx, email string, reg users.Registration
 	err = g.Check(Signup{Email: email, Source: src, Invited: invited})
 	if err != nil && !errors.Is(err, access.ErrForbidden) {
 		// Unusable stored settings refuse too (fail closed).
-		return errs.New("invites: sign-up refused: "+err.Error(), access.Sentence(err, nil), access.ErrForbidden, err)
+		return errs.New("invites: sign-up refused: "+errs.Cause(err), access.Sentence(err, nil), access.ErrForbidden, err)
 	}
 	return err
 }

@@ -23,17 +23,17 @@ var (
 	// used: malformed, forged, expired, already used, revoked, or issued to
 	// another email. It never says which, so it reveals nothing about whether
 	// an email is a user or invited. It matches access.ErrForbidden.
-	ErrInviteInvalid error = &kindError{"invites: invite link is invalid or expired", access.ErrForbidden, "This invitation link is invalid or has expired; ask an admin for a new one."}
+	ErrInviteInvalid = newError("invites: invite link is invalid or expired", "This invitation link is invalid or has expired; ask an admin for a new one.", access.ErrForbidden)
 
 	// ErrInviteNotFound reports that the workspace holds no pending invite for
 	// the email given to [Service.Revoke] or [Service.Resend]. It matches
 	// access.ErrNotFound.
-	ErrInviteNotFound error = &kindError{"invites: no pending invite for this email", access.ErrNotFound, "There is no pending invitation for this email address."}
+	ErrInviteNotFound = newError("invites: no pending invite for this email", "There is no pending invitation for this email address.", access.ErrNotFound)
 
 	// ErrInvalidRequest reports a bulk invite that cannot be applied: an empty
 	// list, more than [MaxBulk] addresses, or a malformed address. Nothing is
 	// written. It matches access.ErrInvalid.
-	ErrInvalidRequest error = &kindError{"invites: invalid invitation request", access.ErrInvalid, "The invitation request is not valid."}
+	ErrInvalidRequest = newError("invites: invalid invitation request", "The invitation request is not valid.", access.ErrInvalid)
 )
 
 // config is what package roster gives a workspace's [Service], from

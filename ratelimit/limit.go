@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-	"strings"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -17,16 +16,23 @@ import (
 // [Limit] that fails [Limit.Validate], a negative or oversized token count, a
 // [Principal] without a user id, a malformed [BucketState]. Nothing is changed when
 // it is returned. It matches access.ErrInvalid (roster.ErrInvalid).
-var ErrInvalid = errs.New("ratelimit: invalid input", "The rate limit is not valid.", access.ErrInvalid)
+var ErrInvalid = newError("ratelimit: invalid input", "The rate limit is not valid.", access.ErrInvalid)
 
 // ErrRateLimited is matched (with [errors.Is]) by the [*LimitError] that
 // [Engine.Check] returns when a request is refused. It matches access.ErrLimited
 // (roster.ErrLimited), as the invite throttles' refusals do.
-var ErrRateLimited = errs.New("ratelimit: rate limited", "The token budget is spent; try again later.", access.ErrLimited)
+var ErrRateLimited = newError("ratelimit: rate limited", "The token budget is spent; try again later.", access.ErrLimited)
 
 // ErrNotFound is returned by [Engine.Remove] for a limit id that is not configured.
 // It matches access.ErrNotFound (roster.ErrNotFound).
-var ErrNotFound = errs.New("ratelimit: limit not found", "The rate limit does not exist.", access.ErrNotFound)
+var ErrNotFound = newError("ratelimit: limit not found", "The rate limit does not exist.", access.ErrNotFound)
+
+// newError is errs.New under this package's own name: go doc prints the
+// sentinels' declarations above, and an application reading them should see
+// nothing it cannot import.
+func newError(text, sentence string, wraps ...error) error {
+	return errs.New(text, sentence, wraps...)
+}
 
 // MaxPeriod is the longest [Limit.Period] accepted: 365 days.
 const MaxPeriod = 365 * 24 * time.Hour
@@ -92,13 +98,45 @@ func (e *InvalidError) Error() string {
 	return s + ": " + e.Reason
 }
 
-// Sentence names the field at fault for a person.
+// Sentence names the field at fault for a person, in the words of
+// fieldPhrase: "The token budget of the rate limit is not valid."
 func (e *InvalidError) Sentence(func(access.Resource) string) string {
-	field := strings.ToLower(e.Field)
-	if e.Field == "GroupID" {
-		field = "group"
+	phrase, ok := fieldPhrase(e.Field)
+	if !ok {
+		return "The rate limit is not valid."
 	}
-	return "The " + field + " of the rate limit is not valid."
+	return phrase + " is not valid."
+}
+
+// fieldPhrase returns how a person reads the field or argument named by an
+// InvalidError's Field, as the subject of a sentence; false for a name it
+// does not know, never a Go name.
+func fieldPhrase(field string) (string, bool) {
+	switch field {
+	case "ID":
+		return "The id of the rate limit", true
+	case "Scope":
+		return "The scope of the rate limit", true
+	case "Budget":
+		return "The token budget of the rate limit", true
+	case "Period":
+		return "The period of the rate limit", true
+	case "GroupID":
+		return "The group of the rate limit", true
+	case "estimate":
+		return "The estimated token count", true
+	case "tokens":
+		return "The token count", true
+	case "Principal":
+		return "The user to charge", true
+	case "Principal.Groups":
+		return "A group of the user to charge", true
+	case "BucketState.LimitID", "BucketState.At", "BucketState.Tokens":
+		return "The saved state of a rate limit", true
+	case "until":
+		return "The end of the usage report's time range", true
+	}
+	return "", false
 }
 
 // Unwrap returns [ErrInvalid].

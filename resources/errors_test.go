@@ -5,6 +5,7 @@ import (
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/groups"
 	"github.com/rosterhq/roster/internal/rostertest"
 	"github.com/rosterhq/roster/resources"
 	"github.com/rosterhq/roster/users"
@@ -17,6 +18,10 @@ func TestRefusalSentences(t *testing.T) {
 		e.User("ada", users.RoleAdmin)
 		e.User("bob", users.RoleBasic)
 		e.User("cyd", users.RoleBasic)
+		e.User("cur", users.RoleBasic)
+		e.Group("G1", "cur")
+		e.Group("G3", "cur")
+		e.Curator("G1", "cur", true)
 		helper := e.Register(agent("helper"), resources.Facts{Owner: e.Users["bob"], SharedWith: e.IDs("cyd")})
 		names := func(r access.Resource) string { return map[string]string{"helper": "Helper"}[r.ID] }
 		cases := []struct {
@@ -31,6 +36,10 @@ func TestRefusalSentences(t *testing.T) {
 			// Registering an id that exists tells nothing of the existing one.
 			{"register helper again", second(e.rs.Register(e.Ctx, roster.System, helper, resources.Facts{Owner: e.Users["ada"]})),
 				resources.ErrExists, "The agent is registered already."},
+			// cur, a member of G3 who does not curate it, may see its name:
+			// the sentence is groups' own, naming the group.
+			{"cur attaches a connector to G3", second(e.rs.Register(e.Ctx, e.As("cur"), rostertest.Connector("c1"), resources.Facts{Groups: e.gids("G1", "G3")})),
+				groups.ErrOutOfScope, `You do not curate the group "G3"; curators may change only the groups they curate.`},
 			{"ada edits an unknown agent", second(e.rs.Update(e.Ctx, e.As("ada"), agent("nope"), resources.Facts{Owner: e.Users["ada"]})),
 				resources.ErrResourceNotFound, "The agent does not exist."},
 		}

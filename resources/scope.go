@@ -116,7 +116,7 @@ func scopeRefusal(tx *store.Tx, actorID, g string) error {
 		return err
 	}
 	if member {
-		return fmt.Errorf("%w: group %q", groups.ErrOutOfScope, g)
+		return authz.OutOfScope(tx, g)
 	}
 	return fmt.Errorf("%w: %q", groups.ErrGroupNotFound, g)
 }

@@ -12,7 +12,6 @@ import (
 	"golang.org/x/text/width"
 
 	"github.com/rosterhq/roster/access"
-	"github.com/rosterhq/roster/internal/errs"
 )
 
 // MaxEmailLen is the longest email address roster accepts, in bytes of its
@@ -187,4 +186,4 @@ func (e errText) Error() string { return string(e) }
 
 // ErrInvalidEmail is returned for an address NormalizeEmail refuses. It
 // matches access.ErrInvalid.
-var ErrInvalidEmail = errs.New("users: bad email address", "That is not a valid email address.", access.ErrInvalid)
+var ErrInvalidEmail = newError("users: bad email address", "That is not a valid email address.", access.ErrInvalid)

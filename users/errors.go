@@ -13,16 +13,23 @@ import (
 // exact rule (errors.Is(err, users.ErrLastAdmin)). Their Error text starts
 // "users: "; access.Sentence gives the sentence a person reads.
 var (
-	ErrUserNotFound     = errs.New("users: user not found", "The user does not exist.", access.ErrNotFound)
-	ErrDuplicate        = errs.New("users: a user with this email exists", "A user with this email address already exists.", access.ErrConflict)
-	ErrCuratorViaGroups = errs.New("users: the curator role comes from group curator flags and cannot be set", "The curator role cannot be set directly; make the user a curator of a group instead.", access.ErrInvalid)
-	ErrInvalidRole      = errs.New("users: not a role", "That is not a role.", access.ErrInvalid)
-	ErrSelfChange       = errs.New("users: you cannot change your own role, deactivate or delete yourself", "You cannot change your own role, deactivate or delete yourself.", access.ErrConflict)
-	ErrLastAdmin        = errs.New("users: the change would leave the workspace without an active admin", "The workspace must keep at least one active admin.", access.ErrConflict)
-	ErrUserActive       = errs.New("users: deactivate the user before deleting it", "Deactivate the user before deleting them.", access.ErrConflict)
-	ErrOwnsResources    = errs.New("users: the user owns document sets or agents", "The user still owns document sets or agents; transfer them to someone else first.", access.ErrConflict)
-	ErrNotAdmin         = errs.New("users: only an admin may do this", "Only an admin may do this.", access.ErrForbidden)
+	ErrUserNotFound     = newError("users: user not found", "The user does not exist.", access.ErrNotFound)
+	ErrDuplicate        = newError("users: a user with this email exists", "A user with this email address already exists.", access.ErrConflict)
+	ErrCuratorViaGroups = newError("users: the curator role comes from group curator flags and cannot be set", "The curator role cannot be set directly; make the user a curator of a group instead.", access.ErrInvalid)
+	ErrInvalidRole      = newError("users: not a role", "That is not a role.", access.ErrInvalid)
+	ErrSelfChange       = newError("users: you cannot change your own role, deactivate or delete yourself", "You cannot change your own role, deactivate or delete yourself.", access.ErrConflict)
+	ErrLastAdmin        = newError("users: the change would leave the workspace without an active admin", "The workspace must keep at least one active admin.", access.ErrConflict)
+	ErrUserActive       = newError("users: deactivate the user before deleting it", "Deactivate the user before deleting them.", access.ErrConflict)
+	ErrOwnsResources    = newError("users: the user owns document sets or agents", "The user still owns document sets or agents; transfer them to someone else first.", access.ErrConflict)
+	ErrNotAdmin         = newError("users: only an admin may do this", "Only an admin may do this.", access.ErrForbidden)
 )
+
+// newError is errs.New under this package's own name: go doc prints the
+// sentinels' declarations above, and an application reading them should see
+// nothing it cannot import.
+func newError(text, sentence string, wraps ...error) error {
+	return errs.New(text, sentence, wraps...)
+}
 
 // OwnsResourcesError is returned by Delete while the user still owns document
 // sets or agents. It matches ErrOwnsResources and access.ErrConflict, and

@@ -174,7 +174,11 @@ func TestCrossSiteRefused(t *testing.T) {
 		{"logout", http.MethodPost, "/auth/logout", nil, []string{"Sec-Fetch-Site", "cross-site"}},
 	}
 	for _, c := range cases {
-		want(t, c.what, admin.do(c.method, c.path, c.body, c.header...), http.StatusForbidden, "FORBIDDEN")
+		r := admin.do(c.method, c.path, c.body, c.header...)
+		want(t, c.what, r, http.StatusForbidden, "FORBIDDEN")
+		if d := decodeAs[errorBody](t, r).Detail; d != "This cross-origin request was refused." {
+			t.Errorf("%s: detail %q, want the sentence", c.what, d)
+		}
 	}
 	if d := before.diff(ts.counts()); d != "" {
 		t.Errorf("cross-site requests wrote: %s", d)

@@ -257,7 +257,7 @@ func (s *server) routes() http.Handler {
 
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusForbidden, errorBody{Detail: "cross-origin request refused", Code: httpapi.CodeForbidden})
+		writeJSON(w, http.StatusForbidden, errorBody{Detail: "This cross-origin request was refused.", Code: httpapi.CodeForbidden})
 	}))
 	return cop.Handler(mux)
 }

@@ -58,6 +58,15 @@ func RequireScope(tx *store.Tx, id string) error {
 	return construct.Get[func(*store.Tx, string) error]("groups.RequireScope")(tx, id)
 }
 
+// OutOfScope returns groups.ErrOutOfScope for group id, whose sentence names
+// the group: the one refusal, worded alike whichever package refuses, for an
+// actor who is a member of group id but may not curate it (a member may see
+// the group's name). It returns the error of reading the group if that fails
+// (package groups).
+func OutOfScope(tx *store.Tx, id string) error {
+	return construct.Get[func(*store.Tx, string) error]("groups.OutOfScope")(tx, id)
+}
+
 // Curatable reports whether a user with the given effective role may curate
 // group id: a global curator who is a member, or a curator holding the
 // group's flag (package groups).

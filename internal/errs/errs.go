@@ -10,6 +10,7 @@ package errs
 import (
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/rosterhq/roster/access"
@@ -80,4 +81,20 @@ func Wait(d time.Duration) string {
 		return fmt.Sprintf("%d seconds", n)
 	}
 	return "1 second"
+}
+
+// Cause returns err's Error text without the package prefix it starts with,
+// for a wrapper whose own text starts with its package's prefix and goes on
+// with its cause's: "invites: invalid invitation request: address 2: bad
+// email address: empty address", not "...: address 2: users: bad email
+// address: ...". Texts of errors roster did not make are returned as they
+// are.
+func Cause(err error) string {
+	s := err.Error()
+	for _, p := range [...]string{"roster: ", "access: ", "users: ", "groups: ", "resources: ", "invites: ", "ratelimit: ", "httpapi: "} {
+		if rest, ok := strings.CutPrefix(s, p); ok {
+			return rest
+		}
+	}
+	return s
 }
