@@ -33,11 +33,21 @@ if ! bin=$(pg_bin); then
 fi
 id postgres >/dev/null 2>&1 || useradd --system --home /var/lib/postgresql postgres
 
-port=${ROSTER_PG_PORT:-55432}
+# The first free port from 55432 on (another PostgreSQL, a developer's say,
+# may hold one), unless ROSTER_PG_PORT names it.
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+port=${ROSTER_PG_PORT:-}
+if [ -z "$port" ]; then
+  for p in $(seq 55432 55462); do
+    if port_free "$p"; then port=$p; break; fi
+  done
+  [ -n "$port" ] || { echo "no free port for PostgreSQL in 55432-55462" >&2; exit 1; }
+fi
 d=$(mktemp -d)
 chown postgres:postgres "$d"
 runuser -u postgres -- "$bin/initdb" -D "$d/data" -A trust -U postgres >/dev/null
 runuser -u postgres -- "$bin/pg_ctl" -D "$d/data" -l "$d/pg.log" -w \
-  -o "-p $port -k $d -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" start >&2
+  -o "-p $port -k $d -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" start >&2 ||
+  { echo "PostgreSQL did not start; its log:" >&2; cat "$d/pg.log" >&2; exit 1; }
 echo "export ROSTER_PG_DIR=$d"
 echo "export ROSTER_TEST_POSTGRES='postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable'"
