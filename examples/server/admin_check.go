@@ -89,11 +89,19 @@ func (c *cli) check(ctx context.Context, cfg config, _ []string) error {
 		fmt.Fprintf(c.stdout, "%s: %s\n", v.where, v.what)
 	}
 	if len(vs) > 0 {
-		return fmt.Errorf("%d violations: %w", len(vs), errViolations)
+		return fmt.Errorf("%w (%s)", errViolations, count(len(vs), "violation"))
 	}
-	fmt.Fprintf(c.stdout, "ok: %d workspaces, %d users, %d groups, %d policy lines, %d limits, version %d\n",
-		len(st.workspaces), len(st.users), len(st.groups), len(st.rules), len(st.limits), st.version)
+	fmt.Fprintf(c.stdout, "ok: %s, %s, %s, %s, %s, version %d\n", count(len(st.workspaces), "workspace"), count(len(st.users), "user"),
+		count(len(st.groups), "group"), count(len(st.rules), "policy line"), count(len(st.limits), "limit"), st.version)
 	return nil
+}
+
+// count spells n things: "1 group", "2 groups".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // readStored reads the tables check judges.
