@@ -226,12 +226,16 @@ func (c *cli) createAdmin(ctx context.Context, cfg config, args []string) error 
 		return refusef("The workspace already has an active admin; ask them to make %s an admin, or print a sign-in link for them with reset-link.", addr)
 	}
 	u, err := s.ws.Users().ByEmail(ctx, addr)
-	if errors.Is(err, users.ErrUserNotFound) {
+	switch {
+	case errors.Is(err, users.ErrUserNotFound):
 		u, err = s.ws.Users().Register(ctx, users.Registration{Email: addr, Source: users.SourcePassword, Actor: access.System})
-	} else if err == nil && u.Kind != users.KindPerson {
+		if r := asRefused(err); r != err {
+			return refusef("%s cannot join: %s; name an existing user instead.", addr, lowerSentence(r.Error()))
+		}
+	case err == nil && u.Kind != users.KindPerson:
 		return refusef("%s is a service account, which cannot be an admin that signs in.", addr)
 	}
-	if err := asRefused(err); err != nil {
+	if err != nil {
 		return err
 	}
 	if err := promote(ctx, s, u); err != nil {
@@ -268,6 +272,16 @@ func asRefused(err error) error {
 		}
 	}
 	return err
+}
+
+// lowerSentence makes a sentence a clause: its first letter lower-cased
+// and its final period dropped.
+func lowerSentence(s string) string {
+	s = strings.TrimSuffix(s, ".")
+	if s == "" {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
 }
 
 // hasActiveAdmin reports whether the server's workspace has an active admin

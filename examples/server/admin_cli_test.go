@@ -132,12 +132,24 @@ func TestCreateAdminLockedOut(t *testing.T) {
 		if _, err := ts.s.ws.Users().Deactivate(ctx, access.System, carol.ID); err != nil {
 			t.Fatal(err)
 		}
+		ts.setMode(ts.login("alice@example.com"), "invite_only")
 		res := ts.s.db.Exec(`UPDATE casbin_rule SET v1 = 'role:basic' WHERE ptype = 'g' AND v0 = ? AND v1 = 'role:admin'`, "u:"+alice.ID)
 		if res.Error != nil || res.RowsAffected != 1 {
 			t.Fatalf("demote alice in SQL: %v, %d rows", res.Error, res.RowsAffected)
 		}
 
-		r := runCLI(t, st, "create-admin", "bob@example.com")
+		// A new email meets the invite gate like any sign-up: refused, nothing written.
+		before := ts.counts()
+		r := runCLI(t, st, "create-admin", "dave@example.com")
+		r.wantCode(t, "create-admin of a new email behind the gate", exitRefused)
+		if r.stdout != "" || r.stderr != "server create-admin: dave@example.com cannot join: an invitation is required to join this workspace; name an existing user instead.\n" {
+			t.Errorf("gate refusal: stdout %q stderr %q", r.stdout, r.stderr)
+		}
+		if d := before.diff(ts.counts()); d != "" {
+			t.Errorf("a refused create-admin wrote: %s", d)
+		}
+
+		r = runCLI(t, st, "create-admin", "bob@example.com")
 		r.wantCode(t, "create-admin bob", exitOK)
 		if u, _ := ts.user("bob@example.com"); u.ID != bob.ID || u.Role != users.RoleAdmin || !u.Active {
 			t.Errorf("bob after create-admin: %+v", u)
