@@ -208,6 +208,9 @@ func email(arg string) (string, error) {
 // An existing user of that email is activated and promoted; a new email is
 // registered by the System actor, through the workspace's invite gate. With
 // an active admin it is refused: that admin can do this through the API.
+// Registering, activating and promoting are roster's own transactions, one
+// each: should a later one fail (the database going away), the user stays
+// as the earlier ones left them, and running the command again finishes.
 func (c *cli) createAdmin(ctx context.Context, cfg config, args []string) error {
 	addr, err := email(args[0])
 	if err != nil {
