@@ -75,6 +75,9 @@ const (
 )
 
 func main() {
+	if len(os.Args) > 1 && isCommand(os.Args[1]) { // an admin command (admin_cli.go)
+		os.Exit(runCommand(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+	}
 	cfg, err := parseFlags(os.Args[1:], os.Getenv, os.Stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return
