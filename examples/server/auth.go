@@ -197,6 +197,7 @@ func (s *server) caller(r *http.Request) (httpapi.Caller, error) {
 	if err != nil {
 		return httpapi.Caller{}, err
 	}
+	noteUser(r, u.ID)
 	return httpapi.Caller{Workspace: s.ws, User: u}, nil
 }
 
