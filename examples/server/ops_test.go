@@ -6,17 +6,22 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
+	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/rostertest"
 	"github.com/rosterhq/roster/invites"
 	"github.com/rosterhq/roster/users"
 )
@@ -363,4 +368,141 @@ type failingMailer struct{}
 
 func (failingMailer) Send(context.Context, invites.Message) error {
 	return errors.New("mail server down")
+}
+
+// tcpProxy stands between the server and PostgreSQL so that a test can take
+// the database away and bring it back: forwarding, down (the port refuses
+// connections and open ones are cut) or hanging (connections are accepted
+// and never answered).
+type tcpProxy struct {
+	t      *testing.T
+	target string
+	addr   string // the proxy's address, fixed across restarts
+
+	mu    sync.Mutex
+	ln    net.Listener
+	conns []net.Conn
+	wg    sync.WaitGroup
+}
+
+func newTCPProxy(t *testing.T, target string) *tcpProxy {
+	p := &tcpProxy{t: t, target: target, addr: "127.0.0.1:0"}
+	p.listen(true)
+	t.Cleanup(p.down)
+	return p
+}
+
+// listen opens the proxy's port again: forwarding, or hanging if !forward.
+func (p *tcpProxy) listen(forward bool) {
+	p.t.Helper()
+	ln, err := net.Listen("tcp", p.addr)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	p.mu.Lock()
+	p.ln, p.addr = ln, ln.Addr().String()
+	p.mu.Unlock()
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			var up net.Conn
+			if forward {
+				if up, err = net.Dial("tcp", p.target); err != nil {
+					c.Close()
+					continue
+				}
+			}
+			p.mu.Lock()
+			if p.ln != ln { // down ran meanwhile
+				p.mu.Unlock()
+				c.Close()
+				if up != nil {
+					up.Close()
+				}
+				continue
+			}
+			p.conns = append(p.conns, c)
+			if up == nil {
+				p.mu.Unlock()
+				continue // hold it, answer nothing
+			}
+			p.conns = append(p.conns, up)
+			p.wg.Add(2)
+			p.mu.Unlock()
+			go func() { defer p.wg.Done(); io.Copy(up, c); up.Close() }()
+			go func() { defer p.wg.Done(); io.Copy(c, up); c.Close() }()
+		}
+	}()
+}
+
+// down closes the port and cuts every connection.
+func (p *tcpProxy) down() {
+	p.mu.Lock()
+	if p.ln != nil {
+		p.ln.Close()
+		p.ln = nil
+	}
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+	p.mu.Unlock()
+	p.wg.Wait()
+}
+
+// /readyz on PostgreSQL that went away answers 503 within a second, whether
+// the port refuses connections or the database hangs, and answers 200 again
+// once it is back; /healthz answers 200 throughout.
+func TestReadyzWhenTheDatabaseGoesAway(t *testing.T) {
+	u, err := url.Parse(rostertest.PostgresDSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	px := newTCPProxy(t, u.Host)
+	u.Host = px.addr
+	ts := newTestServer(t, func(c *config) { c.Postgres = u.String() })
+	c := ts.client()
+	want(t, "readyz, database up", c.do(http.MethodGet, "/readyz", nil), http.StatusOK, "")
+
+	notReady := func(what string) {
+		t.Helper()
+		start := time.Now()
+		r := c.do(http.MethodGet, "/readyz", nil)
+		if took := time.Since(start); took >= time.Second {
+			t.Errorf("%s: readyz took %v, want under a second", what, took)
+		}
+		want(t, "readyz, "+what, r, http.StatusServiceUnavailable, "UNAVAILABLE")
+		if e := decodeAs[errorBody](t, r); e.Detail != "The database does not answer." {
+			t.Errorf("%s: detail %q", what, e.Detail)
+		}
+		want(t, "healthz, "+what, c.do(http.MethodGet, "/healthz", nil), http.StatusOK, "")
+	}
+	px.down()
+	notReady("database refusing connections")
+	if got := value(t, ts.scrape(), "roster_database_up"); got != 0 {
+		t.Errorf("roster_database_up = %v with the database down, want 0", got)
+	}
+	px.listen(false)
+	notReady("database hanging")
+	px.down()
+	px.listen(true)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		r := c.do(http.MethodGet, "/readyz", nil)
+		if r.status == http.StatusOK {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("readyz still %d %s 10 seconds after the database came back", r.status, r.body)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := value(t, ts.scrape(), "roster_database_up"); got != 1 {
+		t.Errorf("roster_database_up = %v with the database back, want 1", got)
+	}
 }
