@@ -184,7 +184,11 @@ func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 	}
 	version := s.dir.Version()
 	if lag := committed - version; lag > 0 {
-		unavailable(fmt.Sprintf("The access index is %d changes behind the database.", lag))
+		changes := "changes"
+		if lag == 1 {
+			changes = "change"
+		}
+		unavailable(fmt.Sprintf("The access index is %d %s behind the database.", lag, changes))
 		return
 	}
 	writeJSON(w, http.StatusOK, readiness{Status: "ready", Version: version, CommittedVersion: committed, Lag: max(0, committed-version)})

@@ -219,6 +219,45 @@ func TestHealthAndReadiness(t *testing.T) {
 	want(t, "healthz, index closed", c.do(http.MethodGet, "/healthz", nil), http.StatusOK, "")
 }
 
+// An index that cannot catch up with the changelog is not ready: another
+// instance commits a change whose changelog row is then lost, so the
+// database's version runs one ahead of anything the index can apply.
+// /readyz answers 503 with the lag, the metrics show it, and nothing else
+// breaks.
+func TestReadyzWhenTheIndexLags(t *testing.T) {
+	ts := newTestServer(t)
+	c := ts.client()
+	other, err := roster.Open(t.Context(), roster.Config{DSN: ts.s.cfg.Data + "/roster.db", PollInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	before := ts.s.dir.Version()
+	if _, err := other.Default().Users().Register(t.Context(), users.Registration{Email: "ada@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.s.db.Exec("DELETE FROM roster_changes WHERE version > ?", before).Error; err != nil {
+		t.Fatal(err)
+	}
+	lag := other.Version() - before
+	if lag != 1 {
+		t.Fatalf("the registration committed %d changes, want 1", lag)
+	}
+	r := c.do(http.MethodGet, "/readyz", nil)
+	want(t, "readyz, index behind", r, http.StatusServiceUnavailable, "UNAVAILABLE")
+	if e := decodeAs[errorBody](t, r); e.Detail != "The access index is 1 change behind the database." {
+		t.Errorf("detail %q", e.Detail)
+	}
+	m := ts.scrape()
+	if got := value(t, m, "roster_changelog_lag"); got != 1 {
+		t.Errorf("roster_changelog_lag = %v, want 1", got)
+	}
+	if got, want := value(t, m, "roster_index_version"), float64(before); got != want {
+		t.Errorf("roster_index_version = %v, want %v", got, want)
+	}
+	want(t, "healthz", c.do(http.MethodGet, "/healthz", nil), http.StatusOK, "")
+}
+
 // syncBuffer is a bytes.Buffer safe for the logger's concurrent writes.
 type syncBuffer struct {
 	mu sync.Mutex
