@@ -51,7 +51,7 @@ func newMetrics() *metrics {
 			Help: "Access checks (roster's Access.Can), by action, resource kind and result (allowed or denied; errors are denied)."},
 			[]string{"action", "kind", "result"}),
 		refusals: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "roster_rate_limit_refusals_total",
-			Help: "Requests refused by a limit: tokens (a token rate limit), sign_in (the sign-in throttle) or invite (the invite-link throttle)."},
+			Help: "Requests the server's routes refused by a limit: tokens (a token rate limit), throttle (the server's per-client throttle of sign-in, sign-up, password and link attempts) or invites (roster's workspace-wide invite throttle)."},
 			[]string{"kind"}),
 		mail: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "roster_mail_total",
 			Help: "Mail handed to the mailer (invitations and password resets), by delivery status."},
@@ -76,11 +76,11 @@ func (m *metrics) countRefusal(err error) {
 	var te *throttledError
 	switch {
 	case errors.As(err, &te):
-		m.refusals.WithLabelValues("sign_in").Inc()
+		m.refusals.WithLabelValues("throttle").Inc()
 	case errors.Is(err, ratelimit.ErrRateLimited):
 		m.refusals.WithLabelValues("tokens").Inc()
 	case errors.Is(err, invites.ErrThrottled):
-		m.refusals.WithLabelValues("invite").Inc()
+		m.refusals.WithLabelValues("invites").Inc()
 	}
 }
 

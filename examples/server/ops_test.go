@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -23,6 +25,7 @@ import (
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/rostertest"
 	"github.com/rosterhq/roster/invites"
+	"github.com/rosterhq/roster/ratelimit"
 	"github.com/rosterhq/roster/users"
 )
 
@@ -134,9 +137,9 @@ func TestMetrics(t *testing.T) {
 		{"roster_http_requests_total", []string{"method", "GET", "route", "GET /me", "code", "200"}, 1}, // httpapi's own pattern
 		{"roster_http_requests_total", []string{"method", "GET", "route", "/", "code", "404"}, 1},       // httpapi's catch-all
 		{"roster_http_request_duration_seconds", []string{"route", "GET /me"}, 1},
-		{"roster_rate_limit_refusals_total", []string{"kind", "sign_in"}, 1},
+		{"roster_rate_limit_refusals_total", []string{"kind", "throttle"}, 1},
 		{"roster_rate_limit_refusals_total", []string{"kind", "tokens"}, 1},
-		{"roster_rate_limit_refusals_total", []string{"kind", "invite"}, 0},
+		{"roster_rate_limit_refusals_total", []string{"kind", "invites"}, 0},
 		{"roster_mail_total", []string{"status", "sent"}, 1},
 		{"roster_index_version", nil, float64(ts.s.dir.Version())},
 		{"roster_changelog_version", nil, float64(ts.s.dir.Version())},
@@ -543,5 +546,28 @@ func TestReadyzWhenTheDatabaseGoesAway(t *testing.T) {
 	}
 	if got := value(t, ts.scrape(), "roster_database_up"); got != 1 {
 		t.Errorf("roster_database_up = %v with the database back, want 1", got)
+	}
+}
+
+// countRefusal labels each kind of refusal, and counts nothing else.
+func TestCountRefusal(t *testing.T) {
+	m := newMetrics()
+	for _, err := range []error{
+		&throttledError{retryAfter: time.Second},
+		fmt.Errorf("wrapped: %w", &throttledError{retryAfter: time.Second}),
+		fmt.Errorf("charge: %w", ratelimit.ErrRateLimited),
+		fmt.Errorf("redeem: %w", invites.ErrThrottled),
+		errors.New("something else"),
+		nil,
+	} {
+		m.countRefusal(err)
+	}
+	for kind, want := range map[string]float64{"throttle": 2, "tokens": 1, "invites": 1} {
+		if got := testutil.ToFloat64(m.refusals.WithLabelValues(kind)); got != want {
+			t.Errorf("%s refusals = %v, want %v", kind, got, want)
+		}
+	}
+	if n := testutil.CollectAndCount(m.refusals); n != 3 {
+		t.Errorf("%d refusal series, want 3", n)
 	}
 }
