@@ -210,7 +210,8 @@ func infoOf(r *http.Request) *requestInfo {
 	return info
 }
 
-// noteUser records the signed-in user of the request for the access log.
+// noteUser records the signed-in user of the request for the access log:
+// the session's user, or the user a sign-in just started a session for.
 func noteUser(r *http.Request, userID string) {
 	if info := infoOf(r); info != nil {
 		info.userID = userID

@@ -312,7 +312,7 @@ func TestAccessLog(t *testing.T) {
 	}
 	wantLines := []line{
 		{Method: "POST", Route: "POST /auth/register", Status: 201},
-		{Method: "POST", Route: "POST /auth/login", Status: 200},
+		{Method: "POST", Route: "POST /auth/login", Status: 200, UserID: admin.ID},
 		{Method: "POST", Route: "POST /persona", Status: 201, UserID: admin.ID},
 		{Method: "GET", Route: "GET /persona/{id}", Status: 200, UserID: admin.ID},
 		{Method: "GET", Route: "GET /me", Status: 401},
