@@ -40,8 +40,12 @@ func (a *Access) index() (*access.Index, error) {
 // defines view and edit. It answers false with an error for a closed
 // Directory (ErrClosed), an unknown action or kind (ErrInvalid), and an
 // unknown user or resource (ErrNotFound); false without error for a
-// deactivated user or a plain denial.
-func (a *Access) Can(ctx context.Context, userID string, act access.Action, r access.Resource) (bool, error) {
+// deactivated user or a plain denial. Config.OnCheck, if set, sees every
+// answer.
+func (a *Access) Can(ctx context.Context, userID string, act access.Action, r access.Resource) (allowed bool, err error) {
+	if on := a.w.d.cfg.OnCheck; on != nil {
+		defer func() { on(act, r.Kind, allowed && err == nil) }()
+	}
 	ix, err := a.index()
 	if err != nil {
 		return false, err

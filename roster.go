@@ -94,6 +94,12 @@ type Config struct {
 	Invites InvitesConfig
 	// Limits configures token rate limits.
 	Limits LimitsConfig
+	// OnCheck, if set, is called once for every answer of Access.Can, in
+	// every workspace, with the action, the resource's kind and whether the
+	// answer was yes; a check that failed with an error is a "no". It runs
+	// on the checking goroutine, so it must be quick and safe for concurrent
+	// use (a metrics counter, say). Nil by default.
+	OnCheck func(act access.Action, kind access.Kind, allowed bool)
 }
 
 // withDefaults returns c with every default of Config, InvitesConfig and
@@ -249,6 +255,25 @@ func (d *Directory) Close() error {
 // database sees the change within Config.PollInterval, or at once with
 // AwaitVersion of that version.
 func (d *Directory) Version() int64 { return d.st.Applied() }
+
+// CommittedVersion reads from the database the version of the last change
+// committed there, by this process or any other sharing the database.
+// CommittedVersion minus Version is how many changes the index has yet to
+// apply from the changelog (the follower and AwaitVersion apply them). It
+// is one small query, bounded by ctx, so a readiness probe can call it to
+// learn that the database answers; it fails with ErrClosed on a closed
+// Directory and with the database's error when the database does not
+// answer.
+func (d *Directory) CommittedVersion(ctx context.Context) (int64, error) {
+	if d.st.Closed() {
+		return 0, ErrClosed
+	}
+	v, err := d.st.CurrentVersion(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("roster: read the committed version: %w", err)
+	}
+	return v, nil
+}
 
 // Now returns the current time on the Directory's clock: Config.Now, or
 // time.Now if Config left it nil. Everything roster dates (audit events,

@@ -57,6 +57,9 @@ func TestOpenAPIErrorsAreDocumented(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The operations that answer whatever the request: the document,
+	// liveness and metrics.
+	cannotFail := map[string]bool{"/openapi.json": true, "/healthz": true, "/metrics": true}
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
 			success, failures := 0, 0
@@ -75,7 +78,7 @@ func TestOpenAPIErrorsAreDocumented(t *testing.T) {
 			if success != 1 {
 				t.Errorf("%s %s: %d success responses, want 1", method, path, success)
 			}
-			if failures == 0 && path != "/openapi.json" {
+			if failures == 0 && !cannotFail[path] {
 				t.Errorf("%s %s: no error response documented", method, path)
 			}
 		}

@@ -141,6 +141,7 @@ func (s *server) startSession(ctx context.Context, w http.ResponseWriter, r *htt
 		return err
 	}
 	http.SetCookie(w, s.cookie(r, tok, int(s.cfg.SessionTTL.Seconds())))
+	noteUser(r, userID) // the access log names who signed in
 	return nil
 }
 
@@ -197,6 +198,7 @@ func (s *server) caller(r *http.Request) (httpapi.Caller, error) {
 	if err != nil {
 		return httpapi.Caller{}, err
 	}
+	noteUser(r, u.ID)
 	return httpapi.Caller{Workspace: s.ws, User: u}, nil
 }
 

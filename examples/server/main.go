@@ -12,7 +12,8 @@
 // Register the first user (POST /auth/register); roster makes them admin.
 //
 // Every flag may also be set through the environment variable named in its
-// usage (ROSTER_ADDR, ROSTER_DATA, ROSTER_POSTGRES, ROSTER_SMTP_*): the
+// usage (ROSTER_ADDR, ROSTER_DATA, ROSTER_POSTGRES, ROSTER_SMTP_*,
+// ROSTER_LOG_FORMAT, ROSTER_TRUSTED_PROXIES, ROSTER_TLS_*, ROSTER_ADMIN_EMAILS): the
 // variable replaces the built-in default, and a flag given on the command
 // line beats both. Prefer ROSTER_SMTP_PASSWORD to -smtp-password, which other
 // users of the machine can read in the process list.
@@ -39,6 +40,20 @@
 //	POST /chat/send-message          {message} → {answer, tokens}; 429 RATE_LIMITED when a budget is spent
 //	GET /ui/                         the web admin pages (a placeholder for now); GET / redirects there
 //	GET /openapi.json                the OpenAPI 3.1 document of the JSON API (package docs)
+//	GET /healthz                     200 while the process serves
+//	GET /readyz                      200 when the database answers and the index holds every change; 503 with a JSON reason
+//	GET /metrics                     Prometheus metrics (text format), from a registry of this server's own
+//
+// # Operations
+//
+// Every request writes one access-log line (method, route pattern, status,
+// duration, user id; never emails, paths' values or secrets) through the
+// logger, as text or JSON (-log-format). -tls-cert and -tls-key serve
+// HTTPS. -admin-emails lists addresses that become admin when they sign up.
+// -trusted-proxies lists the reverse proxies (CIDR prefixes or addresses)
+// whose X-Forwarded-For header is believed: the client IP the throttles key
+// on is then the rightmost address not added by a trusted proxy; without
+// it, the connection's peer.
 //
 // Passwords are bcrypt hashes in the application's own table (app_passwords,
 // beside roster's tables in the same database); sessions are random tokens
@@ -46,12 +61,13 @@
 // request, so a deactivated or deleted user's session ends at once. Writes
 // from other sites are refused by net/http's CrossOriginProtection; sign-in,
 // registration and forgot-password attempts are throttled per email and
-// client IP, reset and invite link attempts per client IP (the connection's
-// peer: behind a proxy, read its header instead).
+// client IP, reset and invite link attempts per client IP (see
+// -trusted-proxies).
 package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -62,10 +78,12 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/rosterhq/roster/examples/server/web"
+	"github.com/rosterhq/roster/users"
 )
 
 // Defaults of the flags.
@@ -87,7 +105,7 @@ func main() {
 		os.Exit(2)
 	}
 	cfg.Out = os.Stdout
-	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	cfg.Logger = newLogger(cfg.LogFormat, os.Stderr)
 	cfg.UI = func(api http.Handler) http.Handler { return web.New(web.Options{API: api, Logger: cfg.Logger}) }
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -119,11 +137,34 @@ func parseFlags(args []string, getenv func(string) string, usage io.Writer) (con
 	fs.StringVar(&cfg.SMTP.Password, "smtp-password", env("ROSTER_SMTP_PASSWORD", ""), "SMTP password; prefer the variable (ROSTER_SMTP_PASSWORD)")
 	fs.StringVar(&cfg.SMTP.From, "smtp-from", env("ROSTER_SMTP_FROM", ""), "sender address, required with -smtp-host (ROSTER_SMTP_FROM)")
 	fs.StringVar(&cfg.SMTP.TLS, "smtp-tls", env("ROSTER_SMTP_TLS", "mandatory"), "STARTTLS policy: mandatory, opportunistic or none (ROSTER_SMTP_TLS)")
+	fs.StringVar(&cfg.LogFormat, "log-format", env("ROSTER_LOG_FORMAT", "text"), "log lines as text or json, one access-log line per request (ROSTER_LOG_FORMAT)")
+	proxies := fs.String("trusted-proxies", env("ROSTER_TRUSTED_PROXIES", ""), "CIDR,... of reverse proxies whose X-Forwarded-For is believed (ROSTER_TRUSTED_PROXIES)")
+	fs.StringVar(&cfg.TLSCert, "tls-cert", env("ROSTER_TLS_CERT", ""), "certificate file (PEM) to serve HTTPS with; needs -tls-key (ROSTER_TLS_CERT)")
+	fs.StringVar(&cfg.TLSKey, "tls-key", env("ROSTER_TLS_KEY", ""), "private key file (PEM) of -tls-cert (ROSTER_TLS_KEY)")
+	admins := fs.String("admin-emails", env("ROSTER_ADMIN_EMAILS", ""), "emails,... that become admin when they sign up (ROSTER_ADMIN_EMAILS)")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
 	if fs.NArg() > 0 {
 		return config{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
+		return config{}, fmt.Errorf("-log-format %q is neither text nor json", cfg.LogFormat)
+	}
+	var err error
+	if cfg.TrustedProxies, err = parseProxies(*proxies); err != nil {
+		return config{}, err
+	}
+	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
+		return config{}, errors.New("-tls-cert and -tls-key go together: give both or neither")
+	}
+	if cfg.TLSCert != "" {
+		if _, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey); err != nil {
+			return config{}, fmt.Errorf("-tls-cert and -tls-key: %w", err)
+		}
+	}
+	if cfg.AdminEmails, err = parseEmails(*admins); err != nil {
+		return config{}, err
 	}
 	p, err := strconv.Atoi(*port)
 	if err != nil || p <= 0 || p > 65535 {
@@ -131,6 +172,32 @@ func parseFlags(args []string, getenv func(string) string, usage io.Writer) (con
 	}
 	cfg.SMTP.Port = p
 	return cfg, nil
+}
+
+// parseEmails parses -admin-emails: addresses separated by commas, each one
+// roster accepts (users.NormalizeEmail).
+func parseEmails(list string) ([]string, error) {
+	var out []string
+	for _, e := range strings.Split(list, ",") {
+		e = strings.TrimSpace(e)
+		if e == "" {
+			continue
+		}
+		if _, err := users.NormalizeEmail(e); err != nil {
+			return nil, fmt.Errorf("-admin-emails: %q is not an email address", e)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// newLogger returns the logger of -log-format: JSON lines for "json", text
+// lines otherwise, to w.
+func newLogger(format string, w io.Writer) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
 }
 
 // run listens on cfg.Addr, serves until ctx ends, then shuts down: requests
@@ -142,7 +209,11 @@ func run(ctx context.Context, cfg config) error {
 	}
 	defer ln.Close()
 	if cfg.PublicURL == "" {
-		cfg.PublicURL = "http://" + browsable(ln.Addr())
+		scheme := "http://"
+		if cfg.TLSCert != "" {
+			scheme = "https://"
+		}
+		cfg.PublicURL = scheme + browsable(ln.Addr())
 	}
 	s, err := newServer(ctx, cfg)
 	if err != nil {
@@ -160,7 +231,13 @@ func run(ctx context.Context, cfg config) error {
 		ErrorLog:          slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelWarn),
 	}
 	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
+	go func() {
+		if cfg.TLSCert != "" {
+			done <- srv.ServeTLS(ln, cfg.TLSCert, cfg.TLSKey)
+			return
+		}
+		done <- srv.Serve(ln)
+	}()
 	select {
 	case err := <-done:
 		return err

@@ -191,4 +191,13 @@ func driveOpenAPIScenario(t *testing.T, a *apiCheck) {
 	a.call(ac, "POST", "/auth/logout", nil, s401)
 
 	a.call(anon, "GET", "/openapi.json", nil, s200)
+
+	// Operations, and last a closed index: /readyz answers 503.
+	a.call(anon, "GET", "/healthz", nil, s200)
+	a.call(anon, "GET", "/metrics", nil, s200)
+	a.call(anon, "GET", "/readyz", nil, s200)
+	if err := ts.s.dir.Close(); err != nil {
+		t.Fatal(err)
+	}
+	a.call(anon, "GET", "/readyz", nil, http.StatusServiceUnavailable)
 }

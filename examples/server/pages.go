@@ -85,6 +85,7 @@ func (s *server) renderError(w http.ResponseWriter, r *http.Request, name string
 	default:
 		p.Error = access.Sentence(err, nil)
 	}
+	s.metrics.countRefusal(err)
 	setRetryAfter(w, err)
 	s.render(w, status, name, p)
 }

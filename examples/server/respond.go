@@ -35,6 +35,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // detail, naming resources from the application's tables (resourceName); a
 // sign-in throttle refusal gets its Retry-After header here.
 func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	s.metrics.countRefusal(err)
 	setRetryAfter(w, err)
 	s.api.WriteError(w, r, err)
 }

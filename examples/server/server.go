@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -48,6 +49,19 @@ type config struct {
 	Postgres  string // PostgreSQL DSN; SQLite in Data if empty
 	PublicURL string // base of the links in mail, such as http://127.0.0.1:8080
 	SMTP      smtpConfig
+
+	// TLSCert and TLSKey are the files of the certificate and key run
+	// serves HTTPS with; plain HTTP when both are empty.
+	TLSCert, TLSKey string
+	// LogFormat is the format of main's log lines: "text" (default) or
+	// "json".
+	LogFormat string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For header
+	// is believed (see clientAddr); none by default, so the client is the
+	// connection's peer.
+	TrustedProxies []netip.Prefix
+	// AdminEmails become admin when they sign up (roster.Config.AdminEmails).
+	AdminEmails []string
 
 	// Mailer replaces the SMTP and development mailers (tests capture mail).
 	Mailer invites.Mailer
@@ -129,6 +143,7 @@ type server struct {
 	api      *httpapi.Handler
 	mailer   invites.Mailer
 	throttle *throttle
+	metrics  *metrics       // served at GET /metrics
 	mail     sync.WaitGroup // password-reset mail still being sent
 
 	// afterRegister, if set, runs in signUp between roster's Register and
@@ -158,11 +173,14 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &server{cfg: cfg, db: db, mailer: mailer, throttle: newThrottle(cfg.SignInBurst, cfg.SignInEvery, cfg.Now)}
+	m := newMetrics()
+	mailer = countingMailer{next: mailer, mail: m.mail}
+	s := &server{cfg: cfg, db: db, mailer: mailer, metrics: m, throttle: newThrottle(cfg.SignInBurst, cfg.SignInEvery, cfg.Now)}
 	if err := s.open(ctx); err != nil {
 		closeDB(db)
 		return nil, err
 	}
+	m.reg.MustRegister(newIndexCollector(s.dir))
 	s.Handler = s.routes()
 	return s, nil
 }
@@ -170,9 +188,11 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 // open migrates the application's tables and opens roster on the database.
 func (s *server) open(ctx context.Context) error {
 	dir, err := roster.Open(ctx, roster.Config{
-		DB:     s.db,
-		Logger: s.cfg.Logger,
-		Now:    s.cfg.Now,
+		DB:          s.db,
+		Logger:      s.cfg.Logger,
+		Now:         s.cfg.Now,
+		AdminEmails: s.cfg.AdminEmails,
+		OnCheck:     s.metrics.onCheck,
 		Invites: roster.InvitesConfig{
 			Mailer: s.mailer,
 			Link: func(workspace, token string) string {
@@ -233,10 +253,11 @@ func closeDB(db *gorm.DB) error {
 	return sqlDB.Close()
 }
 
-// routes builds the handler: the application's routes, /ui/ for the web
-// pages, and roster's httpapi for every other path, all behind net/http's
-// cross-origin protection, which refuses cookie-carrying writes from other
-// sites (by Sec-Fetch-Site, or Origin against Host).
+// routes builds the handler: the application's routes, the operations
+// endpoints, /ui/ for the web pages, and roster's httpapi for every other
+// path, all behind net/http's cross-origin protection, which refuses
+// cookie-carrying writes from other sites (by Sec-Fetch-Site, or Origin
+// against Host), and observed (observe: metrics and the access log).
 func (s *server) routes() http.Handler {
 	s.api = httpapi.New(s.dir, httpapi.Config{Authenticate: s.authenticate, MaxBodyBytes: s.cfg.MaxBodyBytes, Logger: s.cfg.Logger,
 		ResourceName: s.resourceName})
@@ -247,6 +268,7 @@ func (s *server) routes() http.Handler {
 	s.resourceRoutes(mux)
 	s.chatRoutes(mux)
 	s.openAPIRoutes(mux)
+	s.opsRoutes(mux)
 	var ui http.Handler = http.HandlerFunc(s.uiPlaceholder)
 	if s.cfg.UI != nil {
 		ui = s.cfg.UI(mux)
@@ -259,7 +281,7 @@ func (s *server) routes() http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusForbidden, errorBody{Detail: "This cross-origin request was refused.", Code: httpapi.CodeForbidden})
 	}))
-	return cop.Handler(mux)
+	return s.observe(cop.Handler(mux))
 }
 
 // route registers h for pattern on mux and records the pattern, so that the

@@ -150,8 +150,13 @@ func (t *throttle) makeRoom(now time.Time, buckets []bucket) bool {
 	return fits()
 }
 
-// clientIP is the host part of the connection's peer address.
+// clientIP is the client's IP as observe resolved it (the connection's
+// peer, or the X-Forwarded-For client behind a trusted proxy), or the host
+// part of the connection's peer address outside observe.
 func clientIP(r *http.Request) string {
+	if info := infoOf(r); info != nil && info.clientIP != "" {
+		return info.clientIP
+	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
