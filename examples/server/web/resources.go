@@ -108,10 +108,11 @@ func (s scope) groupChoices(ids []string) []choice {
 	return marked(s.Groups, ids)
 }
 
-// userChoices are the users an agent can be shared with, those in ids
-// selected.
-func (s scope) userChoices(ids []string) []choice {
-	return marked(s.Users, ids)
+// userChoices are the users an agent owned by owner can be shared with
+// (everyone but its owner), those in ids selected.
+func (s scope) userChoices(ids []string, owner string) []choice {
+	others := slices.DeleteFunc(slices.Clone(s.Users), func(c choice) bool { return c.ID == owner })
+	return marked(others, ids)
 }
 
 func marked(all []choice, ids []string) []choice {
@@ -271,7 +272,7 @@ func (h *Handler) agentsPage(c *call) (view, error) {
 	v := agentsView{CanCreate: c.me.Role != "limited"}
 	if !v.CanCreate {
 		for _, r := range list {
-			v.Rows = append(v.Rows, agentRow{agentItem: r, OwnerName: r.OwnerID})
+			v.Rows = append(v.Rows, agentRow{agentItem: r, OwnerName: "another user"})
 		}
 		return view{name: "agents", title: "Agents", nav: "agents", data: v}, nil
 	}
@@ -281,12 +282,15 @@ func (h *Handler) agentsPage(c *call) (view, error) {
 	}
 	s.names[c.me.ID] = c.me.Email
 	v.ListsUsers = s.canCurate
-	v.NewGroups, v.NewUsers = s.groupChoices(nil), s.userChoices(nil)
+	v.NewGroups, v.NewUsers = s.groupChoices(nil), s.userChoices(nil, c.me.ID)
 	for _, r := range list {
-		owner := s.namesOf([]string{r.OwnerID})[0]
+		owner, known := s.names[r.OwnerID]
+		if !known {
+			owner = "another user" // the API lists users to curators and admins only
+		}
 		v.Rows = append(v.Rows, agentRow{agentItem: r, OwnerName: owner, GroupNames: s.namesOf(r.Groups), UserNames: s.namesOf(r.Users),
 			Editable: s.mayEdit(c.me, r.OwnerID, r.Groups), MayShare: s.isAdmin || r.OwnerID == c.me.ID,
-			Choices: s.groupChoices(r.Groups), UserChoices: s.userChoices(r.Users)})
+			Choices: s.groupChoices(r.Groups), UserChoices: s.userChoices(r.Users, r.OwnerID)})
 	}
 	return view{name: "agents", title: "Agents", nav: "agents", data: v}, nil
 }

@@ -2,9 +2,11 @@ package web
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -73,12 +75,16 @@ func (h *Handler) userPage(c *call) (view, error) {
 	if _, err := c.api.get("/persona", nil, &agents); err != nil {
 		return view{}, err
 	}
+	names := map[string]string{}
 	for _, a := range agents {
 		if a.OwnerID == id {
 			v.Agents = append(v.Agents, a)
 		}
+		names["agent:"+a.ID] = "agent " + a.Name
 	}
-	names := map[string]string{}
+	if err := h.resourceNames(c, names); err != nil {
+		return view{}, err
+	}
 	for _, u := range all.Accepted {
 		names[u.ID], names[string(access.UserActor(u.ID))] = u.Email, u.Email
 	}
@@ -139,11 +145,63 @@ func (h *Handler) recentEvents(c *call, key, value string, names map[string]stri
 	rows := make([]userEvent, 0, len(trail.Items))
 	for _, e := range trail.Items {
 		row := userEvent{At: e.At, Action: e.Action, Actor: name(e.Actor), Target: name(e.Target)}
-		if len(e.Details) > 0 {
-			b, _ := json.Marshal(e.Details)
-			row.DetailText = string(b)
-		}
+		row.DetailText = detailText(e.Details, name)
 		rows = append(rows, row)
 	}
 	return rows, trail.TotalItems, nil
+}
+
+// resourceNames adds the connectors and document sets the admin may view
+// to names, by their audit targets ("connector:<id>", "document_set:<id>").
+func (h *Handler) resourceNames(c *call, names map[string]string) error {
+	var connectors, sets []resourceJSON
+	if _, err := c.api.get("/manage/connector", nil, &connectors); err != nil {
+		return err
+	}
+	if _, err := c.api.get("/manage/document-set", nil, &sets); err != nil {
+		return err
+	}
+	for _, r := range connectors {
+		names["connector:"+r.ID] = "connector " + r.Name
+	}
+	for _, r := range sets {
+		names["document_set:"+r.ID] = "document set " + r.Name
+	}
+	return nil
+}
+
+// detailText writes an event's details as "key: value" pairs in key order,
+// ids named where the page knows them, lists joined with commas, empty
+// values left out: {"groups": ["<id>"], "public": false} → "groups: group
+// Engineering; public: false".
+func detailText(details map[string]any, name func(string) string) string {
+	keys := make([]string, 0, len(details))
+	for k := range details {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var parts []string
+	for _, k := range keys {
+		var vals []string
+		switch v := details[k].(type) {
+		case nil:
+		case string:
+			vals = append(vals, name(v))
+		case []any:
+			for _, x := range v {
+				if s, ok := x.(string); ok {
+					vals = append(vals, name(s))
+				} else {
+					b, _ := json.Marshal(x)
+					vals = append(vals, string(b))
+				}
+			}
+		default:
+			vals = append(vals, fmt.Sprint(v))
+		}
+		if len(vals) > 0 && vals[0] != "" {
+			parts = append(parts, strings.ReplaceAll(k, "_", " ")+": "+strings.Join(vals, ", "))
+		}
+	}
+	return strings.Join(parts, "; ")
 }
