@@ -88,7 +88,12 @@ func adminConnectors(t *testing.T, admin *brTab, eng string) {
 	if n := admin.count("#attach-select option[value]:not([value=''])"); n != 0 {
 		t.Fatalf("a fresh server offers %d connectors to attach", n)
 	}
-	admin.open("/ui/connectors")
+	admin.contains("#attach-none", "create one on the Connectors page")
+	admin.do("follow the link to Connectors", chromedp.Click(chromedp.CSS(`#attach-none a`)), chromedp.WaitVisible(chromedp.ID("create-connector")))
+	if p := admin.path(); p != "/ui/connectors" {
+		t.Fatalf("the group page's link went to %s", p)
+	}
+	admin.shot("connectors")
 	admin.contains("#connectors-empty", "create one above, then attach it to a group")
 	if !admin.has(`nav a[href="/ui/connectors"][aria-current=page]`) {
 		t.Fatal("the navigation does not mark Connectors as the current page")
@@ -107,6 +112,7 @@ func adminConnectors(t *testing.T, admin *brTab, eng string) {
 	admin.choose("#attach-select", "Wiki (private)")
 	admin.ok("#attach-connector button")
 	admin.contains("#connectors-list", "Wiki")
+	admin.contains("#attach-none", "No other connector to attach")
 
 	admin.open("/ui/connectors")
 	admin.contains(row+" .groups", "Engineering")
