@@ -247,6 +247,20 @@ func curatorResources(t *testing.T, admin, bob *brTab, sales string) {
 
 	bob.open("/ui/document-sets")
 	bob.contains(`#docsets-table tr[data-name="Handbook"] .connectors`, "Team wiki (eng)")
+	if !bob.has(`#docsets-table tr[data-name="Handbook"] details.edit`) || bob.has(`#docsets-table tr[data-name="Handbook"] input[name=is_public]`) {
+		t.Fatal("a curator of Handbook's group should edit it, without the public flag")
+	}
+	before = bob.listed("/manage/document-set")
+	bob.set("#docset-name", "Eng notes")
+	bob.pick("#docset-connectors", "Bob's notes")
+	bob.refused("#create-docset button", "Curators must name at least one group.")
+	if n := bob.listed("/manage/document-set"); n != before {
+		t.Fatalf("a refused creation changed bob's document sets from %d to %d", before, n)
+	}
+	bob.pick("#docset-groups", "Engineering")
+	bob.ok("#create-docset button")
+	bob.contains(`#docsets-table tr[data-name="Eng notes"]`, "Bob's notes", "Engineering")
+	bob.shot("document sets")
 }
 
 // basicResources: carol, a basic member of Engineering, sees connectors and
