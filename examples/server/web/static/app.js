@@ -3,8 +3,8 @@
 // A form with data-api="METHOD /path" is sent as JSON to that path, from this
 // origin with the session cookie, as any same-origin fetch is. Its fields
 // become the body: data-kind="list" splits a text into a list, "one" wraps a
-// value in a list, "int" sends a number (null when empty), "bool" a
-// checkbox's state. The answer is shown in #flash: the API's detail when it
+// value in a list, "many" sends the chosen options of a multiple select as a
+// list, "int" sends a number (null when empty), "bool" a checkbox's state. The answer is shown in #flash: the API's detail when it
 // refuses, else the form's data-ok text (or a summary of the answer). After a
 // success the page's content is read again from the server, or the browser
 // goes to data-next (data-then="go") or to the page ?next= names
@@ -28,6 +28,7 @@
       case 'one': return [v];
       case 'int': return v.trim() === '' ? null : Number(v);
       case 'bool': return el.type === 'checkbox' ? el.checked : v === 'true';
+      case 'many': return [...el.selectedOptions].map((o) => o.value);
     }
     return el.type === 'checkbox' ? el.checked : v;
   }
