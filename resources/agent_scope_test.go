@@ -13,11 +13,13 @@ import (
 
 // A curator may edit an agent they do not own when every group it is
 // attached to is theirs; Update must then hold them to the curator scope,
-// as Attach does: no group they do not curate, no making it public.
+// as Attach does: no group they do not curate, no making it public, and no
+// change to whom it is shared with (the owner's and admins' alone).
 func TestCuratorEditingAnotherOwnersAgent(t *testing.T) {
 	forEachStore(t, func(e *env) {
 		e.User("owner", users.RoleBasic)
 		e.User("cur", users.RoleBasic)
+		e.User("friend", users.RoleBasic)
 		e.Group("G1", "owner", "cur")
 		e.Group("G2", "owner", "cur") // cur is a plain member of G2
 		e.Curator("G1", "cur", true)
@@ -33,6 +35,7 @@ func TestCuratorEditingAnotherOwnersAgent(t *testing.T) {
 			{"attach to a group cur only belongs to", resources.Facts{Owner: e.Users["owner"], Groups: e.gids("G1", "G2")}, groups.ErrOutOfScope},
 			{"make it public", resources.Facts{Owner: e.Users["owner"], Groups: e.gids("G1"), Public: true}, access.ErrForbidden},
 			{"leave it in no group", resources.Facts{Owner: e.Users["owner"]}, resources.ErrNoGroups},
+			{"share it with a user", resources.Facts{Owner: e.Users["owner"], Groups: e.gids("G1"), SharedWith: []string{e.Users["friend"]}}, access.ErrForbidden},
 		}
 		for _, c := range cases {
 			before := e.State()

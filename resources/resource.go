@@ -79,7 +79,10 @@ func (s *Service) Register(ctx context.Context, actor access.Actor, r access.Res
 
 // Update replaces a resource's facts. The actor needs edit access to the
 // resource as it is, and the creation scope for the facts it will have;
-// only an admin changes the owner (users.TransferOwnership moves many).
+// only an admin changes the owner (users.TransferOwnership moves many), and
+// only the owner or an admin changes an agent's direct shares (SharedWith)
+// or makes a resource public: a curator's edit access includes neither.
+// Who asks is judged before any referenced user or group is looked up.
 // A document set's Connectors are replaced too. The document-set rule is
 // checked on the result, for a document set and for every document set
 // holding a connector: an Update that breaks it is ErrDocumentSetRule and
@@ -97,11 +100,13 @@ func (s *Service) Update(ctx context.Context, actor access.Actor, r access.Resou
 		if err := requireEdit(tx, r); err != nil {
 			return err
 		}
-		if err := checkReferences(tx, r, f); err != nil {
+		// Who asks comes first, as in Register: a caller who may not make
+		// the change learns nothing of which users or groups exist.
+		owned := actorIs(tx, old.Owner)
+		if err := authorizeFacts(tx, r, f, factsState{owned: owned, wasPublic: old.Public, oldOwner: old.Owner, oldShares: old.normalized().SharedWith}); err != nil {
 			return err
 		}
-		owned := actorIs(tx, old.Owner)
-		if err := authorizeFacts(tx, r, f, factsState{owned: owned, wasPublic: old.Public, oldOwner: old.Owner}); err != nil {
+		if err := checkReferences(tx, r, f); err != nil {
 			return err
 		}
 		if err := replaceLines(tx, linesOf(s.ws, r, old), linesOf(s.ws, r, f)); err != nil {
