@@ -21,6 +21,11 @@ type factsState struct {
 	oldShares []string // normalized, as Facts.normalized leaves them
 }
 
+// updateState is the factsState of an Update of a resource whose facts are old.
+func updateState(tx *store.Tx, old Facts) factsState {
+	return factsState{owned: actorIs(tx, old.Owner), wasPublic: old.Public, oldOwner: old.Owner, oldShares: old.normalized().SharedWith}
+}
+
 // authorizeFacts is the creation scope (Onyx's
 // validate_object_creation_for_user, with roster's fixes): may tx's actor
 // give resource r the facts f?

@@ -218,7 +218,7 @@ func TestDocumentSets(t *testing.T) {
 		refuse(post("cur", "no-group-set", false, nil), http.StatusBadRequest, "INVALID_INPUT"),
 		refuse(post("basic", "basic-set", false, team), http.StatusForbidden, "FORBIDDEN"),
 		refuse(post("lim", "lim-set", true, nil), http.StatusForbidden, "FORBIDDEN"),
-		refuse(post("admin", "team-set", true, nil), http.StatusConflict, "DUPLICATE"),
+		refuse(post("admin", "team-set", true, nil, cPublic), http.StatusConflict, "DUPLICATE"),
 		refuse(post("cur", "admin-set", false, []string{k.other.ID}), http.StatusForbidden, "OUT_OF_SCOPE"), // scope before the name
 		refuse(post("basic", "admin-set", true, nil), http.StatusForbidden, "FORBIDDEN"),
 	})

@@ -35,3 +35,41 @@ func TestAttackCuratorSharesAnotherUsersAgent(t *testing.T) {
 		t.Errorf("agent after the edits: %+v", got)
 	}
 }
+
+// Authorization before validation: a global curator changing their own role
+// was answered 409 SELF_CHANGE (telling them the rule, not their role); a
+// document set with no connectors was created. A caller whose role does not
+// allow the change is refused (403) before the self-change rule or any input
+// check; a document set needs a connector (400), once the caller may create
+// or edit it.
+func TestAttackValidationBeforeAuthorization(t *testing.T) {
+	k := newCast(t)
+	role := func(email, r string) map[string]string { return map[string]string{"user_email": email, "new_role": r} }
+	const docSets = "/manage/admin/document-set"
+	noConnectors := func(groups ...string) documentSetRequest {
+		return documentSetRequest{Name: "empty", Groups: groups, CCPairIDs: []string{}}
+	}
+	rows := k.run(t, []scenario{
+		{"gcur", http.MethodPatch, "/manage/set-user-role", role("gcur@example.com", "basic"), http.StatusForbidden, "FORBIDDEN"},
+		{"gcur", http.MethodPatch, "/manage/set-user-role", role("gcur@example.com", "owner"), http.StatusForbidden, "FORBIDDEN"},
+		{"gcur", http.MethodPatch, "/manage/admin/deactivate-user", map[string]string{"user_email": "gcur@example.com"}, http.StatusForbidden, "FORBIDDEN"},
+		{"admin", http.MethodPatch, "/manage/set-user-role", role("admin@example.com", "basic"), http.StatusConflict, "SELF_CHANGE"},
+		{"cur", http.MethodPost, docSets, noConnectors(k.other.ID), http.StatusForbidden, "OUT_OF_SCOPE"}, // scope before the connectors
+		{"cur", http.MethodPost, docSets, noConnectors(k.secret.ID), http.StatusNotFound, "NOT_FOUND"},
+		{"basic", http.MethodPost, docSets, noConnectors(k.team.ID), http.StatusForbidden, "FORBIDDEN"},
+		{"cur", http.MethodPost, docSets, noConnectors(k.team.ID), http.StatusBadRequest, "INVALID_INPUT"},
+		{"admin", http.MethodPost, docSets, documentSetRequest{Name: "empty", IsPublic: true}, http.StatusBadRequest, "INVALID_INPUT"},
+	})
+	const sentence = "The field cc_pair_ids must name at least one connector."
+	if got := decodeAs[errorBody](t, rows[len(rows)-1]).Detail; got != sentence {
+		t.Errorf("a document set without connectors: detail %q, want %q", got, sentence)
+	}
+	cc := k.connector(t, "admin", "team-docs", "private", k.team.ID)
+	set := created(t, k.run(t, []scenario{{"cur", http.MethodPost, docSets,
+		documentSetRequest{Name: "team set", Groups: []string{k.team.ID}, CCPairIDs: []string{cc}}, http.StatusCreated, ""}})[0])
+	empty := []string{}
+	k.run(t, []scenario{
+		{"basic", http.MethodPatch, docSets, documentSetPatch{ID: set, CCPairIDs: &empty}, http.StatusForbidden, "FORBIDDEN"}, // may view, not edit
+		{"cur", http.MethodPatch, docSets, documentSetPatch{ID: set, CCPairIDs: &empty}, http.StatusBadRequest, "INVALID_INPUT"},
+	})
+}
