@@ -51,6 +51,7 @@ func driveOpenAPIScenario(t *testing.T, a *apiCheck) {
 	// Users.
 	a.call(ac, "PATCH", "/manage/set-user-role", obj{"user_email": "lim@example.com", "new_role": "limited"}, s200)
 	a.call(ac, "PATCH", "/manage/set-user-role", obj{"user_email": "bob@example.com", "new_role": "curator"}, s400)
+	a.call(ac, "PATCH", "/manage/set-user-role", obj{"user_email": strings.Repeat("a", 1<<20)}, http.StatusRequestEntityTooLarge)
 	a.call(ac, "GET", "/manage/users/accepted?roles=admin&roles=basic&is_active=true&page_size=10", nil, s200)
 	a.call(ac, "GET", "/manage/users/accepted?page_size=0", nil, s400)
 	a.call(ac, "GET", "/manage/users/download?roles=basic", nil, s200)

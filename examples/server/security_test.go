@@ -2,8 +2,12 @@ package main
 
 import (
 	"net/http"
+	"regexp"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/rosterhq/roster/examples/server/web"
 )
 
 // The red-team attacks of issue #11, each as a test: it failed before the fix.
@@ -72,4 +76,80 @@ func TestAttackValidationBeforeAuthorization(t *testing.T) {
 		{"basic", http.MethodPatch, docSets, documentSetPatch{ID: set, CCPairIDs: &empty}, http.StatusForbidden, "FORBIDDEN"}, // may view, not edit
 		{"cur", http.MethodPatch, docSets, documentSetPatch{ID: set, CCPairIDs: &empty}, http.StatusBadRequest, "INVALID_INPUT"},
 	})
+}
+
+// An oversized body was answered 400, or not looked at: every route the
+// server serves (its own and httpapi's) answers 413 PAYLOAD_TOO_LARGE with
+// the limit in the detail, and writes nothing. The HTML forms answer with
+// their page, status 413 and the same sentence.
+func TestAttackOversizedBody(t *testing.T) {
+	const limit = 4096
+	ts := newTestServer(t, func(c *config) { c.MaxBodyBytes = limit })
+	ts.register("admin@example.com", "")
+	admin := ts.login("admin@example.com")
+	const sentence = "The request body is larger than the limit of 4096 bytes."
+	param := regexp.MustCompile(`\{[^}$]+\}`)
+	forms := map[string]bool{"POST /invite/accept": true, "POST /password/reset": true}
+	routes := servedRoutes(ts.s)
+	if len(routes) < 30 {
+		t.Fatalf("only %d routes", len(routes))
+	}
+	for _, pattern := range routes {
+		method, path, ok := strings.Cut(pattern, " ")
+		if !ok {
+			method, path = http.MethodPost, pattern
+		}
+		path = strings.ReplaceAll(param.ReplaceAllString(path, "x"), "{$}", "")
+		if path == "/" && pattern == "/" {
+			path = "/no-such-path"
+		}
+		for _, c := range []*client{admin, ts.client()} {
+			before := ts.counts()
+			body := strings.Repeat(" ", limit+1)
+			var r reply
+			if forms[pattern] {
+				r = c.do(method, path, body, "Content-Type", "application/x-www-form-urlencoded")
+				if r.status != http.StatusRequestEntityTooLarge || !strings.Contains(string(r.body), sentence) {
+					t.Errorf("%s: %d, want 413 and a page saying %q\n%.300s", pattern, r.status, sentence, r.body)
+				}
+			} else {
+				r = c.do(method, path, body, "Content-Type", "application/json")
+				if d := decodeAs[errorBody](t, r); r.status != http.StatusRequestEntityTooLarge || d.Code != "PAYLOAD_TOO_LARGE" || d.Detail != sentence {
+					t.Errorf("%s: %d %s, want 413 PAYLOAD_TOO_LARGE %q", pattern, r.status, r.body, sentence)
+				}
+			}
+			if d := before.diff(ts.counts()); d != "" {
+				t.Errorf("%s refused, yet %s", pattern, d)
+			}
+		}
+	}
+}
+
+// Pages could be framed (clickjacking) and the CSV download sniffed: every
+// HTML page sends X-Frame-Options DENY, the CSV nosniff.
+func TestAttackFramingAndSniffing(t *testing.T) {
+	ts := newTestServer(t, func(c *config) {
+		c.UI = func(api http.Handler) http.Handler { return web.New(web.Options{API: api}) }
+	})
+	ts.register("admin@example.com", "")
+	admin := ts.login("admin@example.com")
+	for _, p := range []struct {
+		c    *client
+		path string
+	}{
+		{admin, "/ui/"},
+		{admin, "/ui/users"},
+		{ts.client(), "/invite/accept?token=x"},
+		{ts.client(), "/password/reset?token=x"},
+	} {
+		r := p.c.do(http.MethodGet, p.path, nil)
+		if !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") || r.header.Get("X-Frame-Options") != "DENY" {
+			t.Errorf("GET %s: %d %s, X-Frame-Options %q, want an HTML page with DENY",
+				p.path, r.status, r.header.Get("Content-Type"), r.header.Get("X-Frame-Options"))
+		}
+	}
+	r := admin.do(http.MethodGet, "/manage/users/download", nil)
+	if r.status != http.StatusOK || r.header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Errorf("GET /manage/users/download: %d, X-Content-Type-Options %q, want 200 nosniff", r.status, r.header.Get("X-Content-Type-Options"))
+	}
 }
