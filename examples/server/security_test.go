@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
 	"regexp"
 	"slices"
@@ -152,4 +153,37 @@ func TestAttackFramingAndSniffing(t *testing.T) {
 	if r.status != http.StatusOK || r.header.Get("X-Content-Type-Options") != "nosniff" {
 		t.Errorf("GET /manage/users/download: %d, X-Content-Type-Options %q, want 200 nosniff", r.status, r.header.Get("X-Content-Type-Options"))
 	}
+}
+
+// GET /password/reset?token= answered 40 probes without a 429, while its
+// POST was throttled: the page is throttled like the form and the JSON
+// route, in the same per-client bucket, and its refusal is the page with
+// 429 and Retry-After.
+func TestAttackResetPageProbes(t *testing.T) {
+	ts := newTestServer(t, func(c *config) { c.SignInBurst = 5 })
+	prober := ts.client()
+	var throttled int
+	for i := range 40 {
+		r := prober.do(http.MethodGet, fmt.Sprintf("/password/reset?token=%043d", i), nil)
+		switch r.status {
+		case http.StatusBadRequest:
+			if throttled > 0 {
+				t.Fatalf("probe %d: 400 after a 429: the throttle let it through", i)
+			}
+		case http.StatusTooManyRequests:
+			throttled++
+			if r.header.Get("Retry-After") == "" || !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") {
+				t.Fatalf("probe %d: 429 without Retry-After or page: %v", i, r.header)
+			}
+		default:
+			t.Fatalf("probe %d: %d %.200s", i, r.status, r.body)
+		}
+	}
+	if throttled < 30 {
+		t.Fatalf("%d of 40 probes throttled, want all but the first few", throttled)
+	}
+	// The page and the JSON route share the bucket: the JSON route is
+	// refused too.
+	r := prober.do(http.MethodPost, "/auth/reset-password", resetRequest{Token: strings.Repeat("A", 43), NewPassword: "long enough password"})
+	want(t, "reset-password after the probes", r, http.StatusTooManyRequests, "THROTTLED")
 }
