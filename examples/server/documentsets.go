@@ -78,7 +78,7 @@ func (s *server) createDocumentSet(w http.ResponseWriter, r *http.Request, c htt
 		return err
 	}
 	f.Connectors = ccs
-	err = s.create(ctx, c, res, f, name, func(tx *gorm.DB) error {
+	err = s.create(ctx, c, res, f, func(tx *gorm.DB) error {
 		row := documentSetRow{ID: res.ID, Name: name, Description: desc, CreatedUnix: s.cfg.Now().Unix()}
 		if err := tx.Create(&row).Error; err != nil {
 			return err
@@ -164,7 +164,7 @@ func (s *server) patchDocumentSet(w http.ResponseWriter, r *http.Request, c http
 	if err != nil {
 		return err
 	}
-	err = s.update(ctx, c, res, old, f, row.Name, func(tx *gorm.DB) error {
+	err = s.update(ctx, c, res, old, f, func(tx *gorm.DB) error {
 		if err := tx.Model(&row).Update("description", row.Description).Error; err != nil {
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/rosterhq/roster/examples/server/web"
+	"github.com/rosterhq/roster/internal/rostertest"
 )
 
 // The red-team attacks of issue #11, each as a test: it failed before the fix.
@@ -186,4 +187,90 @@ func TestAttackResetPageProbes(t *testing.T) {
 	// refused too.
 	r := prober.do(http.MethodPost, "/auth/reset-password", resetRequest{Token: strings.Repeat("A", 43), NewPassword: "long enough password"})
 	want(t, "reset-password after the probes", r, http.StatusTooManyRequests, "THROTTLED")
+}
+
+// Creating a connector named like another group's private connector
+// answered 409 "exists", revealing it: connector, document-set and agent
+// names are labels, and two resources may share one, whoever can see them.
+func TestAttackNamesRevealPrivateResources(t *testing.T) {
+	k := newCast(t)
+	secretCC := k.connector(t, "admin", "payroll", "private", k.secret.ID)
+	secretSet := created(t, k.c["admin"].do(http.MethodPost, "/manage/admin/document-set",
+		documentSetRequest{Name: "payroll set", Groups: []string{k.secret.ID}, CCPairIDs: []string{secretCC}}))
+	k.c["admin"].do(http.MethodPost, "/persona", personaRequest{Name: "payroll bot"})
+	teamCC := k.connector(t, "cur", "payroll", "private", k.team.ID) // the same name: 201
+	k.run(t, []scenario{
+		{"cur", http.MethodPost, "/manage/admin/document-set",
+			documentSetRequest{Name: "payroll set", Groups: []string{k.team.ID}, CCPairIDs: []string{teamCC}}, http.StatusCreated, ""},
+		{"basic", http.MethodPost, "/persona", personaRequest{Name: "payroll bot"}, http.StatusCreated, ""},
+		{"cur", http.MethodPost, "/manage/admin/connector", connectorRequest{Name: "team docs", AccessType: "private", Groups: []string{k.team.ID}}, http.StatusCreated, ""},
+	})
+	other := created(t, k.c["cur"].do(http.MethodPost, "/manage/admin/connector", connectorRequest{Name: "wiki", AccessType: "private", Groups: []string{k.team.ID}}))
+	rename := "payroll"
+	k.run(t, []scenario{{"cur", http.MethodPatch, "/manage/admin/connector/" + other, connectorPatch{Name: &rename}, http.StatusOK, ""}})
+	got := names(t, k.c["cur"].do(http.MethodGet, "/manage/connector", nil), connectorName)
+	if !slices.Equal(got, []string{"payroll", "payroll", "team docs"}) {
+		t.Errorf("cur lists connectors %v", got)
+	}
+	if got := names(t, k.c["admin"].do(http.MethodGet, "/manage/document-set", nil), documentSetName); !slices.Equal(got, []string{"payroll set", "payroll set"}) {
+		t.Errorf("admin lists document sets %v (secret set %s)", got, secretSet)
+	}
+}
+
+// A database the server created before names were labels (app_connectors
+// and app_document_sets with UNIQUE names) is migrated at start: the
+// constraints go, every row stays (a document set keeps its connectors),
+// and the migration runs once.
+func TestNamesMigration(t *testing.T) {
+	for _, store := range []string{"sqlite", "postgres"} {
+		t.Run(store, func(t *testing.T) {
+			cfg := config{Data: t.TempDir()}
+			if store == "postgres" {
+				cfg.Postgres = rostertest.PostgresDSN(t)
+			}
+			db, err := openDB(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, stmt := range append(slices.Clone(schema),
+				`INSERT INTO app_connectors (id, name, created_unix) VALUES ('c1', 'wiki', 1)`,
+				`INSERT INTO app_document_sets (id, name, description, created_unix) VALUES ('d1', 'docs', '', 1)`,
+				`INSERT INTO app_document_set_connectors (document_set_id, connector_id) VALUES ('d1', 'c1')`) {
+				if err := db.Exec(stmt).Error; err != nil {
+					t.Fatalf("%s: %v", stmt, err)
+				}
+			}
+			if err := db.Exec(`INSERT INTO app_connectors (id, name, created_unix) VALUES ('c2', 'wiki', 1)`).Error; err == nil {
+				t.Fatal("the old schema took a second connector named wiki: the test does not start from UNIQUE names")
+			}
+			closeDB(db)
+			for range 2 { // the second start finds the migration done
+				ts := newTestServer(t, func(c *config) { c.Data, c.Postgres = cfg.Data, cfg.Postgres })
+				var n int64
+				ts.s.db.Model(&documentSetConnectorRow{}).Where("document_set_id = ? AND connector_id = ?", "d1", "c1").Count(&n)
+				if n != 1 {
+					t.Fatalf("after the migration d1 holds c1 %d times, want 1", n)
+				}
+			}
+			ts := newTestServer(t, func(c *config) { c.Data, c.Postgres = cfg.Data, cfg.Postgres })
+			for _, stmt := range []string{
+				`INSERT INTO app_connectors (id, name, created_unix) VALUES ('c2', 'wiki', 2)`,
+				`INSERT INTO app_document_sets (id, name, description, created_unix) VALUES ('d2', 'docs', '', 2)`,
+				`INSERT INTO app_document_set_connectors (document_set_id, connector_id) VALUES ('d2', 'c2')`,
+			} {
+				if err := ts.s.db.Exec(stmt).Error; err != nil {
+					t.Fatalf("after the migration %s: %v", stmt, err)
+				}
+			}
+			// The foreign keys still hold after the tables were rebuilt.
+			if err := ts.s.db.Exec(`INSERT INTO app_document_set_connectors (document_set_id, connector_id) VALUES ('d2', 'nope')`).Error; err == nil {
+				t.Error("a document set took a connector that does not exist: the foreign key is gone")
+			}
+			var applied int64
+			ts.s.db.Table("app_schema_migrations").Count(&applied)
+			if applied != 1 {
+				t.Errorf("app_schema_migrations holds %d rows, want 1", applied)
+			}
+		})
+	}
 }
