@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/rosterhq/roster/examples/server/web"
 	"github.com/rosterhq/roster/internal/rostertest"
+	"github.com/rosterhq/roster/invites"
 )
 
 // The red-team attacks of issue #11, each as a test: it failed before the fix.
@@ -272,5 +275,66 @@ func TestNamesMigration(t *testing.T) {
 				t.Errorf("app_schema_migrations holds %d rows, want 1", applied)
 			}
 		})
+	}
+}
+
+// Bogus invite-link redemptions from a dozen addresses stopped a real
+// invitee (429): attempts are throttled per client, failed lookups spend
+// the workspace's budget, and a valid link is redeemed whatever other
+// clients did.
+func TestAttackBogusRedemptionsStarveInvitee(t *testing.T) {
+	ts := newTestServer(t)
+	ts.register("ada@example.com", "")
+	tok := ts.invite(ts.login("ada@example.com"), "bob@example.com")["bob@example.com"]
+	from := func(addr, path string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		req.RemoteAddr = addr
+		rec := httptest.NewRecorder()
+		ts.s.Handler.ServeHTTP(rec, req)
+		return rec
+	}
+	// A client rotating addresses inside one IPv6 /64 meets one bucket of
+	// 10 attempts (the workspace's budget of 100 failures is not spent yet).
+	for i := range 20 {
+		got, want := from(fmt.Sprintf("[2001:db8::%x]:4000", i+1), "/invite/accept?token=rinv_bogus6").Code, http.StatusForbidden
+		if i >= invites.DefaultClientRedeemEvents {
+			want = http.StatusTooManyRequests
+		}
+		if got != want {
+			t.Fatalf("attempt %d from the /64: %d, want %d", i, got, want)
+		}
+	}
+	refused := 0
+	for i := range 12 {
+		addr := fmt.Sprintf("198.51.100.%d:4000", i+1)
+		for j := range 12 {
+			rec := from(addr, fmt.Sprintf("/invite/accept?token=rinv_bogus%d_%d", i, j))
+			switch rec.Code {
+			case http.StatusForbidden:
+			case http.StatusTooManyRequests:
+				refused++
+			default:
+				t.Fatalf("bogus attempt %d from %s: %d", j, addr, rec.Code)
+			}
+		}
+	}
+	if refused < 20 {
+		t.Fatalf("only %d of 144 bogus attempts throttled", refused)
+	}
+	page := from("203.0.113.7:5000", "/invite/accept?token="+url.QueryEscape(tok))
+	if page.Code != http.StatusOK || !strings.Contains(page.Body.String(), "bob@example.com") {
+		t.Fatalf("the invitee's link after the attack: %d\n%.300s", page.Code, page.Body)
+	}
+	body := strings.NewReader(url.Values{"token": {tok}, "password": {pw("bob@example.com")}}.Encode())
+	req := httptest.NewRequest(http.MethodPost, "/invite/accept", body)
+	req.RemoteAddr = "203.0.113.7:5000"
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	rec := httptest.NewRecorder()
+	ts.s.Handler.ServeHTTP(rec, req)
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("the invitee's sign-up after the attack: %d\n%.300s", rec.Code, rec.Body)
+	}
+	if _, ok := ts.user("bob@example.com"); !ok {
+		t.Fatal("bob was not signed up")
 	}
 }
