@@ -87,12 +87,21 @@ func TestDefaultInviteThrottle(t *testing.T) {
 		t.Errorf("send retry after = %v, want %v", got, want)
 	}
 	for i := range DefaultInviteRedeemEvents {
-		if err := th.AllowRedemption("w"); err != nil {
-			t.Fatalf("redemption %d of %d: %v", i+1, DefaultInviteRedeemEvents, err)
+		if err := th.FailedRedemption("w"); err != nil {
+			t.Fatalf("failed redemption %d of %d: %v", i+1, DefaultInviteRedeemEvents, err)
 		}
 	}
-	if got, want := refusal(th.AllowRedemption("w")), DefaultInviteRedeemPer/DefaultInviteRedeemEvents; got != want {
+	if got, want := refusal(th.FailedRedemption("w")), DefaultInviteRedeemPer/DefaultInviteRedeemEvents; got != want {
 		t.Errorf("redemption retry after = %v, want %v", got, want)
+	}
+	// Attempts per client meet the client default.
+	for i := range invites.DefaultClientRedeemEvents {
+		if err := th.AllowRedemption("w", "203.0.113.1"); err != nil {
+			t.Fatalf("client attempt %d of %d: %v", i+1, invites.DefaultClientRedeemEvents, err)
+		}
+	}
+	if got, want := refusal(th.AllowRedemption("w", "203.0.113.1")), invites.DefaultClientRedeemPer/invites.DefaultClientRedeemEvents; got != want {
+		t.Errorf("client retry after = %v, want %v", got, want)
 	}
 	// At the cap, a new workspace forces out one whose buckets are not full.
 	for i := 1; i < DefaultInviteThrottleWorkspaces; i++ {

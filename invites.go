@@ -26,10 +26,11 @@ type InvitesConfig struct {
 	// TokenTTL is how long an invite link stays valid.
 	// DefaultInviteTokenTTL (7 days) if not positive.
 	TokenTTL time.Duration
-	// Throttle limits invitation sends and invite link redemptions per
-	// workspace, in this process only (see invites.Throttle). Nil: Open
+	// Throttle limits invitation sends per workspace and invite link
+	// redemptions per client (invites.WithClient) and, for failed lookups,
+	// per workspace, in this process only (see invites.Throttle). Nil: Open
 	// creates one on Config.Now allowing DefaultInviteSendEvents sends per
-	// DefaultInviteSendPer and DefaultInviteRedeemEvents redemptions per
+	// DefaultInviteSendPer and DefaultInviteRedeemEvents failed lookups per
 	// DefaultInviteRedeemPer, tracking at most
 	// DefaultInviteThrottleWorkspaces workspaces. To share one across
 	// Directories, or tune it, pass your own.

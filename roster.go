@@ -42,8 +42,10 @@ const (
 	DefaultInviteSendEvents = invites.DefaultSendEvents
 	DefaultInviteSendPer    = invites.DefaultSendPer
 	// DefaultInviteRedeemEvents and DefaultInviteRedeemPer are that
-	// throttle's redemption budget: 100 invite link redemption attempts per
-	// workspace at once, refilled at 100 a minute.
+	// throttle's budget of failed invite link lookups: 100 per workspace at
+	// once, refilled at 100 a minute (a valid link is never refused by it;
+	// attempts per client meet invites.DefaultClientRedeemEvents per
+	// invites.DefaultClientRedeemPer).
 	DefaultInviteRedeemEvents = invites.DefaultRedeemEvents
 	DefaultInviteRedeemPer    = invites.DefaultRedeemPer
 	// DefaultInviteThrottleWorkspaces is how many workspaces that throttle

@@ -25,7 +25,9 @@ const (
 // DecodeJSON reads the request body as exactly one JSON value into dst: at
 // most limit bytes, no unknown fields, nothing after the value. Every failure
 // is an error matching roster.ErrInvalid that names what is wrong (the
-// field, for a wrong type), which WriteError answers 400 INVALID_INPUT. An
+// field, for a wrong type), which WriteError answers 400 INVALID_INPUT; a
+// body over limit also matches ErrPayloadTooLarge, answered 413
+// PAYLOAD_TOO_LARGE with the limit in the sentence. An
 // application serving its own routes beside the Handler uses it so its bad
 // input gets the same answers.
 func DecodeJSON(w http.ResponseWriter, r *http.Request, limit int64, dst any) error {
@@ -53,7 +55,7 @@ func decodeError(err error, limit int64) error {
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
-		return invalid("body", "is larger than %d bytes", limit)
+		return tooLarge(limit)
 	case errors.Is(err, io.EOF):
 		return invalid("body", "is empty; a JSON object is required")
 	case errors.Is(err, io.ErrUnexpectedEOF):

@@ -23,7 +23,7 @@ import (
 
 // The machine codes of docs/http.md, and the two this package adds for failures
 // docs/http.md does not list (a closed Directory and a method the path does not
-// serve).
+// serve). CodePayloadTooLarge (413) answers a request body over the limit.
 const (
 	CodeInvalidInput      = "INVALID_INPUT"
 	CodeCuratorViaGroups  = "CURATOR_VIA_GROUPS"
@@ -45,6 +45,7 @@ const (
 	CodeRateLimited       = "RATE_LIMITED"
 	CodeThrottled         = "THROTTLED"
 	CodeMethodNotAllowed  = "METHOD_NOT_ALLOWED"
+	CodePayloadTooLarge   = "PAYLOAD_TOO_LARGE"
 	CodeUnavailable       = "UNAVAILABLE"
 	CodeInternal          = "INTERNAL"
 )
@@ -54,6 +55,20 @@ const (
 // unknown or deactivated. It answers 401 NOT_SIGNED_IN. It is the API's own
 // and matches none of roster's sentinels: no library call returns it.
 var ErrNotSignedIn = newError("httpapi: not signed in", "You are not signed in.")
+
+// ErrPayloadTooLarge is the error for a request body over the limit
+// (Config.MaxBodyBytes, or DecodeJSON's limit). It answers 413
+// PAYLOAD_TOO_LARGE, and matches roster.ErrInvalid too, as all bad input
+// does. The errors this package returns for it name the limit in their
+// sentence; an application refusing its own oversized bodies (a form, say)
+// may wrap it the same way.
+var ErrPayloadTooLarge = newError("httpapi: request body too large", "The request body is too large.", access.ErrInvalid)
+
+// tooLarge is ErrPayloadTooLarge with the limit in the sentence.
+func tooLarge(limit int64) error {
+	return errs.Errorf(ErrPayloadTooLarge, fmt.Sprintf("The request body is larger than the limit of %d bytes.", limit),
+		"httpapi: request body larger than %d bytes", limit)
+}
 
 // newError is errs.New under this package's own name: go doc prints the
 // sentinels' declarations above, and an application reading them should see
@@ -75,6 +90,7 @@ var errorTable = []struct {
 	{invites.ErrThrottled, http.StatusTooManyRequests, CodeThrottled},
 	// Any other refusal that waiting lifts is a throttle too.
 	{access.ErrLimited, http.StatusTooManyRequests, CodeThrottled},
+	{ErrPayloadTooLarge, http.StatusRequestEntityTooLarge, CodePayloadTooLarge},
 	{invites.ErrInviteInvalid, http.StatusForbidden, CodeInviteInvalid},
 	{invites.ErrInvalidToken, http.StatusForbidden, CodeInviteInvalid},
 	{invites.ErrInviteRequired, http.StatusForbidden, CodeInviteRequired},

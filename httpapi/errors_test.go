@@ -32,6 +32,7 @@ func TestClassify(t *testing.T) {
 		code   string
 	}{
 		{httpapi.ErrNotSignedIn, 401, httpapi.CodeNotSignedIn},
+		{httpapi.ErrPayloadTooLarge, 413, httpapi.CodePayloadTooLarge},
 		{users.ErrCuratorViaGroups, 400, httpapi.CodeCuratorViaGroups},
 		{users.ErrInvalidRole, 400, httpapi.CodeInvalidInput},
 		{users.ErrInvalidEmail, 400, httpapi.CodeInvalidInput},

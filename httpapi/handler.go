@@ -28,7 +28,8 @@ type Authenticator func(r *http.Request) (workspace, userID string, err error)
 type Config struct {
 	// Authenticate maps each request to the signed-in user. Required.
 	Authenticate Authenticator
-	// MaxBodyBytes caps request bodies; a larger one is 400 INVALID_INPUT.
+	// MaxBodyBytes caps request bodies; a larger one is 413
+	// PAYLOAD_TOO_LARGE on every route (ErrPayloadTooLarge).
 	// DefaultMaxBodyBytes if not positive.
 	MaxBodyBytes int64
 	// Logger receives the errors answered 500, with method, path and error
@@ -172,6 +173,12 @@ type endpoint func(w http.ResponseWriter, r *http.Request, c Caller) error
 func (h *Handler) handle(pattern string, allow who, ep endpoint) {
 	h.patterns = append(h.patterns, pattern)
 	h.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		// A body declared over the limit is refused before anything else,
+		// on every route, whether or not the route reads a body.
+		if r.ContentLength > h.cfg.MaxBodyBytes {
+			h.WriteError(w, r, tooLarge(h.cfg.MaxBodyBytes))
+			return
+		}
 		c, err := resolve(r.Context(), h.dir, h.cfg.Authenticate, r)
 		if err == nil && !allow.admits(c.User.Role) {
 			err = errRole

@@ -74,6 +74,7 @@ func refusalRows() []refusalRow {
 		{groups.ErrNotEligible, 400, httpapi.CodeNotEligible, "Limited users cannot be curators.", ""},
 
 		{httpapi.ErrNotSignedIn, 401, httpapi.CodeNotSignedIn, "You are not signed in.", ""},
+		{httpapi.ErrPayloadTooLarge, 413, httpapi.CodePayloadTooLarge, "The request body is too large.", ""},
 
 		{invites.ErrInviteInvalid, 403, httpapi.CodeInviteInvalid, "This invitation link is invalid or has expired; ask an admin for a new one.", ""},
 		{invites.ErrInvalidToken, 403, httpapi.CodeInviteInvalid, "This invitation link is not valid.", ""},
@@ -228,8 +229,8 @@ func TestRefusalRequests(t *testing.T) {
 		{"owns resources", admin, "DELETE", "/manage/admin/delete-user", map[string]string{"user_email": "deactivated@example.com"}, 409,
 			httpapi.CodeOwnsResources,
 			`The user deactivated@example.com still owns the agent "Helper" and the document set; transfer them to someone else first.`},
-		{"body too large", admin, "POST", groupsPath, `{"name": "` + strings.Repeat("n", 70<<10) + `"}`, 400, httpapi.CodeInvalidInput,
-			"The request body is larger than 65536 bytes."},
+		{"body too large", admin, "POST", groupsPath, `{"name": "` + strings.Repeat("n", 70<<10) + `"}`, 413, httpapi.CodePayloadTooLarge,
+			"The request body is larger than the limit of 65536 bytes."},
 		{"empty body", admin, "PATCH", setRole, "", 400, httpapi.CodeInvalidInput, "The request body is empty; a JSON object is required."},
 		{"syntax error", admin, "PATCH", setRole, `{"user_email" "a"}`, 400, httpapi.CodeInvalidInput,
 			"The request body is malformed JSON at byte 15."},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"time"
 
@@ -75,22 +76,33 @@ func ExampleGate_Check() {
 	// invites: email domain is not allowed: "example.org" (source "scim")
 }
 
+// A client's redemption attempts meet its own bucket (IPv6 keyed by /64);
+// failed lookups meet the workspace's.
 func ExampleThrottle() {
 	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 	th, err := invites.NewThrottle(invites.ThrottleConfig{
-		Redemptions: invites.Budget{Events: 2, Per: time.Minute},
-		Now:         func() time.Time { return now },
+		Redemptions:       invites.Budget{Events: 2, Per: time.Minute},
+		ClientRedemptions: invites.Budget{Events: 1, Per: time.Minute},
+		Now:               func() time.Time { return now },
 	})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
+	a := invites.ClientKey(netip.MustParseAddr("2001:db8::1"))
+	b := invites.ClientKey(netip.MustParseAddr("2001:db8::2")) // the same /64
+	fmt.Println(a)
+	fmt.Println(th.AllowRedemption("ws1", a))
+	fmt.Println(th.AllowRedemption("ws1", b))
 	for i := 0; i < 3; i++ {
-		fmt.Println(th.AllowRedemption("ws1"))
+		fmt.Println(th.FailedRedemption("ws1"))
 	}
 	now = now.Add(30 * time.Second)
-	fmt.Println(th.AllowRedemption("ws1"))
+	fmt.Println(th.FailedRedemption("ws1"))
 	// Output:
+	// 2001:db8::/64
+	// <nil>
+	// invites: too many requests: invite link redemptions in workspace "ws1"; retry after 1m0s
 	// <nil>
 	// <nil>
 	// invites: too many requests: invite link redemptions in workspace "ws1"; retry after 30s

@@ -23,8 +23,10 @@ import (
 //   - AfterRegister consumes the email's invite in the registration's
 //     transaction, so a sign-up that fails leaves the link usable and two
 //     concurrent sign-ups with one link cannot both succeed.
-//   - A registration with a link token counts against the redemptions of
-//     roster.InvitesConfig.Throttle, before the token is looked up.
+//   - A registration with a link token is a redemption attempt of its
+//     context's client (WithClient) for roster.InvitesConfig.Throttle,
+//     taken before the token is looked up; a token that fails counts
+//     against the workspace's budget of failures.
 //   - BeforeDelete removes the pending invites of the deleted user's email.
 func (s *Service) wire(uh *construct.UserHooks[users.User, users.Registration]) {
 	prevBefore, prevAfter := uh.BeforeRegister, uh.AfterRegister
@@ -52,7 +54,7 @@ func (s *Service) wire(uh *construct.UserHooks[users.User, users.Registration]) 
 // newcomer's: a refusal never tells whether the email is taken.
 func (s *Service) checkSignup(tx *store.Tx, email string, reg users.Registration) error {
 	if reg.InviteToken != "" {
-		if err := s.allowRedemption(); err != nil {
+		if err := s.allowRedemption(tx.DB.Statement.Context); err != nil {
 			return err
 		}
 	}
@@ -69,7 +71,7 @@ func (s *Service) checkSignup(tx *store.Tx, email string, reg users.Registration
 	if reg.InviteToken != "" {
 		tok, perr := ParseToken(reg.InviteToken)
 		if perr != nil || !found || !row.linkValid(tok, tx.Now) {
-			return ErrInviteInvalid
+			return s.failedRedemption()
 		}
 		invited = true
 	} else if src != SourcePassword {
@@ -128,16 +130,19 @@ func loadInvite(tx *store.Tx, email string) (inviteRow, bool, error) {
 // CheckToken validates an invite link without consuming it, for the page a
 // link opens, and returns the email the link was issued to. The link is
 // consumed later, when Register gets it. A malformed, forged, expired, used
-// or revoked link is [ErrInviteInvalid], whatever the reason. Every call,
-// failed ones included, counts against the redemptions of
-// roster.InvitesConfig.Throttle and may be refused with a *[ThrottledError].
+// or revoked link is [ErrInviteInvalid], whatever the reason. Every call is
+// a redemption attempt of ctx's client ([WithClient]) for
+// roster.InvitesConfig.Throttle, taken before the lookup; a failed lookup
+// also counts against the workspace's budget of failures. Either may refuse
+// with a *[ThrottledError]; a valid link is never refused for what other
+// clients did.
 func (s *Service) CheckToken(ctx context.Context, token string) (string, error) {
-	if err := s.allowRedemption(); err != nil {
+	if err := s.allowRedemption(ctx); err != nil {
 		return "", err
 	}
 	tok, err := ParseToken(token)
 	if err != nil {
-		return "", ErrInviteInvalid
+		return "", s.failedRedemption()
 	}
 	var email string
 	err = s.st.View(ctx, s.ws, access.System, func(tx *store.Tx) error {
@@ -147,7 +152,7 @@ func (s *Service) CheckToken(ctx context.Context, token string) (string, error) 
 			return err
 		}
 		if len(rows) == 0 || !rows[0].linkValid(tok, tx.Now) {
-			return ErrInviteInvalid
+			return s.failedRedemption()
 		}
 		email = rows[0].Email
 		return nil

@@ -1,6 +1,7 @@
 package invites
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
@@ -87,13 +88,26 @@ func (s *Service) allowSends(n int) error {
 	return s.cfg.Throttle.AllowSends(s.ws, n)
 }
 
-// allowRedemption takes one redemption attempt from the throttle, if there is
-// one. Callers take it before looking a token up, so failed attempts count.
-func (s *Service) allowRedemption() error {
+// allowRedemption takes one redemption attempt of ctx's client (WithClient)
+// from the throttle, if there is one. Callers take it before looking a token
+// up, so every attempt counts.
+func (s *Service) allowRedemption(ctx context.Context) error {
 	if s.cfg.Throttle == nil {
 		return nil
 	}
-	return s.cfg.Throttle.AllowRedemption(s.ws)
+	return s.cfg.Throttle.AllowRedemption(s.ws, clientOf(ctx))
+}
+
+// failedRedemption is the answer to a token that names no usable invitation:
+// ErrInviteInvalid, counted against the workspace's budget of failures, or
+// the throttle's refusal once that budget is spent.
+func (s *Service) failedRedemption() error {
+	if s.cfg.Throttle != nil {
+		if err := s.cfg.Throttle.FailedRedemption(s.ws); err != nil {
+			return err
+		}
+	}
+	return ErrInviteInvalid
 }
 
 // inviteRow is the roster_invites table.

@@ -1,8 +1,10 @@
 package invites
 
 import (
+	"context"
 	"fmt"
 	"math"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -21,14 +23,24 @@ const (
 	// DefaultSendPer is the refill period of the default send budget.
 	DefaultSendPer = time.Hour
 
-	// DefaultRedeemEvents is the default redemption budget per workspace: 100
-	// link redemption attempts at once, refilled at 100 per DefaultRedeemPer.
+	// DefaultRedeemEvents is the default budget of failed link lookups per
+	// workspace: 100 at once, refilled at 100 per DefaultRedeemPer.
 	DefaultRedeemEvents = 100
 	// DefaultRedeemPer is the refill period of the default redemption budget.
 	DefaultRedeemPer = time.Minute
 
+	// DefaultClientRedeemEvents is the default budget of link redemption
+	// attempts per client and workspace: 10 at once, refilled at 10 per
+	// DefaultClientRedeemPer.
+	DefaultClientRedeemEvents = 10
+	// DefaultClientRedeemPer is the refill period of the default client
+	// budget.
+	DefaultClientRedeemPer = time.Minute
+
 	// DefaultThrottleWorkspaces is the default ThrottleConfig.MaxWorkspaces.
 	DefaultThrottleWorkspaces = 10000
+	// DefaultThrottleClients is the default ThrottleConfig.MaxClients.
+	DefaultThrottleClients = 100000
 )
 
 // ThrottleOp names what a [Throttle] counts.
@@ -38,8 +50,8 @@ type ThrottleOp string
 const (
 	// ThrottleSend counts invitation emails sent (including resends).
 	ThrottleSend ThrottleOp = "send"
-	// ThrottleRedeem counts invite link redemption attempts, failed ones
-	// included.
+	// ThrottleRedeem counts invite link redemption attempts per client, and
+	// failed link lookups per workspace.
 	ThrottleRedeem ThrottleOp = "redeem"
 )
 
@@ -57,19 +69,34 @@ type ThrottleConfig struct {
 	// Sends bounds invitation emails per workspace. Default
 	// DefaultSendEvents per DefaultSendPer.
 	Sends Budget
-	// Redemptions bounds invite link redemption attempts per workspace.
-	// Default DefaultRedeemEvents per DefaultRedeemPer.
+	// Redemptions bounds failed invite link lookups per workspace (a valid
+	// link is never refused by it). Default DefaultRedeemEvents per
+	// DefaultRedeemPer.
 	Redemptions Budget
+	// ClientRedemptions bounds invite link redemption attempts per client
+	// (see [ClientKey]) in each workspace, valid links included. Default
+	// DefaultClientRedeemEvents per DefaultClientRedeemPer.
+	ClientRedemptions Budget
 	// MaxWorkspaces bounds how many workspaces the throttle tracks at once.
 	// Default DefaultThrottleWorkspaces.
 	MaxWorkspaces int
+	// MaxClients bounds how many (workspace, client) buckets the throttle
+	// tracks at once. Default DefaultThrottleClients.
+	MaxClients int
 	// Now is the clock. Default time.Now. The throttle never lets time run
 	// backwards: a reading earlier than the last one counts as the last one.
 	Now func() time.Time
 }
 
-// Throttle limits invitation sends and link redemptions per workspace, with
-// one token bucket per workspace and operation (golang.org/x/time/rate).
+// Throttle limits invitation sends and link redemptions, with token buckets
+// (golang.org/x/time/rate): per workspace, the invitation emails sent and the
+// failed link lookups; per client in each workspace, the redemption attempts.
+// A link redemption is throttled so that bogus attempts cannot starve a real
+// invitee: a client's attempts meet its own bucket before the token is looked
+// up ([Throttle.AllowRedemption]); a failed lookup then counts against the
+// workspace ([Throttle.FailedRedemption]), whose exhaustion refuses failures
+// only; a valid token is redeemed whatever other clients did. Tokens are
+// 256-bit, so guessing is not the threat.
 //
 // Its state lives in this process: with several roster instances each one
 // throttles on its own, so a workspace may get the configured budget once per
@@ -77,22 +104,30 @@ type ThrottleConfig struct {
 // an exact quota.
 //
 // Memory is bounded: at most MaxWorkspaces workspaces, each with two buckets
-// of about 150 bytes. When a new workspace arrives at the cap, buckets that
-// have refilled completely are dropped (they are indistinguishable from new
-// ones); if none has, the workspace closest to full is dropped and counted in
-// [ThrottleStats.ForcedEvictions].
+// of about 150 bytes, and MaxClients client buckets. When a new workspace (or
+// client) arrives at the cap, buckets that have refilled completely are
+// dropped (they are indistinguishable from new ones); if none has, the one
+// closest to full is dropped and counted in [ThrottleStats.ForcedEvictions]
+// (or ForcedClientEvictions).
 //
 // A Throttle is safe for concurrent use. Its methods never block.
 type Throttle struct {
-	now     func() time.Time
-	max     int
-	send    bucketSpec
-	redeem  bucketSpec
-	mu      sync.Mutex // guards the fields below
-	last    time.Time
-	buckets map[string]*workspaceBuckets
-	forced  uint64
+	now          func() time.Time
+	max          int
+	maxClients   int
+	send         bucketSpec
+	redeem       bucketSpec
+	client       bucketSpec
+	mu           sync.Mutex // guards the fields below
+	last         time.Time
+	buckets      map[string]*workspaceBuckets
+	clients      map[clientID]*rate.Limiter
+	forced       uint64
+	forcedClient uint64
 }
+
+// clientID keys a client's bucket: the workspace and the client key.
+type clientID struct{ workspace, client string }
 
 type bucketSpec struct {
 	limit rate.Limit
@@ -114,17 +149,24 @@ func NewThrottle(cfg ThrottleConfig) (*Throttle, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.MaxWorkspaces < 0 {
-		return nil, fmt.Errorf("%w: throttle: negative MaxWorkspaces", ErrInvalidConfig)
+	client, err := cfg.ClientRedemptions.spec("ClientRedemptions", DefaultClientRedeemEvents, DefaultClientRedeemPer)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.MaxWorkspaces < 0 || cfg.MaxClients < 0 {
+		return nil, fmt.Errorf("%w: throttle: negative MaxWorkspaces or MaxClients", ErrInvalidConfig)
 	}
 	if cfg.MaxWorkspaces == 0 {
 		cfg.MaxWorkspaces = DefaultThrottleWorkspaces
 	}
+	if cfg.MaxClients == 0 {
+		cfg.MaxClients = DefaultThrottleClients
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Throttle{now: cfg.Now, max: cfg.MaxWorkspaces, send: send, redeem: redeem,
-		buckets: make(map[string]*workspaceBuckets)}, nil
+	return &Throttle{now: cfg.Now, max: cfg.MaxWorkspaces, maxClients: cfg.MaxClients, send: send, redeem: redeem, client: client,
+		buckets: make(map[string]*workspaceBuckets), clients: make(map[clientID]*rate.Limiter)}, nil
 }
 
 func (b Budget) spec(field string, defEvents int, defPer time.Duration) (bucketSpec, error) {
@@ -144,10 +186,38 @@ func (t *Throttle) AllowSends(workspace string, n int) error {
 	return t.allow(workspace, ThrottleSend, n)
 }
 
-// AllowRedemption takes one attempt from the workspace's redemption budget.
-// Call it before looking the token up, so failed attempts count. It returns
-// nil or a *[ThrottledError] wrapping [ErrThrottled].
-func (t *Throttle) AllowRedemption(workspace string) error {
+// AllowRedemption takes one attempt from client's redemption budget in the
+// workspace. Call it before looking the token up, so that every attempt
+// counts, valid or not. client is the client's key ([ClientKey]). A client
+// without one ("") has no bucket and always passes here, meeting only the
+// workspace's budget of failures: a shared bucket would let one client
+// starve every other. It returns nil or a *[ThrottledError] wrapping
+// [ErrThrottled].
+func (t *Throttle) AllowRedemption(workspace, client string) error {
+	if client == "" {
+		return nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := t.clock()
+	id := clientID{workspace, client}
+	lim, ok := t.clients[id]
+	if !ok {
+		if len(t.clients) >= t.maxClients {
+			t.evictClients(now)
+		}
+		lim = rate.NewLimiter(t.client.limit, t.client.burst)
+		t.clients[id] = lim
+	}
+	return take(lim, now, 1, workspace, ThrottleRedeem)
+}
+
+// FailedRedemption counts a failed link lookup (a token that names no usable
+// invitation) against the workspace's budget. It returns nil, or a
+// *[ThrottledError] wrapping [ErrThrottled] when the workspace has spent its
+// budget of failures, which the caller answers instead of the failure. A
+// valid token never comes here, so other clients' failures never refuse it.
+func (t *Throttle) FailedRedemption(workspace string) error {
 	return t.allow(workspace, ThrottleRedeem, 1)
 }
 
@@ -163,6 +233,11 @@ func (t *Throttle) allow(workspace string, op ThrottleOp, n int) error {
 	if op == ThrottleRedeem {
 		lim = b.redeem
 	}
+	return take(lim, now, n, workspace, op)
+}
+
+// take takes n from lim at now, all or nothing.
+func take(lim *rate.Limiter, now time.Time, n int, workspace string, op ThrottleOp) error {
 	r := lim.ReserveN(now, n)
 	if !r.OK() { // n exceeds the burst: it can never pass
 		return &ThrottledError{Op: op, Workspace: workspace, RetryAfter: rate.InfDuration}
@@ -233,6 +308,28 @@ func (t *Throttle) evict(now time.Time) {
 	}
 }
 
+// evictClients drops every client bucket that is full; if there is none, it
+// drops the one closest to full and counts a forced eviction. t.mu must be
+// held.
+func (t *Throttle) evictClients(now time.Time) {
+	var fullest clientID
+	best := math.Inf(-1)
+	for id, lim := range t.clients {
+		level := lim.TokensAt(now) / float64(t.client.burst)
+		if level >= 1 {
+			delete(t.clients, id)
+			continue
+		}
+		if level > best {
+			fullest, best = id, level
+		}
+	}
+	if len(t.clients) >= t.maxClients {
+		delete(t.clients, fullest)
+		t.forcedClient++
+	}
+}
+
 // ThrottleStats describes a Throttle's memory use.
 type ThrottleStats struct {
 	// Workspaces is the number of workspaces tracked now.
@@ -241,13 +338,55 @@ type ThrottleStats struct {
 	// refilled, because MaxWorkspaces was reached. Each one got a fresh
 	// budget early.
 	ForcedEvictions uint64
+	// Clients is the number of (workspace, client) buckets tracked now.
+	Clients int
+	// ForcedClientEvictions counts client buckets dropped before they had
+	// refilled, because MaxClients was reached.
+	ForcedClientEvictions uint64
 }
 
 // Stats returns the throttle's current statistics.
 func (t *Throttle) Stats() ThrottleStats {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return ThrottleStats{Workspaces: len(t.buckets), ForcedEvictions: t.forced}
+	return ThrottleStats{Workspaces: len(t.buckets), ForcedEvictions: t.forced,
+		Clients: len(t.clients), ForcedClientEvictions: t.forcedClient}
+}
+
+// ClientKey is the throttle key of a client address: an IPv4 address (or an
+// IPv4-mapped IPv6 one) by itself, an IPv6 address by its /64 prefix, since
+// one host usually holds a whole /64; "" for an invalid address.
+func ClientKey(addr netip.Addr) string {
+	if !addr.IsValid() {
+		return ""
+	}
+	addr = addr.Unmap().WithZone("")
+	if addr.Is4() {
+		return addr.String()
+	}
+	return netip.PrefixFrom(addr, 64).Masked().String()
+}
+
+// clientKey is the context key of WithClient.
+type clientKey struct{}
+
+// WithClient returns ctx carrying the address of the client a request comes
+// from, for throttling invite link redemptions per client: [Service.CheckToken]
+// and a registration with an invite link token (users.Service.Register) read
+// it from their context. An application passes the address it trusts (the
+// connection's peer, or X-Forwarded-For from a trusted proxy). Without it,
+// attempts meet only the workspace's budget of failed lookups.
+func WithClient(ctx context.Context, addr netip.Addr) context.Context {
+	return context.WithValue(ctx, clientKey{}, ClientKey(addr))
+}
+
+// clientOf returns the client key WithClient put in ctx, or "".
+func clientOf(ctx context.Context) string {
+	if ctx == nil {
+		return ""
+	}
+	k, _ := ctx.Value(clientKey{}).(string)
+	return k
 }
 
 // ThrottledError is a refusal by a [Throttle]. It wraps [ErrThrottled].

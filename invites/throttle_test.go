@@ -2,6 +2,7 @@ package invites
 
 import (
 	"errors"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -98,11 +99,11 @@ func TestThrottleDefaults(t *testing.T) {
 		t.Errorf("send after RetryAfter: %v", err)
 	}
 	for i := 0; i < DefaultRedeemEvents; i++ {
-		if err := th.AllowRedemption("ws"); err != nil {
+		if err := th.FailedRedemption("ws"); err != nil {
 			t.Fatalf("redemption %d: %v", i+1, err)
 		}
 	}
-	if got, want := retryAfter(t, th.AllowRedemption("ws")), DefaultRedeemPer/DefaultRedeemEvents; got != want {
+	if got, want := retryAfter(t, th.FailedRedemption("ws")), DefaultRedeemPer/DefaultRedeemEvents; got != want {
 		t.Errorf("redemption %d: RetryAfter = %v, want %v", DefaultRedeemEvents+1, got, want)
 	}
 }
@@ -119,9 +120,9 @@ func TestThrottleIsolation(t *testing.T) {
 	}{
 		{"a sends again", th.AllowSends("a", 1), true},
 		{"b sends", th.AllowSends("b", 1), false},
-		{"a redeems (its own budget)", th.AllowRedemption("a"), false},
-		{"a redeems again", th.AllowRedemption("a"), true},
-		{"b redeems", th.AllowRedemption("b"), false},
+		{"a redeems (its own budget)", th.FailedRedemption("a"), false},
+		{"a redeems again", th.FailedRedemption("a"), true},
+		{"b redeems", th.FailedRedemption("b"), false},
 	}
 	for _, tt := range tests {
 		if got := tt.err != nil; got != tt.want {
@@ -137,7 +138,7 @@ func TestThrottleClockBackwards(t *testing.T) {
 	allowed := 0
 	for i := 0; i < 100; i++ {
 		clock.Set(time.Duration(i%2) * time.Second)
-		if th.AllowRedemption("ws") == nil {
+		if th.FailedRedemption("ws") == nil {
 			allowed++
 		}
 	}
@@ -181,8 +182,8 @@ func TestThrottleConcurrentChurn(t *testing.T) {
 			defer wg.Done()
 			for i := 0; i < 40; i++ {
 				ws := []string{"v", "w", "x", "y", "z"}[(g+i)%5]
-				if err := th.AllowRedemption(ws); err != nil {
-					t.Errorf("AllowRedemption: %v", err) // 320 attempts over 5 workspaces stay within 100 each
+				if err := th.FailedRedemption(ws); err != nil {
+					t.Errorf("FailedRedemption: %v", err) // 320 attempts over 5 workspaces stay within 100 each
 				}
 				_ = th.AllowSends(ws, 1)
 				if got := th.Stats().Workspaces; got > 3 {
@@ -206,7 +207,7 @@ func TestThrottleSingleWorkspaceConcurrent(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := 0; i < 40; i++ {
-				if th.AllowRedemption("ws") == nil {
+				if th.FailedRedemption("ws") == nil {
 					allowed.Add(1)
 				}
 			}
@@ -255,5 +256,56 @@ func TestThrottledErrorText(t *testing.T) {
 		if got := tt.err.Error(); got != tt.want {
 			t.Errorf("Error() = %q, want %q", got, tt.want)
 		}
+	}
+}
+
+// ClientKey keys IPv4 by address and IPv6 by /64.
+func TestClientKey(t *testing.T) {
+	for _, c := range []struct{ addr, want string }{
+		{"203.0.113.5", "203.0.113.5"},
+		{"::ffff:203.0.113.5", "203.0.113.5"},
+		{"2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"},
+		{"2001:db8:1:2::", "2001:db8:1:2::/64"},
+		{"fe80::1%eth0", "fe80::/64"},
+	} {
+		if got := ClientKey(netip.MustParseAddr(c.addr)); got != c.want {
+			t.Errorf("ClientKey(%s) = %q, want %q", c.addr, got, c.want)
+		}
+	}
+	if got := ClientKey(netip.Addr{}); got != "" {
+		t.Errorf("ClientKey(invalid) = %q, want \"\"", got)
+	}
+}
+
+// Client buckets are per workspace and client, a client without a key has
+// none, and their number is bounded like the workspaces'.
+func TestThrottleClients(t *testing.T) {
+	th, clock := newTestThrottle(t, ThrottleConfig{ClientRedemptions: Budget{Events: 1, Per: time.Minute}, MaxClients: 2})
+	steps := []struct {
+		name              string
+		workspace, client string
+		refused           bool
+	}{
+		{"a in ws1", "ws1", "a", false},
+		{"a again", "ws1", "a", true},
+		{"a in ws2 (its own bucket)", "ws2", "a", false},
+		{"no key", "ws1", "", false},
+		{"no key again", "ws1", "", false},
+		{"b in ws1: at the cap, the fuller one goes", "ws1", "b", false},
+	}
+	for _, s := range steps {
+		if got := th.AllowRedemption(s.workspace, s.client) != nil; got != s.refused {
+			t.Errorf("%s: refused = %v, want %v", s.name, got, s.refused)
+		}
+	}
+	if got, want := th.Stats(), (ThrottleStats{Clients: 2, ForcedClientEvictions: 1}); got != want {
+		t.Errorf("Stats = %+v, want %+v", got, want)
+	}
+	clock.Set(time.Hour) // all refilled: a new client drops them without force
+	if err := th.AllowRedemption("ws3", "c"); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := th.Stats(), (ThrottleStats{Clients: 1, ForcedClientEvictions: 1}); got != want {
+		t.Errorf("Stats after the refill = %+v, want %+v", got, want)
 	}
 }

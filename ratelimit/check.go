@@ -39,8 +39,9 @@ func (e *Engine) Check(p Principal, estimate int64) error {
 // Record charges tokens, the actual usage of a request, to every enabled bucket that
 // applies to p (the buckets [Engine.Check] consults), and adds them to the usage
 // aggregates (see [Engine.DrainUsage]). Usage is known only after the call, so Record
-// never refuses: it may put buckets into debt, by more than their budget too, and a
-// bucket in debt refuses until it has refilled past zero. Disabled limits are not
+// never refuses: it may put buckets into debt, but never below minus one budget (in
+// whole tokens: a level lands within one token above it), and a bucket in debt refuses
+// until it has refilled past zero, so one call blocks a scope for at most one period. Disabled limits are not
 // charged. Record returns an [*InvalidError] for a negative count or a principal
 // without user id, and changes nothing then.
 func (e *Engine) Record(p Principal, tokens int64) error {
@@ -230,7 +231,7 @@ func wait(lim *rate.Limiter, r *rule, t time.Time, est int64) time.Duration {
 }
 
 // charge debits n tokens from every enabled bucket of v. The caller holds the shard's
-// write lock unless v.ready(n).
+// write lock unless v.ready(n); fixed buckets are charged under their own mutex.
 func (v view) charge(t time.Time, n int64) {
 	if v.plan != nil {
 		for i, r := range v.set.user {
@@ -251,32 +252,28 @@ func chargeFixed(refs []ref, t time.Time, n int64) {
 	}
 }
 
-// debit takes n tokens from lim at t, into debt if need be. ReserveN refuses more than
-// the burst, so a larger n is taken under exclusive access (mu, or when mu is nil the
-// caller's shard write lock) in steps: first a whole burst, which leaves the level at
-// or below zero, then the rest, for which the burst is raised and restored. While it
-// is raised the level is below zero, so no reader sees more tokens than the budget,
-// and concurrent debits of up to a budget still succeed. Cost: O(1) for any n.
+// debit takes n tokens from lim at t, into debt if need be, but never below minus one
+// burst (the budget): the charge is cut to floor(level + burst) whole tokens, so the
+// level lands in [-burst, -burst+1) and a bucket in debt refills past zero within one
+// period. Reading the level and charging must be one step, so debit needs exclusive
+// access to lim: mu, or when mu is nil the caller's shard write lock. A cut charge is
+// at most twice the burst and ReserveN takes up to one burst at a time, so it takes
+// two steps at most. Cost: O(1) for any n.
 func debit(lim *rate.Limiter, t time.Time, n int64, mu *sync.Mutex) {
-	if lim.ReserveN(t, int(n)).OK() {
-		return
-	}
 	if mu != nil {
 		mu.Lock()
 		defer mu.Unlock()
 	}
-	b := lim.Burst()
-	if int(n) <= b { // an edit raised the budget meanwhile
-		lim.ReserveN(t, int(n))
+	b := int64(lim.Burst())
+	n = min(n, int64(math.Floor(lim.TokensAt(t)+float64(b))))
+	if n <= 0 {
 		return
 	}
-	lim.ReserveN(t, b)
-	rest := int(n) - b
-	if rest > b {
-		lim.SetBurstAt(t, rest)
-		defer lim.SetBurstAt(t, b)
+	first := min(n, b)
+	lim.ReserveN(t, int(first))
+	if rest := n - first; rest > 0 {
+		lim.ReserveN(t, int(rest))
 	}
-	lim.ReserveN(t, rest)
 }
 
 // Status reports p's remaining budget per scope and per limit, as [Engine.Check]

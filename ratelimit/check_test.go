@@ -38,7 +38,7 @@ func TestRefill(t *testing.T) {
 }
 
 // TestDebt records more than the budget, on every kind of bucket: the bucket goes into
-// debt by the whole amount and refuses until it has refilled past zero.
+// debt, but never below minus one budget, and refuses until it has refilled past zero.
 func TestDebt(t *testing.T) {
 	limits := []ratelimit.Limit{
 		userLimit("u", 10, 10*time.Second),
@@ -49,15 +49,19 @@ func TestDebt(t *testing.T) {
 		t.Run(string(l.Scope), func(t *testing.T) {
 			e, c := newEngine(t, l)
 			p := user("a", "g1")
-			record(t, e, p, 25)
-			if got := remaining(t, e, p, l.ID); got != -15 {
-				t.Fatalf("tokens after recording 25 of 10 = %v, want -15", got)
+			record(t, e, p, 15)
+			if got := remaining(t, e, p, l.ID); got != -5 {
+				t.Fatalf("tokens after recording 15 of 10 = %v, want -5", got)
+			}
+			record(t, e, p, 25) // would reach -30: floored at minus one budget
+			if got := remaining(t, e, p, l.ID); got != -10 {
+				t.Fatalf("tokens after recording 40 of 10 = %v, want -10 (the floor)", got)
 			}
 			le := refusal(t, e.Check(p, 0))
 			if le == nil || le.Scope != l.Scope || le.LimitID != l.ID {
 				t.Fatalf("Check in debt = %+v, want a refusal by %s limit %q", le, l.Scope, l.ID)
 			}
-			c.Advance(15 * time.Second) // back at exactly zero: still refused
+			c.Advance(10 * time.Second) // one period: back at exactly zero, still refused
 			if err := e.Check(p, 0); refusal(t, err) == nil {
 				t.Fatalf("Check at zero tokens succeeded, want a refusal")
 			}
@@ -70,22 +74,45 @@ func TestDebt(t *testing.T) {
 }
 
 // TestHugeDebt charges far more than the budget in one Record (ReserveN alone would
-// refuse it) and checks the debt and the wait are exact.
+// refuse it): the bucket stops at minus one budget, so the wait is one period and the
+// nanosecond it takes to pass zero, not the 999999999.67s the whole charge would cost.
 func TestHugeDebt(t *testing.T) {
 	for _, l := range []ratelimit.Limit{userLimit("u", 3, time.Second), globalLimit("w", 3, time.Second)} {
 		e, _ := newEngine(t, l)
 		p := user("a")
 		record(t, e, p, 3_000_000_002)
-		if got := remaining(t, e, p, l.ID); got != -2_999_999_999 {
-			t.Errorf("%s: tokens = %v, want -2999999999", l.Scope, got)
+		if got := remaining(t, e, p, l.ID); got != -3 {
+			t.Errorf("%s: tokens = %v, want -3", l.Scope, got)
 		}
 		le := refusal(t, e.Check(p, 0))
-		// 2999999999 tokens at 3/s: 999999999.666…s. At this debt a float64 level moves
-		// in steps of about 5e-7 tokens, so the wait is exact to within a microsecond.
-		want := 999_999_999_666_666_667 * time.Nanosecond
-		if le == nil || le.RetryAfter < want-time.Microsecond || le.RetryAfter > want+time.Microsecond {
-			t.Errorf("%s: refusal %+v, want RetryAfter %v ± 1µs", l.Scope, le, want)
+		if le == nil || le.RetryAfter <= time.Second || le.RetryAfter > time.Second+time.Microsecond {
+			t.Errorf("%s: refusal %+v, want RetryAfter just over 1s", l.Scope, le)
 		}
+	}
+}
+
+// TestHugeMessageBlocksGroupOnePeriod is the red-team attack: one member's huge chat
+// message (a million times the budget) must not put the group's shared pool hundreds of
+// hours into debt; the other members wait at most one period, and after it they chat.
+func TestHugeMessageBlocksGroupOnePeriod(t *testing.T) {
+	const budget, period = 1000, time.Hour
+	e, c := newEngine(t, groupLimit("g", "g1", budget, period))
+	attacker, member := user("attacker", "g1"), user("member", "g1")
+	record(t, e, attacker, budget*1_000_000)
+	le := refusal(t, e.Check(member, 0))
+	if le == nil || le.Scope != ratelimit.ScopeGroup {
+		t.Fatalf("member's Check after the huge message = %+v, want a group refusal", le)
+	}
+	if le.RetryAfter > period+time.Microsecond {
+		t.Fatalf("member waits %v after one huge message, want at most one period (%v)", le.RetryAfter, period)
+	}
+	c.Advance(le.RetryAfter)
+	if err := e.Check(member, 0); err != nil {
+		t.Fatalf("member's Check after %v = %v, want nil", le.RetryAfter, err)
+	}
+	record(t, e, attacker, budget*1_000_000) // again: the floor holds a second time
+	if got := remaining(t, e, member, "g"); got < -budget {
+		t.Fatalf("group pool = %v after a second huge message, want at least -%d", got, budget)
 	}
 }
 

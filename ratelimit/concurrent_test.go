@@ -10,13 +10,13 @@ import (
 	"github.com/rosterhq/roster/ratelimit"
 )
 
-// TestConcurrentChargesAreExact runs records (some above the burst), checks, status
-// calls, snapshots, sweeps and limit edits from many goroutines on a frozen clock.
-// Without refill every level must end at exactly budget minus what was charged, and
-// after a long wait at exactly the budget: a lost or doubled charge, or a burst left
-// raised, shows up. Run it with -race.
+// TestConcurrentChargesAreExact runs records (some large), checks, status calls,
+// snapshots, sweeps and limit edits from many goroutines on a frozen clock. The budget
+// is large enough that no level of u, g or w reaches the debt floor, so without refill
+// every level must end at exactly budget minus what was charged, and after a long wait
+// at exactly the budget: a lost or doubled charge shows up. Run it with -race.
 func TestConcurrentChargesAreExact(t *testing.T) {
-	const budget = 1000
+	const budget = 10_000_000
 	e, c := newEngine(t,
 		userLimit("u", budget, time.Hour),
 		groupLimit("g", "g1", budget, time.Hour),
@@ -77,7 +77,7 @@ func hammer(t *testing.T, e *ratelimit.Engine, w int, budget int64, tl *tally) {
 		p := user(fmt.Sprint("u", u), "g1", fmt.Sprint("x", i%3))
 		n := int64(1 + i%5)
 		if i%50 == 0 {
-			n = 2*budget + 3 + int64(w)*100 // above every burst, sizes differ
+			n = budget/50 + 3 + int64(w)*100 // sizes differ; 48 of them stay above the floor
 		}
 		if err := e.Record(p, n); err != nil {
 			t.Error(err)
@@ -102,33 +102,39 @@ func hammer(t *testing.T, e *ratelimit.Engine, w int, budget int64, tl *tally) {
 	}
 }
 
-// TestConcurrentBigDebits races debits above the burst (and small ones) on one shared
-// bucket; each must be charged in full, and the burst must end as configured.
+// TestConcurrentBigDebits races debits of up to five budgets (and small ones) on one
+// shared bucket and on one user's bucket: reading the level and cutting the charge at
+// the debt floor must be one step, so however they interleave the level ends at exactly
+// minus one budget, and the burst as configured.
 func TestConcurrentBigDebits(t *testing.T) {
 	const budget = 10
-	e, c := newEngine(t, globalLimit("w", budget, time.Hour))
-	var total atomic.Int64
+	e, c := newEngine(t, globalLimit("w", budget, time.Hour), userLimit("u", budget, time.Hour))
 	var wg sync.WaitGroup
 	for w := range 8 {
 		wg.Go(func() {
 			p := ratelimit.Principal{Anonymous: true}
+			if w%2 == 0 {
+				p = user("a")
+			}
 			for i := range 2000 {
 				n := int64(1 + (w*31+i)%(5*budget))
 				if err := e.Record(p, n); err != nil {
 					t.Error(err)
 					return
 				}
-				total.Add(n)
 			}
 		})
 	}
 	wg.Wait()
-	p := ratelimit.Principal{Anonymous: true}
-	if got, want := remaining(t, e, p, "w"), float64(budget-total.Load()); got != want {
-		t.Errorf("level %v, want %v", got, want)
+	for _, id := range []string{"w", "u"} {
+		if got := remaining(t, e, user("a"), id); got != -budget {
+			t.Errorf("%s level %v, want %v", id, got, -budget)
+		}
 	}
 	c.Advance(100000 * time.Hour)
-	if got := remaining(t, e, p, "w"); got != budget {
-		t.Errorf("refilled to %v, want %v", got, float64(budget))
+	for _, id := range []string{"w", "u"} {
+		if got := remaining(t, e, user("a"), id); got != budget {
+			t.Errorf("%s refilled to %v, want %v", id, got, float64(budget))
+		}
 	}
 }

@@ -13,8 +13,10 @@
 // [Engine.Record] charges the actual usage after it to every bucket that applies.
 // With an estimate, a bucket refuses when it holds fewer tokens than the estimate;
 // without, when it is at or below zero. Usage is known only after the call, so Record
-// never refuses and may drive a bucket into debt, by more than its budget too; the
-// bucket then refuses until it has refilled past zero.
+// never refuses and may drive a bucket into debt, but never below minus one budget (the
+// charge is cut in whole tokens, so the level lands within one token above that); the
+// bucket then refuses until it has refilled past zero, so one call, however large,
+// blocks a scope (a whole group's pool, say) for at most one period.
 //
 // # Combination rules
 //

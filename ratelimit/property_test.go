@@ -9,7 +9,7 @@ import (
 	"github.com/rosterhq/roster/ratelimit"
 )
 
-// admission is a Record that followed a successful Check.
+// admission is a Record that followed a successful Check, with the tokens it charged.
 type admission struct {
 	at time.Time
 	n  int64
@@ -20,8 +20,12 @@ type admission struct {
 // successful Check. It checks against an independent model of the level that
 //   - a Check without estimate is never refused while the bucket is positive, and is
 //     refused while it is not (with an estimate: admitted iff the level covers it);
-//   - the tokens admitted in any window of length period never exceed budget × 2 plus
-//     the last request recorded in the window (the token-bucket bound).
+//   - the tokens charged in any window of length period never exceed budget × 2 plus
+//     the last charge in the window (the token-bucket bound; a charge cut at the floor
+//     counts what was charged);
+//   - a Record never takes the level below minus one budget (the model cuts a charge to
+//     floor(level + budget) whole tokens), so a refusal without estimate never asks to
+//     wait more than one period (and the nanosecond past zero).
 func TestTokenBucketProperties(t *testing.T) {
 	for _, sc := range scopes {
 		for seed := range uint64(6) {
@@ -64,6 +68,8 @@ func checkProperties(t *testing.T, r *rand.Rand, l ratelimit.Limit) (admitted, r
 			t.Fatalf("%s step %d: refused without estimate while the bucket holds %v", l.Scope, step, level)
 		case le != nil && est > 0 && level > float64(est)+eps:
 			t.Fatalf("%s step %d: refused estimate %d while the bucket holds %v", l.Scope, step, est, level)
+		case le != nil && est == 0 && le.RetryAfter > l.Period+time.Microsecond:
+			t.Fatalf("%s step %d: refused for %v, more than one period %v", l.Scope, step, le.RetryAfter, l.Period)
 		}
 		if le != nil {
 			refused++
@@ -75,8 +81,12 @@ func checkProperties(t *testing.T, r *rand.Rand, l ratelimit.Limit) (admitted, r
 			n = r.Int64N(3*l.Budget) + 1 // bigger than the budget: debt
 		}
 		record(t, e, p, n)
-		level -= float64(n)
-		log = append(log, admission{c.Now(), n})
+		charged := int64(math.Min(float64(n), math.Floor(level+float64(l.Budget)))) // the debt floor
+		level -= float64(charged)
+		if got := remaining(t, e, p, l.ID); got < -float64(l.Budget) || math.Abs(got-level) > 1e-6 {
+			t.Fatalf("%s step %d: level %v after recording %d, model %v (floor -%d)", l.Scope, step, got, n, level, l.Budget)
+		}
+		log = append(log, admission{c.Now(), charged})
 	}
 	checkWindows(t, l, log)
 	return admitted, refused
@@ -96,7 +106,7 @@ func checkWindows(t *testing.T, l ratelimit.Limit, log []admission) {
 			last = a.n
 		}
 		if sum > 2*l.Budget+last {
-			t.Fatalf("%s: %d tokens admitted in the period from %v, more than 2 × %d + %d",
+			t.Fatalf("%s: %d tokens charged in the period from %v, more than 2 × %d + %d",
 				l.Scope, sum, first.at, l.Budget, last)
 		}
 	}

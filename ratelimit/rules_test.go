@@ -49,7 +49,7 @@ func TestCombinationRules(t *testing.T) {
 		{"all limited groups exhausted: shortest group wait",
 			[]use{{user("x", "A"), 15}, {user("y", "B"), 25}}, user("a", "A", "B"), 0, ratelimit.ScopeGroup, "gb", 2500 * time.Millisecond},
 		{"a group waits for its slowest exhausted limit",
-			[]use{{user("y", "B"), 101}}, user("a", "B"), 0, ratelimit.ScopeGroup, "gb", 40500 * time.Millisecond},
+			[]use{{user("y", "B"), 101}}, user("a", "B"), 0, ratelimit.ScopeGroup, "gb", 10 * time.Second}, // gb floored at -20: 10s; gb2 at -1: 0.1s
 		{"the group with the shorter wait sets the group scope's wait",
 			[]use{{user("x", "A"), 15}, {user("y", "B"), 101}}, user("a", "A", "B"), 0, ratelimit.ScopeGroup, "ga", 5 * time.Second},
 		{"a group without limits does not shield", []use{{user("x", "A"), 15}}, user("a", "A", "D"), 0, ratelimit.ScopeGroup, "ga", 5 * time.Second},
@@ -66,9 +66,9 @@ func TestCombinationRules(t *testing.T) {
 		{"anonymous caller meets global limits only", []use{{user("x", "A"), 15}}, ratelimit.Principal{Anonymous: true, Groups: []string{"A"}}, 0, "", "", 0},
 		{"service usage charges the global limit only", []use{{service, 15}}, user("a", "A"), 0, "", "", 0},
 		{"longest wait wins: user over global", []use{{user("a"), 15}, {user("x"), 1000}}, user("a"), 0, ratelimit.ScopeUser, "u", 5 * time.Second},
-		{"longest wait wins: global over user", []use{{user("a"), 15}, {user("x"), 2000}}, user("a"), 0, ratelimit.ScopeGlobal, "w", 10150 * time.Millisecond},
+		{"longest wait wins: global over user", []use{{user("a"), 15}, {user("x"), 2000}}, user("a"), 0, ratelimit.ScopeGlobal, "w", 10 * time.Second}, // floored at -1000
 		{"longest wait wins: group over user",
-			[]use{{user("a"), 11}, {user("x", "A"), 30}}, user("a", "A"), 0, ratelimit.ScopeGroup, "ga", 20 * time.Second},
+			[]use{{user("a"), 11}, {user("x", "A"), 30}}, user("a", "A"), 0, ratelimit.ScopeGroup, "ga", 10 * time.Second}, // floored at -10
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

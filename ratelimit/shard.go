@@ -133,14 +133,15 @@ func (sh *shard) lookup(s *limitSet, p Principal) (view, bool) {
 	return v, true
 }
 
-// ready reports whether charging n tokens to v can be done under a read lock: every
-// enabled user limit has its bucket and n fits in its burst.
+// ready reports whether charging n tokens to v can be done under a read lock: a charge
+// of user buckets reads their level and debits it in one step (the debt floor, see
+// debit), so it needs the write lock whenever an enabled user limit applies.
 func (v view) ready(n int64) bool {
 	if n == 0 || v.plan == nil {
 		return true
 	}
-	for i, r := range v.set.user {
-		if r.Enabled && (i >= len(v.user) || v.user[i] == nil || n > r.Budget) {
+	for _, r := range v.set.user {
+		if r.Enabled {
 			return false
 		}
 	}

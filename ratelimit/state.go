@@ -18,7 +18,8 @@ type BucketState struct {
 	// Key is the user id for a user limit, the group id for a group limit, "" for a
 	// global limit.
 	Key string
-	// Tokens is the level at At: at most the budget, negative in debt.
+	// Tokens is the level at At: at most the budget, negative in debt (never below
+	// minus the budget).
 	Tokens float64
 	// At is when the level was read (wall clock, without monotonic reading).
 	At time.Time
@@ -64,8 +65,8 @@ func (e *Engine) Snapshot() []BucketState {
 // Restore brings back buckets saved by [Engine.Snapshot], typically in a new process
 // after [Engine.SetLimits]. Each bucket gets the saved level refilled at the limit's
 // current rate for the time elapsed since At (none if At is in the future), capped at
-// the budget; buckets are charged in whole tokens, so a restored level may end up to
-// one token below that. Restore only ever lowers a bucket: one already lower keeps its
+// the budget and floored at minus one budget as every charge is; buckets are charged
+// in whole tokens, so a restored level may end up to one token below that. Restore only ever lowers a bucket: one already lower keeps its
 // level, so restoring never grants tokens, and a state that has refilled completely
 // creates nothing. States of limits that no longer exist, or whose key no longer fits
 // the limit's scope and group, are skipped. Restore returns an [*InvalidError], and

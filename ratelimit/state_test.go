@@ -71,12 +71,13 @@ func TestRestoreEdgeCases(t *testing.T) {
 	now := c.Now()
 	record(t, e, user("low"), 4) // 1 left
 	states := []ratelimit.BucketState{
-		{LimitID: "u", Key: "low", Tokens: 3, At: now},                          // already lower: stays 1
-		{LimitID: "u", Key: "capped", Tokens: 9, At: now},                       // capped at 5
-		{LimitID: "u", Key: "future", Tokens: -2, At: now.Add(time.Minute)},     // no refill
-		{LimitID: "u", Key: "past", Tokens: -20, At: now.Add(-5 * time.Second)}, // -15
-		{LimitID: "u", Key: "frac", Tokens: 2.5, At: now},                       // whole tokens: 2
-		{LimitID: "u", Key: "refilled", Tokens: -5, At: now.Add(-time.Hour)},    // full: nothing made
+		{LimitID: "u", Key: "low", Tokens: 3, At: now},                         // already lower: stays 1
+		{LimitID: "u", Key: "capped", Tokens: 9, At: now},                      // capped at 5
+		{LimitID: "u", Key: "future", Tokens: -2, At: now.Add(time.Minute)},    // no refill
+		{LimitID: "u", Key: "past", Tokens: -8, At: now.Add(-5 * time.Second)}, // -3
+		{LimitID: "u", Key: "deep", Tokens: -20, At: now},                      // floored at -5
+		{LimitID: "u", Key: "frac", Tokens: 2.5, At: now},                      // whole tokens: 2
+		{LimitID: "u", Key: "refilled", Tokens: -5, At: now.Add(-time.Hour)},   // full: nothing made
 		{LimitID: "gone", Key: "x", Tokens: -5, At: now},
 		{LimitID: "g", Key: "g2", Tokens: -5, At: now}, // not g's group
 		{LimitID: "w", Key: "x", Tokens: -5, At: now},  // global has no key
@@ -85,10 +86,10 @@ func TestRestoreEdgeCases(t *testing.T) {
 	if err := e.Restore(states); err != nil {
 		t.Fatal(err)
 	}
-	// low, future, past and frac hold a bucket; capped and refilled are full and the
-	// other states stale, so they made none (besides the global and group limits' own).
-	if got := e.Stats().Buckets; got != 4+2 {
-		t.Errorf("Stats().Buckets = %d after Restore, want 6", got)
+	// low, future, past, deep and frac hold a bucket; capped and refilled are full and
+	// the other states stale, so they made none (besides the global and group limits' own).
+	if got := e.Stats().Buckets; got != 5+2 {
+		t.Errorf("Stats().Buckets = %d after Restore, want 7", got)
 	}
 	for _, tt := range []struct {
 		p     ratelimit.Principal
@@ -98,7 +99,8 @@ func TestRestoreEdgeCases(t *testing.T) {
 		{user("low"), "u", 1},
 		{user("capped"), "u", 5},
 		{user("future"), "u", -2},
-		{user("past"), "u", -15},
+		{user("past"), "u", -3},
+		{user("deep"), "u", -5},
 		{user("frac"), "u", 2},
 		{user("x", "g1", "g2"), "g", 10},
 		{user("x"), "w", 96},

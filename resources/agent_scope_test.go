@@ -13,11 +13,13 @@ import (
 
 // A curator may edit an agent they do not own when every group it is
 // attached to is theirs; Update must then hold them to the curator scope,
-// as Attach does: no group they do not curate, no making it public.
+// as Attach does: no group they do not curate, no making it public, and no
+// change to whom it is shared with (the owner's and admins' alone).
 func TestCuratorEditingAnotherOwnersAgent(t *testing.T) {
 	forEachStore(t, func(e *env) {
 		e.User("owner", users.RoleBasic)
 		e.User("cur", users.RoleBasic)
+		e.User("friend", users.RoleBasic)
 		e.Group("G1", "owner", "cur")
 		e.Group("G2", "owner", "cur") // cur is a plain member of G2
 		e.Curator("G1", "cur", true)
@@ -33,6 +35,7 @@ func TestCuratorEditingAnotherOwnersAgent(t *testing.T) {
 			{"attach to a group cur only belongs to", resources.Facts{Owner: e.Users["owner"], Groups: e.gids("G1", "G2")}, groups.ErrOutOfScope},
 			{"make it public", resources.Facts{Owner: e.Users["owner"], Groups: e.gids("G1"), Public: true}, access.ErrForbidden},
 			{"leave it in no group", resources.Facts{Owner: e.Users["owner"]}, resources.ErrNoGroups},
+			{"share it with a user", resources.Facts{Owner: e.Users["owner"], Groups: e.gids("G1"), SharedWith: []string{e.Users["friend"]}}, access.ErrForbidden},
 		}
 		for _, c := range cases {
 			before := e.State()
@@ -61,5 +64,50 @@ func TestRegisterRefusesBeforeRevealing(t *testing.T) {
 		}
 		_, err := e.rs.Register(e.Ctx, e.As("bob"), agent("ownerless"), resources.Facts{Public: true})
 		rostertest.WantErr(t, "an agent without owner", err, access.ErrInvalid)
+	})
+}
+
+// Authorize answers what Register and Update would answer for who asks, and
+// writes nothing: a new resource meets the creation scope, a registered one
+// edit access and the creation scope of the facts it would have.
+func TestAuthorize(t *testing.T) {
+	forEachStore(t, func(e *env) {
+		e.User("owner", users.RoleBasic)
+		e.User("cur", users.RoleBasic)
+		e.User("bob", users.RoleBasic)
+		e.Group("G1", "owner", "cur")
+		e.Group("G2", "cur")
+		e.Curator("G1", "cur", true)
+		a := agent("helper")
+		e.Register(a, resources.Facts{Owner: e.Users["owner"], Groups: e.gids("G1")})
+		fresh := rostertest.Connector("fresh")
+		cases := []struct {
+			name  string
+			actor roster.Actor
+			r     access.Resource
+			f     resources.Facts
+			want  error // nil: allowed
+		}{
+			{"cur creates a connector of G1", e.As("cur"), fresh, resources.Facts{Groups: e.gids("G1")}, nil},
+			{"cur creates a connector of G2", e.As("cur"), fresh, resources.Facts{Groups: e.gids("G2")}, groups.ErrOutOfScope},
+			{"cur creates a connector of no group", e.As("cur"), fresh, resources.Facts{}, resources.ErrNoGroups},
+			{"bob creates a connector", e.As("bob"), fresh, resources.Facts{Groups: e.gids("G1")}, access.ErrForbidden},
+			{"cur renames owner's agent", e.As("cur"), a, resources.Facts{Owner: e.Users["owner"], Groups: e.gids("G1")}, nil},
+			{"cur shares owner's agent", e.As("cur"), a, resources.Facts{Owner: e.Users["owner"], Groups: e.gids("G1"), SharedWith: e.IDs("bob")}, access.ErrForbidden},
+			{"owner shares their agent", e.As("owner"), a, resources.Facts{Owner: e.Users["owner"], Groups: e.gids("G1"), SharedWith: e.IDs("bob")}, nil},
+			{"bob edits owner's agent", e.As("bob"), a, resources.Facts{Owner: e.Users["owner"]}, resources.ErrResourceNotFound},
+		}
+		for _, c := range cases {
+			before := e.State()
+			err := e.rs.Authorize(e.Ctx, c.actor, c.r, c.f)
+			if c.want == nil {
+				if err != nil {
+					t.Errorf("%s: Authorize = %v, want nil", c.name, err)
+				}
+			} else {
+				rostertest.WantErr(t, c.name, err, c.want)
+			}
+			e.Unchanged(c.name, before)
+		}
 	})
 }

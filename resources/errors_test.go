@@ -23,6 +23,7 @@ func TestRefusalSentences(t *testing.T) {
 		e.Group("G3", "cur")
 		e.Curator("G1", "cur", true)
 		helper := e.Register(agent("helper"), resources.Facts{Owner: e.Users["bob"], SharedWith: e.IDs("cyd")})
+		g1bot := e.Register(agent("g1bot"), resources.Facts{Owner: e.Users["bob"], Groups: e.gids("G1")})
 		names := func(r access.Resource) string { return map[string]string{"helper": "Helper"}[r.ID] }
 		cases := []struct {
 			call string
@@ -40,6 +41,9 @@ func TestRefusalSentences(t *testing.T) {
 			// the sentence is groups' own, naming the group.
 			{"cur attaches a connector to G3", second(e.rs.Register(e.Ctx, e.As("cur"), rostertest.Connector("c1"), resources.Facts{Groups: e.gids("G1", "G3")})),
 				groups.ErrOutOfScope, `You do not curate the group "G3"; curators may change only the groups they curate.`},
+			// cur may edit bob's agent of G1, but not whom it is shared with.
+			{"cur shares bob's agent", second(e.rs.Update(e.Ctx, e.As("cur"), g1bot, resources.Facts{Owner: e.Users["bob"], Groups: e.gids("G1"), SharedWith: e.IDs("cyd")})),
+				roster.ErrForbidden, "Only the owner of an agent or an admin may change whom it is shared with."},
 			{"ada edits an unknown agent", second(e.rs.Update(e.Ctx, e.As("ada"), agent("nope"), resources.Facts{Owner: e.Users["ada"]})),
 				resources.ErrResourceNotFound, "The agent does not exist."},
 		}

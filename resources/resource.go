@@ -79,7 +79,10 @@ func (s *Service) Register(ctx context.Context, actor access.Actor, r access.Res
 
 // Update replaces a resource's facts. The actor needs edit access to the
 // resource as it is, and the creation scope for the facts it will have;
-// only an admin changes the owner (users.TransferOwnership moves many).
+// only an admin changes the owner (users.TransferOwnership moves many), and
+// only the owner or an admin changes an agent's direct shares (SharedWith)
+// or makes a resource public: a curator's edit access includes neither.
+// Who asks is judged before any referenced user or group is looked up.
 // A document set's Connectors are replaced too. The document-set rule is
 // checked on the result, for a document set and for every document set
 // holding a connector: an Update that breaks it is ErrDocumentSetRule and
@@ -97,11 +100,12 @@ func (s *Service) Update(ctx context.Context, actor access.Actor, r access.Resou
 		if err := requireEdit(tx, r); err != nil {
 			return err
 		}
-		if err := checkReferences(tx, r, f); err != nil {
+		// Who asks comes first, as in Register: a caller who may not make
+		// the change learns nothing of which users or groups exist.
+		if err := authorizeFacts(tx, r, f, updateState(tx, old)); err != nil {
 			return err
 		}
-		owned := actorIs(tx, old.Owner)
-		if err := authorizeFacts(tx, r, f, factsState{owned: owned, wasPublic: old.Public, oldOwner: old.Owner}); err != nil {
+		if err := checkReferences(tx, r, f); err != nil {
 			return err
 		}
 		if err := replaceLines(tx, linesOf(s.ws, r, old), linesOf(s.ws, r, f)); err != nil {
@@ -145,6 +149,40 @@ func (s *Service) Unregister(ctx context.Context, actor access.Actor, r access.R
 		return tx.RemoveLines(linesOf(s.ws, r, old)...)
 	})
 	return ch.Version, err
+}
+
+// Authorize reports whether actor may give resource r the facts f, and
+// writes nothing: for a resource not registered, the creation scope Register
+// checks; for a registered one, the edit access and creation scope Update
+// checks. It judges only who asks (nil, or the error Register or Update
+// would answer for it: access.ErrForbidden, groups.ErrOutOfScope,
+// groups.ErrGroupNotFound, ErrNoGroups or ErrResourceNotFound), so an
+// application can refuse a caller before it validates the rest of a
+// request (authorization before validation). Whether f's users, groups and
+// connectors exist, and the document-set rule, are left to Register and
+// Update.
+func (s *Service) Authorize(ctx context.Context, actor access.Actor, r access.Resource, f Facts) error {
+	f = f.normalized()
+	if err := validate(r, f); err != nil {
+		return err
+	}
+	return s.st.View(ctx, s.ws, actor, func(tx *store.Tx) error {
+		exists, err := tx.HasLine(access.ExistsLine(s.ws, r))
+		if err != nil {
+			return err
+		}
+		if !exists {
+			return authorizeFacts(tx, r, f, factsState{isNew: true})
+		}
+		old, err := loadFacts(tx, r)
+		if err != nil {
+			return err
+		}
+		if err := requireEdit(tx, r); err != nil {
+			return err
+		}
+		return authorizeFacts(tx, r, f, updateState(tx, old))
+	})
 }
 
 // Facts returns the registered facts of a resource, with a document set's

@@ -18,6 +18,12 @@ type factsState struct {
 	owned     bool
 	wasPublic bool
 	oldOwner  string
+	oldShares []string // normalized, as Facts.normalized leaves them
+}
+
+// updateState is the factsState of an Update of a resource whose facts are old.
+func updateState(tx *store.Tx, old Facts) factsState {
+	return factsState{owned: actorIs(tx, old.Owner), wasPublic: old.Public, oldOwner: old.Owner, oldShares: old.normalized().SharedWith}
 }
 
 // authorizeFacts is the creation scope (Onyx's
@@ -36,6 +42,11 @@ func authorizeFacts(tx *store.Tx, r access.Resource, f Facts, st factsState) err
 	}
 	if role == access.Limited {
 		return errs.Errorf(access.ErrForbidden, "Limited users cannot register resources.", "resources: limited users register no resources")
+	}
+	// An agent's direct shares are its owner's (and admins') to change: a
+	// curator's edit access does not include them, on any route.
+	if r.Kind == access.Agent && !st.isNew && !st.owned && !slices.Equal(f.SharedWith, st.oldShares) {
+		return errs.Errorf(access.ErrForbidden, "Only the owner of an agent or an admin may change whom it is shared with.", "resources: only an agent's owner or an admin changes its direct shares")
 	}
 	if r.Kind == access.Agent && (st.isNew || st.owned) {
 		return agentScope(tx, f)

@@ -17,10 +17,12 @@ import (
 // every policy line of the user and their row go, in one transaction.
 func (s *Service) Delete(ctx context.Context, actor access.Actor, userID string) error {
 	_, err := s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {
-		if err := refuseSelf(tx, userID); err != nil {
+		// Authorization before validation: a non-admin is refused for the
+		// role before the self-change rule is looked at.
+		if err := requireAdmin(tx); err != nil {
 			return err
 		}
-		if err := requireAdmin(tx); err != nil {
+		if err := refuseSelf(tx, userID); err != nil {
 			return err
 		}
 		r, st, err := mustLoad(tx, userID)

@@ -8,26 +8,29 @@ import (
 	"github.com/rosterhq/roster/internal/store"
 )
 
-// SetRole changes a user's stored role. Only an admin may, never on
-// themselves (ErrSelfChange, checked first), and only to Admin,
+// SetRole changes a user's stored role. Only an admin may (ErrNotAdmin,
+// checked before anything else: a non-admin is refused whatever the target
+// or the role), never on themselves (ErrSelfChange), and only to Admin,
 // GlobalCurator, Basic or Limited: Curator is refused (ErrCuratorViaGroups),
 // any other string is ErrInvalidRole. Demoting the last active admin is
 // ErrLastAdmin. A curator who is given any role leaves curator: every curator
 // flag they hold is cleared.
 func (s *Service) SetRole(ctx context.Context, actor access.Actor, userID string, role Role) (User, error) {
-	if role == access.Curator {
-		return User{}, ErrCuratorViaGroups
-	}
-	if !role.Stored() {
-		return User{}, errs.Errorf(ErrInvalidRole, `There is no role "`+string(role)+`".`, "%v: %q", ErrInvalidRole, role)
-	}
 	var u User
 	_, err := s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {
+		// Authorization before validation: a non-admin is refused for the
+		// role before the self-change rule is looked at.
+		if err := requireAdmin(tx); err != nil {
+			return err
+		}
 		if err := refuseSelf(tx, userID); err != nil {
 			return err
 		}
-		if err := requireAdmin(tx); err != nil {
-			return err
+		if role == access.Curator {
+			return ErrCuratorViaGroups
+		}
+		if !role.Stored() {
+			return errs.Errorf(ErrInvalidRole, `There is no role "`+string(role)+`".`, "%v: %q", ErrInvalidRole, role)
 		}
 		r, st, err := mustLoad(tx, userID)
 		if err != nil {

@@ -63,9 +63,10 @@ func roleLine(id string, r users.Role) string {
 	return "g, u:" + id + ", role:" + string(r) + ", " + roster.DefaultWorkspace + ", "
 }
 
-// Nobody changes their own role, and that answer comes before the
-// permission check: a basic user asking to become admin is told it is a self
-// change.
+// Nobody changes their own role. Authorization comes before validation: an
+// admin is told it is a self change; anyone else (a global curator or a
+// basic user asking to become admin) is refused for their role first, and
+// so is an invalid role they name.
 func TestSetRoleSelf(t *testing.T) {
 	t.Parallel()
 	rostertest.ForEachStore(t, func(t *testing.T, dsn string) {
@@ -75,8 +76,21 @@ func TestSetRoleSelf(t *testing.T) {
 				call := fmt.Sprintf("%s sets own role to %s", name, to)
 				before := c.snapshot()
 				_, err := c.us.SetRole(c.ctx, access.UserActor(u.ID), u.ID, to)
-				wantErr(t, call, err, users.ErrSelfChange, roster.ErrConflict)
+				if u.Role == users.RoleAdmin {
+					wantErr(t, call, err, users.ErrSelfChange, roster.ErrConflict)
+				} else {
+					wantErr(t, call, err, roster.ErrForbidden)
+				}
 				c.unchanged(before, call)
+			}
+			if u.Role != users.RoleAdmin {
+				for _, to := range []users.Role{users.RoleCurator, "owner"} {
+					call := fmt.Sprintf("%s sets own role to %s", name, to)
+					before := c.snapshot()
+					_, err := c.us.SetRole(c.ctx, access.UserActor(u.ID), u.ID, to)
+					wantErr(t, call, err, roster.ErrForbidden)
+					c.unchanged(before, call)
+				}
 			}
 		}
 	})

@@ -23,10 +23,12 @@ func (s *Service) Activate(ctx context.Context, actor access.Actor, userID strin
 func (s *Service) setActive(ctx context.Context, actor access.Actor, userID string, active bool) (User, error) {
 	var u User
 	_, err := s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {
-		if err := refuseSelf(tx, userID); err != nil {
+		// Authorization before validation: a non-admin is refused for the
+		// role before the self-change rule is looked at.
+		if err := requireAdmin(tx); err != nil {
 			return err
 		}
-		if err := requireAdmin(tx); err != nil {
+		if err := refuseSelf(tx, userID); err != nil {
 			return err
 		}
 		r, st, err := mustLoad(tx, userID)

@@ -30,8 +30,10 @@ func TestBadInput(t *testing.T) {
 		code         string
 	}
 	const (
-		bad      = http.StatusBadRequest
-		invalidC = "INVALID_INPUT"
+		bad       = http.StatusBadRequest
+		invalidC  = "INVALID_INPUT"
+		tooLarge  = http.StatusRequestEntityTooLarge
+		tooLargeC = "PAYLOAD_TOO_LARGE"
 	)
 	rows := []row{
 		{"malformed JSON", anon, "POST", "/auth/register", `{"email":`, nil, bad, invalidC},
@@ -42,7 +44,7 @@ func TestBadInput(t *testing.T) {
 		{"wrong type", anon, "POST", "/auth/register", `{"email":5,"password":"long enough"}`, nil, bad, invalidC},
 		{"bad email", anon, "POST", "/auth/register", registerRequest{Email: "not an email", Password: "long enough"}, nil, bad, invalidC},
 		{"no password", anon, "POST", "/auth/register", registerRequest{Email: "x@example.com"}, nil, bad, invalidC},
-		{"huge body", anon, "POST", "/auth/register", huge, nil, bad, invalidC},
+		{"huge body", anon, "POST", "/auth/register", huge, nil, tooLarge, tooLargeC},
 		{"login malformed", anon, "POST", "/auth/login", `{"email":"ada@example.com","password":}`, nil, bad, invalidC},
 		{"login bad email", anon, "POST", "/auth/login", loginRequest{Email: "ada", Password: "x"}, nil, bad, invalidC},
 		{"forgot unknown field", anon, "POST", "/auth/forgot-password", `{"email":"ada@example.com","link":"http://evil"}`, nil, bad, invalidC},
@@ -51,7 +53,7 @@ func TestBadInput(t *testing.T) {
 		{"reset page garbage token", anon, "GET", "/password/reset?token=%00", nil, nil, bad, ""},
 		{"accept page no token", anon, "GET", "/invite/accept", nil, nil, http.StatusForbidden, ""},
 		{"accept huge form", anon, "POST", "/invite/accept", "token=" + strings.Repeat("x", defaultMaxBodyBytes),
-			[]string{"Content-Type", "application/x-www-form-urlencoded"}, bad, ""},
+			[]string{"Content-Type", "application/x-www-form-urlencoded"}, tooLarge, ""},
 
 		{"no cookie", anon, "GET", "/me", nil, nil, http.StatusUnauthorized, "NOT_SIGNED_IN"},
 		{"no cookie, app route", anon, "POST", "/persona", personaRequest{Name: "p"}, nil, http.StatusUnauthorized, "NOT_SIGNED_IN"},
@@ -62,7 +64,7 @@ func TestBadInput(t *testing.T) {
 
 		{"chat no message", admin, "POST", "/chat/send-message", `{}`, nil, bad, invalidC},
 		{"chat wrong type", admin, "POST", "/chat/send-message", `{"message":3}`, nil, bad, invalidC},
-		{"chat huge", admin, "POST", "/chat/send-message", huge, nil, bad, invalidC},
+		{"chat huge", admin, "POST", "/chat/send-message", huge, nil, tooLarge, tooLargeC},
 		{"connector no name", admin, "POST", "/manage/admin/connector", connectorRequest{AccessType: "public"}, nil, bad, invalidC},
 		{"connector control character", admin, "POST", "/manage/admin/connector", connectorRequest{Name: "a\x00b", AccessType: "public"}, nil, bad, invalidC},
 		{"connector long name", admin, "POST", "/manage/admin/connector", connectorRequest{Name: strings.Repeat("n", maxName+1), AccessType: "public"}, nil, bad, invalidC},

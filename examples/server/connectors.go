@@ -71,7 +71,7 @@ func (s *server) createConnector(w http.ResponseWriter, r *http.Request, c httpa
 	ctx := r.Context()
 	res := access.Resource{Kind: access.Connector, ID: uuid.NewString()}
 	f := resources.Facts{Owner: c.User.ID, Public: public, Groups: req.Groups}
-	err = s.create(ctx, c, res, f, name, func(tx *gorm.DB) error {
+	err = s.create(ctx, c, res, f, func(tx *gorm.DB) error {
 		return tx.Create(&connectorRow{ID: res.ID, Name: name, CreatedUnix: s.cfg.Now().Unix()}).Error
 	})
 	if err != nil {
@@ -111,7 +111,7 @@ func (s *server) patchConnector(w http.ResponseWriter, r *http.Request, c httpap
 	if err != nil {
 		return err
 	}
-	if err := s.update(ctx, c, res, old, f, row.Name, write); err != nil {
+	if err := s.update(ctx, c, res, old, f, write); err != nil {
 		return err
 	}
 	if f, err = s.ws.Resources().Facts(ctx, res); err != nil {

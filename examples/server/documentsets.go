@@ -40,6 +40,12 @@ type documentSetRequest struct {
 	CCPairIDs   []string `json:"cc_pair_ids"`
 }
 
+// errNoConnectors refuses a document set without connectors: a set holds
+// documents only through its connectors.
+func errNoConnectors() error {
+	return invalid("cc_pair_ids", "must name at least one connector")
+}
+
 // createDocumentSet answers POST /manage/admin/document-set: 201 {id}.
 // Roster applies the curator creation scope and the document-set rule (a
 // private connector in a private set must be attached to every group of the
@@ -47,6 +53,13 @@ type documentSetRequest struct {
 func (s *server) createDocumentSet(w http.ResponseWriter, r *http.Request, c httpapi.Caller) error {
 	var req documentSetRequest
 	if err := s.decode(w, r, &req); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	res := access.Resource{Kind: access.DocumentSet, ID: uuid.NewString()}
+	f := resources.Facts{Owner: c.User.ID, Public: req.IsPublic, Groups: req.Groups}
+	// Authorization before validation: the creation scope answers first.
+	if err := s.ws.Resources().Authorize(ctx, c.Actor(), res, f); err != nil {
 		return err
 	}
 	name, err := textField("name", req.Name, maxName, true)
@@ -57,14 +70,15 @@ func (s *server) createDocumentSet(w http.ResponseWriter, r *http.Request, c htt
 	if err != nil {
 		return err
 	}
-	ctx := r.Context()
+	if len(req.CCPairIDs) == 0 {
+		return errNoConnectors()
+	}
 	ccs, err := s.viewableConnectors(ctx, c, req.CCPairIDs)
 	if err != nil {
 		return err
 	}
-	res := access.Resource{Kind: access.DocumentSet, ID: uuid.NewString()}
-	f := resources.Facts{Owner: c.User.ID, Public: req.IsPublic, Groups: req.Groups, Connectors: ccs}
-	err = s.create(ctx, c, res, f, name, func(tx *gorm.DB) error {
+	f.Connectors = ccs
+	err = s.create(ctx, c, res, f, func(tx *gorm.DB) error {
 		row := documentSetRow{ID: res.ID, Name: name, Description: desc, CreatedUnix: s.cfg.Now().Unix()}
 		if err := tx.Create(&row).Error; err != nil {
 			return err
@@ -150,7 +164,7 @@ func (s *server) patchDocumentSet(w http.ResponseWriter, r *http.Request, c http
 	if err != nil {
 		return err
 	}
-	err = s.update(ctx, c, res, old, f, row.Name, func(tx *gorm.DB) error {
+	err = s.update(ctx, c, res, old, f, func(tx *gorm.DB) error {
 		if err := tx.Model(&row).Update("description", row.Description).Error; err != nil {
 			return err
 		}
@@ -181,7 +195,15 @@ func (s *server) patchedDocumentSet(ctx context.Context, c httpapi.Caller, req d
 	if req.Groups != nil {
 		f.Groups = *req.Groups
 	}
+	// Authorization before validation: edit access and the creation scope
+	// for the new groups and public flag answer first.
+	if err := s.ws.Resources().Authorize(ctx, c.Actor(), access.Resource{Kind: access.DocumentSet, ID: row.ID}, f); err != nil {
+		return f, row, err
+	}
 	if req.CCPairIDs != nil {
+		if len(*req.CCPairIDs) == 0 {
+			return f, row, errNoConnectors()
+		}
 		if f.Connectors, err = s.viewableConnectors(ctx, c, *req.CCPairIDs); err != nil {
 			return f, row, err
 		}

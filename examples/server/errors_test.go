@@ -52,13 +52,6 @@ func TestRefusalsNameResources(t *testing.T) {
 		t.Error("the refused delete wrote")
 	}
 
-	wiki := map[string]any{"name": "Wiki", "access_type": "public"}
-	want(t, "connector", admin.do(http.MethodPost, "/manage/admin/connector", wiki), http.StatusCreated, "")
-	r = admin.do(http.MethodPost, "/manage/admin/connector", wiki)
-	want(t, "duplicate name", r, http.StatusConflict, "DUPLICATE")
-	if got, want := decodeAs[errorBody](t, r).Detail, `A connector named "Wiki" already exists.`; got != want {
-		t.Errorf("detail %q, want %q", got, want)
-	}
 	r = admin.do(http.MethodGet, "/persona/"+id+"x", nil)
 	want(t, "unknown agent", r, http.StatusNotFound, "NOT_FOUND")
 	if got, want := decodeAs[errorBody](t, r).Detail, "The agent does not exist."; got != want {

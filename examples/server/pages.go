@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"html/template"
 	"net/http"
 
@@ -65,6 +66,7 @@ func (s *server) render(w http.ResponseWriter, status int, name string, p page) 
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY") // for browsers that ignore frame-ancestors
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	if err := pages.ExecuteTemplate(w, name, p); err != nil {
@@ -90,10 +92,18 @@ func (s *server) renderError(w http.ResponseWriter, r *http.Request, name string
 	s.render(w, status, name, p)
 }
 
-// parseForm reads a form body of at most MaxBodyBytes; failures are 400.
+// parseForm reads a form body of at most MaxBodyBytes: a larger one is 413
+// PAYLOAD_TOO_LARGE, any other failure 400.
 func (s *server) parseForm(w http.ResponseWriter, r *http.Request) error {
+	if r.ContentLength > s.cfg.MaxBodyBytes {
+		return tooLarge(s.cfg.MaxBodyBytes)
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
 	if err := r.ParseForm(); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return tooLarge(s.cfg.MaxBodyBytes)
+		}
 		return invalid("body", "is not a form of at most %d bytes", s.cfg.MaxBodyBytes)
 	}
 	return nil

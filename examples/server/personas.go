@@ -63,7 +63,7 @@ func (s *server) createPersona(w http.ResponseWriter, r *http.Request, c httpapi
 	}
 	res := access.Resource{Kind: access.Agent, ID: uuid.NewString()}
 	f := resources.Facts{Owner: c.User.ID, Public: req.IsPublic, Groups: req.Groups, SharedWith: req.Users}
-	err = s.create(r.Context(), c, res, f, name, func(tx *gorm.DB) error {
+	err = s.create(r.Context(), c, res, f, func(tx *gorm.DB) error {
 		return tx.Create(&personaRow{ID: res.ID, Name: name, Description: desc, CreatedUnix: s.cfg.Now().Unix()}).Error
 	})
 	if err != nil {
@@ -108,7 +108,7 @@ func (s *server) patchPersona(w http.ResponseWriter, r *http.Request, c httpapi.
 			return err
 		}
 	}
-	err = s.update(ctx, c, res, old, f, row.Name, func(tx *gorm.DB) error {
+	err = s.update(ctx, c, res, old, f, func(tx *gorm.DB) error {
 		return tx.Model(&row).Updates(map[string]any{"name": row.Name, "description": row.Description}).Error
 	})
 	if err != nil {
@@ -144,7 +144,7 @@ func (s *server) sharePersona(w http.ResponseWriter, r *http.Request, c httpapi.
 	setIf(&f.SharedWith, req.UserIDs)
 	setIf(&f.Groups, req.GroupIDs)
 	setIf(&f.Public, req.IsPublic)
-	if err := s.update(ctx, c, res, old, f, row.Name, nil); err != nil {
+	if err := s.update(ctx, c, res, old, f, nil); err != nil {
 		return err
 	}
 	return s.writePersona(w, r, row, res)

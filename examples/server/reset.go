@@ -140,9 +140,15 @@ func (s *server) resetRow(ctx context.Context, tok string) (resetRow, error) {
 }
 
 // resetPage answers GET /password/reset?token=…, the page the reset mail
-// links to: a form for the new password.
+// links to: a form for the new password. Looking a token up is an attempt
+// like the form's and the JSON route's, throttled in the same per-client
+// bucket, so the page is no oracle for guessing tokens.
 func (s *server) resetPage(w http.ResponseWriter, r *http.Request) error {
 	tok := r.URL.Query().Get("token")
+	if err := s.throttle.allow("reset", "", r); err != nil {
+		s.renderError(w, r, "reset", page{Title: "Reset your password"}, err)
+		return nil
+	}
 	if _, err := s.resetRow(r.Context(), tok); err != nil {
 		s.renderError(w, r, "reset", page{Title: "Reset your password"}, err)
 		return nil

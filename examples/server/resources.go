@@ -65,11 +65,6 @@ func textField(field, v string, max int, required bool) (string, error) {
 	return v, nil
 }
 
-// errDuplicateName is a name another resource of the kind has.
-func errDuplicateName(kind access.Kind, name string) error {
-	return &refusal{fmt.Sprintf("server: a %s named %q exists", kind, name), "A " + kind.Noun() + ` named "` + name + `" already exists.`, access.ErrConflict}
-}
-
 // notFound is the answer for a resource that does not exist, or that the
 // caller may not view, so its existence does not leak.
 func notFound(r access.Resource) error {
@@ -183,12 +178,11 @@ func isNotFound(err error) bool { return errors.Is(err, roster.ErrNotFound) }
 
 // create registers r's facts with roster as the caller, then writes the
 // application's rows with write; if that fails, it unregisters r again (as
-// System, even if the request was cancelled). Names are unique in the
-// application's tables, and the clash is found only by that write: so roster's
-// checks (creation scope, visible groups) answer first, and a caller out of
-// scope cannot learn whether a name, perhaps of a private resource, exists.
-// The audit trail records the undone registration.
-func (s *server) create(ctx context.Context, c httpapi.Caller, r access.Resource, f resources.Facts, name string,
+// System, even if the request was cancelled), and the audit trail records the
+// undone registration. Names are labels, not keys (ids are identity): two
+// resources may share one, so creating or renaming never tells a caller that
+// a resource it may not see exists.
+func (s *server) create(ctx context.Context, c httpapi.Caller, r access.Resource, f resources.Facts,
 	write func(tx *gorm.DB) error) error {
 	if _, err := s.ws.Resources().Register(ctx, c.Actor(), r, f); err != nil {
 		return err
@@ -200,17 +194,13 @@ func (s *server) create(ctx context.Context, c httpapi.Caller, r access.Resource
 	if _, uerr := s.ws.Resources().Unregister(context.WithoutCancel(ctx), roster.System, r); uerr != nil {
 		s.cfg.Logger.Error("server: undoing a registration failed", "resource", r.String(), "error", uerr)
 	}
-	if isUniqueViolation(err) {
-		return errDuplicateName(r.Kind, name)
-	}
 	return err
 }
 
 // update replaces r's facts (old → f) with roster as the caller, then
 // writes the application's rows with write (nil: none); if that fails, it
-// puts the old facts back. As in create, a new name's clash is found after
-// roster's edit check.
-func (s *server) update(ctx context.Context, c httpapi.Caller, r access.Resource, old, f resources.Facts, name string,
+// puts the old facts back.
+func (s *server) update(ctx context.Context, c httpapi.Caller, r access.Resource, old, f resources.Facts,
 	write func(tx *gorm.DB) error) error {
 	if _, err := s.ws.Resources().Update(ctx, c.Actor(), r, f); err != nil {
 		return err
@@ -224,9 +214,6 @@ func (s *server) update(ctx context.Context, c httpapi.Caller, r access.Resource
 	}
 	if _, uerr := s.ws.Resources().Update(context.WithoutCancel(ctx), roster.System, r, old); uerr != nil {
 		s.cfg.Logger.Error("server: undoing an update failed", "resource", r.String(), "error", uerr)
-	}
-	if isUniqueViolation(err) {
-		return errDuplicateName(r.Kind, name)
 	}
 	return err
 }

@@ -55,6 +55,13 @@ func (e *refusal) Error() string                                { return e.text 
 func (e *refusal) Unwrap() error                                { return e.kind }
 func (e *refusal) Sentence(func(access.Resource) string) string { return e.sentence }
 
+// tooLarge refuses a request body over limit bytes: 413 PAYLOAD_TOO_LARGE,
+// with httpapi's sentence.
+func tooLarge(limit int64) error {
+	return &refusal{fmt.Sprintf("server: request body larger than %d bytes", limit),
+		fmt.Sprintf("The request body is larger than the limit of %d bytes.", limit), httpapi.ErrPayloadTooLarge}
+}
+
 // setRetryAfter sets the Retry-After header, in whole seconds rounded up, of
 // a sign-in or invite throttle refusal. (httpapi.WriteError sets it for
 // roster's refusals too; pages need it here.)

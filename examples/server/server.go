@@ -286,10 +286,28 @@ func (s *server) routes() http.Handler {
 
 // route registers h for pattern on mux and records the pattern, so that the
 // routes served can be listed (the OpenAPI test compares them with
-// docs/openapi.json). Every route of the application's mux goes through it.
+// docs/openapi.json). Every route of the application's mux goes through it,
+// and so through limitBody.
 func (s *server) route(mux *http.ServeMux, pattern string, h http.Handler) {
 	s.patterns = append(s.patterns, pattern)
-	mux.Handle(pattern, h)
+	mux.Handle(pattern, s.limitBody(pattern, h))
+}
+
+// limitBody refuses, on every route, a body that declares a length over
+// MaxBodyBytes (413 PAYLOAD_TOO_LARGE) before anything else; a body that
+// declares none is cut at the limit where it is read (decode, parseForm).
+// The HTML forms answer with their page, which parseForm's refusal renders.
+func (s *server) limitBody(pattern string, h http.Handler) http.Handler {
+	if pattern == "POST /invite/accept" || pattern == "POST /password/reset" {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > s.cfg.MaxBodyBytes {
+			s.fail(w, r, tooLarge(s.cfg.MaxBodyBytes))
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // fallback serves the paths the application's mux does not: a path the mux

@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"net/http"
+	"net/netip"
 
 	"github.com/rosterhq/roster/httpapi"
+	"github.com/rosterhq/roster/invites"
 	"github.com/rosterhq/roster/users"
 )
 
@@ -27,7 +29,7 @@ func (s *server) register(w http.ResponseWriter, r *http.Request) error {
 	if err := s.decode(w, r, &req); err != nil {
 		return err
 	}
-	u, err := s.signUp(r.Context(), r, req.Email, req.Password, req.InviteToken)
+	u, err := s.signUp(withClient(r), r, req.Email, req.Password, req.InviteToken)
 	if err != nil {
 		return err
 	}
@@ -86,6 +88,16 @@ func (s *server) signUp(ctx context.Context, r *http.Request, email, password, t
 // roster's throttle of the whole workspace's redemptions (100 a minute by
 // default), so that one client alone cannot use that budget up and lock
 // every invitee out.
+// withClient is r's context carrying the client's address for roster's
+// per-client throttle of invite link redemptions (invites.WithClient).
+func withClient(r *http.Request) context.Context {
+	addr, err := netip.ParseAddr(clientIP(r))
+	if err != nil {
+		return r.Context() // no address: roster's per-workspace budget of failures only
+	}
+	return invites.WithClient(r.Context(), addr)
+}
+
 func (s *server) allowRedemption(r *http.Request) error {
 	return s.throttle.allow("redeem", "", r)
 }
@@ -100,7 +112,7 @@ func (s *server) acceptPage(w http.ResponseWriter, r *http.Request) error {
 		s.renderError(w, r, "accept", p, err)
 		return nil
 	}
-	email, err := s.ws.Invites().CheckToken(r.Context(), tok)
+	email, err := s.ws.Invites().CheckToken(withClient(r), tok)
 	if err != nil {
 		s.renderError(w, r, "accept", p, err)
 		return nil
@@ -123,13 +135,13 @@ func (s *server) acceptForm(w http.ResponseWriter, r *http.Request) error {
 		s.renderError(w, r, "accept", p, err)
 		return nil
 	}
-	email, err := s.ws.Invites().CheckToken(r.Context(), tok)
+	email, err := s.ws.Invites().CheckToken(withClient(r), tok)
 	if err != nil {
 		s.renderError(w, r, "accept", p, err)
 		return nil
 	}
 	p.Email, p.Token = email, tok
-	u, err := s.signUp(r.Context(), r, email, r.PostForm.Get("password"), tok)
+	u, err := s.signUp(withClient(r), r, email, r.PostForm.Get("password"), tok)
 	if err == nil {
 		err = s.startSession(r.Context(), w, r, u.ID)
 	}

@@ -4,17 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
+	"slices"
+	"time"
 
 	"gorm.io/gorm"
 )
 
-// schema is the application's own migration: its tables live in roster's
+// schema is the application's first schema: its tables live in roster's
 // database beside roster's, prefixed app_, and roster never touches them.
 // Times are Unix seconds. The statements run on SQLite and PostgreSQL alike
-// and are idempotent, so migrate runs at every start. (An application with
-// more tables would use a migration tool with its own history table;
-// golang-migrate's default name differs from roster's
+// and are idempotent, so migrate runs them at every start; the changes made
+// since are steps, each run once (see migrate). (An application with more
+// tables would use a migration tool; its history table must not be roster's
 // roster_schema_migrations.)
 var schema = []string{
 	`CREATE TABLE IF NOT EXISTS app_passwords (
@@ -53,15 +54,126 @@ var schema = []string{
 		created_unix BIGINT NOT NULL)`,
 }
 
-// migrate creates the application's tables if they are missing.
+// step is one change of the application's tables after schema, run once;
+// app_schema_migrations records the versions applied.
+type step struct {
+	version int64
+	what    string
+	// sqlite and postgres are the step's statements in each dialect.
+	sqlite, postgres []string
+}
+
+// steps are the changes since schema, in order.
+func steps() []step {
+	return []step{{
+		version: 2,
+		what:    "connector and document-set names are labels, not keys: drop their UNIQUE constraints",
+		// SQLite cannot drop a constraint: each table is rebuilt (SQLite's
+		// documented procedure, run with foreign keys off so that dropping
+		// the old table does not cascade to app_document_set_connectors,
+		// whose references then name the new table).
+		sqlite: []string{
+			`CREATE TABLE app_connectors_v2 (
+				id TEXT PRIMARY KEY,
+				name TEXT NOT NULL,
+				created_unix BIGINT NOT NULL)`,
+			`INSERT INTO app_connectors_v2 (id, name, created_unix) SELECT id, name, created_unix FROM app_connectors`,
+			`DROP TABLE app_connectors`,
+			`ALTER TABLE app_connectors_v2 RENAME TO app_connectors`,
+			`CREATE TABLE app_document_sets_v2 (
+				id TEXT PRIMARY KEY,
+				name TEXT NOT NULL,
+				description TEXT NOT NULL,
+				created_unix BIGINT NOT NULL)`,
+			`INSERT INTO app_document_sets_v2 (id, name, description, created_unix)
+				SELECT id, name, description, created_unix FROM app_document_sets`,
+			`DROP TABLE app_document_sets`,
+			`ALTER TABLE app_document_sets_v2 RENAME TO app_document_sets`,
+		},
+		postgres: []string{
+			`ALTER TABLE app_connectors DROP CONSTRAINT IF EXISTS app_connectors_name_key`,
+			`ALTER TABLE app_document_sets DROP CONSTRAINT IF EXISTS app_document_sets_name_key`,
+		},
+	}}
+}
+
+// migrate creates the application's tables if they are missing, then runs
+// each step not yet recorded in app_schema_migrations, each in a
+// transaction of its own with its record.
 func migrate(ctx context.Context, db *gorm.DB) error {
-	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		for _, stmt := range schema {
+	db = db.WithContext(ctx)
+	err := db.Transaction(func(tx *gorm.DB) error {
+		for _, stmt := range append(slices.Clone(schema), `CREATE TABLE IF NOT EXISTS app_schema_migrations (
+			version BIGINT PRIMARY KEY,
+			applied_unix BIGINT NOT NULL)`) {
 			if err := tx.Exec(stmt).Error; err != nil {
-				return fmt.Errorf("migrate the application's tables: %w", err)
+				return err
 			}
 		}
 		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("migrate the application's tables: %w", err)
+	}
+	for _, st := range steps() {
+		if err := runStep(db, st); err != nil {
+			return fmt.Errorf("migrate the application's tables to version %d (%s): %w", st.version, st.what, err)
+		}
+	}
+	return nil
+}
+
+// runStep runs st unless it is recorded, and records it. On PostgreSQL the
+// history table is locked first, so servers starting together run it once;
+// on SQLite the connection's transactions are immediate, which serializes
+// them, and foreign keys are off for the step on its one connection (they
+// cannot change inside a transaction), then checked before the commit.
+func runStep(db *gorm.DB, st step) error {
+	sqlite := db.Dialector.Name() == "sqlite"
+	apply := func(tx *gorm.DB) error {
+		if !sqlite {
+			if err := tx.Exec(`LOCK TABLE app_schema_migrations IN EXCLUSIVE MODE`).Error; err != nil {
+				return err
+			}
+		}
+		var done int64
+		if err := tx.Table("app_schema_migrations").Where("version = ?", st.version).Count(&done).Error; err != nil {
+			return err
+		}
+		if done > 0 {
+			return nil
+		}
+		stmts := st.postgres
+		if sqlite {
+			stmts = st.sqlite
+		}
+		for _, stmt := range stmts {
+			if err := tx.Exec(stmt).Error; err != nil {
+				return err
+			}
+		}
+		if sqlite {
+			var broken []map[string]any
+			if err := tx.Raw(`PRAGMA foreign_key_check`).Scan(&broken).Error; err != nil {
+				return err
+			}
+			if len(broken) > 0 {
+				return fmt.Errorf("%d rows break a foreign key", len(broken))
+			}
+		}
+		return tx.Exec(`INSERT INTO app_schema_migrations (version, applied_unix) VALUES (?, ?)`, st.version, time.Now().Unix()).Error
+	}
+	if !sqlite {
+		return db.Transaction(apply)
+	}
+	return db.Connection(func(conn *gorm.DB) (err error) {
+		if err := conn.Exec(`PRAGMA foreign_keys = OFF`).Error; err != nil {
+			return err
+		}
+		defer func() {
+			err = errors.Join(err, conn.Exec(`PRAGMA foreign_keys = ON`).Error)
+		}()
+		return conn.Transaction(apply)
 	})
 }
 
@@ -130,16 +242,3 @@ type personaRow struct {
 func (personaRow) TableName() string { return "app_personas" }
 
 func (r personaRow) rowName() string { return r.Name }
-
-// isUniqueViolation reports whether err is a unique-constraint violation on
-// SQLite or PostgreSQL.
-func isUniqueViolation(err error) bool {
-	if err == nil {
-		return false
-	}
-	if errors.Is(err, gorm.ErrDuplicatedKey) {
-		return true
-	}
-	msg := err.Error()
-	return strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "SQLSTATE 23505")
-}

@@ -187,6 +187,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, v v
 		"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 	hd.Set("Referrer-Policy", "no-referrer")
 	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("X-Frame-Options", "DENY") // for browsers that ignore frame-ancestors
 	hd.Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
