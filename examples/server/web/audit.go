@@ -93,8 +93,11 @@ func (h *Handler) auditPage(c *call) (view, error) {
 	if err != nil {
 		return view{}, err
 	}
+	if err := n.gone(c.api, events); err != nil {
+		return view{}, err
+	}
 	for _, e := range events {
-		v.Events = append(v.Events, auditRow{auditJSON: e, ActorName: n.of(e.Actor), TargetName: n.of(e.Target),
+		v.Events = append(v.Events, auditRow{auditJSON: e, ActorName: n.of(e.Actor), TargetName: n.target(e),
 			DetailsText: auditSentence(e, n)})
 	}
 	v.Total = total
@@ -114,7 +117,7 @@ func pageNum(s string) (int, error) {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 0 || n > 1<<20 {
-		return 0, badRequest("The page number must be a whole number from 0 to 1048576.")
+		return 0, badRequest("The page number (page_num) must be a whole number from 0 to 1048576.")
 	}
 	return n, nil
 }
@@ -230,6 +233,86 @@ func (n namer) of(id string) string {
 	return id
 }
 
+// target names the target of e: as of, except that a limit is named by its
+// scope and the workspace is "the workspace".
+func (n namer) target(e auditJSON) string {
+	switch {
+	case strings.HasPrefix(e.Action, "rate_limit."):
+		switch sc, _ := e.Details["scope"].(string); sc {
+		case "global":
+			return "global limit"
+		case "user":
+			return "user limit"
+		}
+		if g, _ := e.Details["group_id"].(string); g != "" {
+			return "limit of " + n.of(g)
+		}
+		return "limit"
+	case e.Action == "workspace.create" || e.Action == "invite.settings":
+		return "the workspace"
+	}
+	return n.of(e.Target)
+}
+
+// gone names the users and groups of events that no longer exist, from the
+// trail itself: a deleted user by the domain their deletion recorded (the
+// email itself is gone with them), a deleted group by its last name.
+func (n namer) gone(a api, events []auditJSON) error {
+	last := func(action, target string) (auditJSON, bool, error) {
+		var t itemsJSON[auditJSON]
+		q := url.Values{"action": {action}, "target": {target}, "page_size": {"1"}}
+		if _, err := a.get("/manage/admin/audit", q, &t); err != nil || len(t.Items) == 0 {
+			return auditJSON{}, false, err
+		}
+		return t.Items[0], true, nil
+	}
+	for _, e := range events {
+		var users, groups []string
+		if id, ok := strings.CutPrefix(e.Actor, string(access.UserActor(""))); ok {
+			users = append(users, id)
+		}
+		switch {
+		case strings.HasPrefix(e.Action, "user."):
+			users = append(users, e.Target)
+		case strings.HasPrefix(e.Action, "group."):
+			groups = append(groups, e.Target)
+		}
+		for _, id := range users {
+			if _, known := n[id]; known || id == "" {
+				continue
+			}
+			name := "a deleted user"
+			del, ok, err := last("user.delete", id)
+			if err != nil {
+				return err
+			}
+			if dom, _ := del.Details["email_domain"].(string); ok && dom != "" {
+				name += " at " + dom
+			}
+			n[id], n[string(access.UserActor(id))] = name, name
+		}
+		for _, id := range groups {
+			if _, known := n[id]; known || id == "" {
+				continue
+			}
+			name, key := "", "to"
+			ev, ok, err := last("group.rename", id)
+			if err == nil && !ok {
+				ev, ok, err = last("group.create", id)
+				key = "name"
+			}
+			if err != nil {
+				return err
+			}
+			if s, _ := ev.Details[key].(string); ok && s != "" {
+				name = " «" + s + "»"
+			}
+			n[id] = "deleted group" + name
+		}
+	}
+	return nil
+}
+
 // names reads who and what the audit trail may name, and lists the users for
 // the actor filter. Resources are named where the admin's lists show them.
 func (h *Handler) names(c *call, v *auditView) (namer, error) {
@@ -306,7 +389,7 @@ func auditSentence(e auditJSON, n namer) string {
 		return fmt.Sprintf("%s moved to %s.", plural(int64(num("resources")), "resource"), n.of(str("to")))
 	case "invite.create", "invite.resend":
 		if t, err := time.Parse(time.RFC3339, str("token_expires_at")); err == nil {
-			return "The link expires " + when(t) + "."
+			return "The link expires " + t.UTC().Format("Jan 2, 2006, 15:04") + " UTC." // no hyphens to break at
 		}
 	case "invite.settings":
 		s := "Sign-up: " + strings.ReplaceAll(str("mode"), "_", " ")

@@ -161,7 +161,7 @@ func TestAuditSentence(t *testing.T) {
 			"1.2M tokens per 24 h (global)."},
 		{"rate_limit.delete", `{"group_id":"g1","reason":"group deleted"}`, "The limit of group «Sales» went with its group."},
 		{"user.transfer_ownership", `{"to":"u2","resources":3}`, "3 resources moved to bob@example.com."},
-		{"invite.create", `{"token_expires_at":"2026-03-08T10:00:00Z"}`, "The link expires 2026-03-08 10:00 UTC."},
+		{"invite.create", `{"token_expires_at":"2026-03-08T10:00:00Z"}`, "The link expires Mar 8, 2026, 10:00 UTC."},
 		{"invite.settings", `{"mode":"invite_only","allowed_domains":["example.com"]}`, "Sign-up: invite only; only example.com."},
 		{"user.deactivate", `null`, ""},
 		{"future.thing", `{"b":1,"a_b":"x"}`, "a b: x; b: 1."},
