@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -195,4 +196,50 @@ func readableAudit(t *testing.T, admin *brTab) {
 	admin.contains("#page-error", "The from date must not be after the to date.", "400")
 	admin.open("/ui/audit?from=yesterday")
 	admin.contains("#page-error", `The from date "yesterday" is not a date like 2026-01-31.`)
+}
+
+// chartShowsHits finds bob's overdraw of the group's 1k / 24 h limit marked
+// on the group's daily chart, then adds a 1k / 1 h limit and finds the
+// hourly view with the hour it was reached; the labels are inside the
+// drawing and the chart is as wide as its card. The hourly limit is
+// deleted after.
+func chartShowsHits(t *testing.T, admin *brTab, gid string) {
+	admin.open("/ui/groups/" + gid)
+	if n := brEval[int](admin, `Number(document.querySelector('#group-chart').dataset.hits)`); n != 1 {
+		t.Fatalf("daily chart: %d days with a limit reached, want today", n)
+	}
+	if !admin.has("#group-chart rect.bar.today.hit") {
+		t.Fatal("today's bar is not marked as the day the limit was reached")
+	}
+	admin.contains("#group-chart figcaption", "a limit was reached in 1 day")
+	if admin.has("#group-chart-hourly") {
+		t.Fatal("an hourly view without a limit shorter than a day")
+	}
+	st, body := admin.fetch("POST", "/admin/token-rate-limits/user-group/"+gid, map[string]any{"token_budget": 1, "period_hours": 1, "enabled": true})
+	if st != http.StatusCreated {
+		t.Fatalf("creating a 1-hour limit: %d %v", st, body)
+	}
+	admin.open("/ui/groups/" + gid)
+	admin.contains("#group-chart-hourly figcaption", "by hour", "in the last 24 hours", "a limit was reached in 1 hour")
+	if !admin.has("#group-chart-hourly rect.bar.today.hit") {
+		t.Fatal("the hourly view does not mark this hour as the one the limit was reached in")
+	}
+	admin.contains("#group-chart-hourly svg", "limit 1k / 1 h")
+	clipped := brEval[[]string](admin, `[...document.querySelectorAll('svg.usage text.limit-label')].filter((e) => {
+		const b = e.getBBox(), v = e.ownerSVGElement.viewBox.baseVal;
+		return b.x < 0 || b.y < 0 || b.x + b.width > v.width || b.y + b.height > v.height; }).map((e) => e.textContent)`)
+	if len(clipped) > 0 {
+		t.Errorf("limit labels outside their chart: %q", clipped)
+	}
+	narrow := brEval[[]string](admin, `[...document.querySelectorAll('svg.usage')].filter((s) => {
+		const card = s.closest('.card'), cs = getComputedStyle(card);
+		const inner = card.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+		return s.getBoundingClientRect().width < inner - 1; }).map((s) => s.closest('figure').id)`)
+	if len(narrow) > 0 {
+		t.Errorf("charts narrower than their card: %q", narrow)
+	}
+	admin.shot("group chart by hour")
+	if st, body := admin.fetch("DELETE", "/admin/token-rate-limits/rate-limit/"+body["token_id"].(string), nil); st != http.StatusNoContent {
+		t.Fatalf("deleting the 1-hour limit: %d %v", st, body)
+	}
 }

@@ -54,10 +54,14 @@ func (h *Handler) resetPage(c *call) (view, error) {
 	return view{name: "reset", title: "Choose a new password", data: tokenView{Token: c.r.URL.Query().Get("token")}}, nil
 }
 
+// budgetRow is one scope of the token budget. Remaining is never below
+// zero: a budget overdrawn by a large message is shown as used up (Over),
+// not as a negative amount.
 type budgetRow struct {
 	Scope     string
 	Limited   bool
-	Remaining float64
+	Remaining float64 // thousands of tokens
+	Over      bool    // used up or overdrawn: messages are refused until it refills
 }
 
 // homePage shows the signed-in user, their groups and token budget.
@@ -69,7 +73,7 @@ func (h *Handler) homePage(c *call) (view, error) {
 	var rows []budgetRow
 	for _, scope := range []string{"user", "group", "global"} {
 		s := tb[scope]
-		rows = append(rows, budgetRow{Scope: scope, Limited: s.Limited, Remaining: s.Remaining})
+		rows = append(rows, budgetRow{Scope: scope, Limited: s.Limited, Remaining: max(s.Remaining, 0), Over: s.Limited && s.Remaining <= 0})
 	}
 	return view{name: "home", title: "Your account", nav: "home", data: struct{ Budget []budgetRow }{rows}}, nil
 }
