@@ -415,7 +415,7 @@ func TestBrowser(t *testing.T) {
 	gid := createGroup(t, admin, "Engineering")
 	groupMembersAndConnector(t, admin, gid)
 	groupLimitOnChart(t, env, admin, bob, gid)
-	chartShowsHits(t, admin, gid)
+	chartShowsHits(t, admin, bob, gid)
 	limitsPage(t, admin)
 	deleteOwner(t, env, admin)
 	auditAndSettings(t, admin)

@@ -198,12 +198,17 @@ func readableAudit(t *testing.T, admin *brTab) {
 	admin.contains("#page-error", `The from date "yesterday" is not a date like 2026-01-31.`)
 }
 
-// chartShowsHits finds bob's overdraw of the group's 1k / 24 h limit marked
+// chartShowsHits finds bob's overdraw (his budget shows as used up)  of the group's 1k / 24 h limit marked
 // on the group's daily chart, then adds a 1k / 1 h limit and finds the
 // hourly view with the hour it was reached; the labels are inside the
 // drawing and the chart is as wide as its card. The hourly limit is
 // deleted after.
-func chartShowsHits(t *testing.T, admin *brTab, gid string) {
+func chartShowsHits(t *testing.T, admin, bob *brTab, gid string) {
+	// Bob's message overdrew the group's pool: his account page says it is
+	// used up rather than showing a negative amount.
+	bob.open("/ui/")
+	bob.contains("#my-budget", "used up: refused until it refills")
+	bob.lacks("#my-budget", "-")
 	admin.open("/ui/groups/" + gid)
 	if n := brEval[int](admin, `Number(document.querySelector('#group-chart').dataset.hits)`); n != 1 {
 		t.Fatalf("daily chart: %d days with a limit reached, want today", n)
