@@ -128,8 +128,10 @@ func printedMail(t *testing.T, env *brEnv, admin *brTab) {
 }
 
 // notOffered: the admin's own row offers neither a role change nor
-// deactivation (the API would refuse both); the API still refuses them.
-func notOffered(t *testing.T, admin *brTab) {
+// deactivation (the API would refuse both); the API still refuses them. On a
+// group page an admin member is not offered the curator flag (admins curate
+// every group; the API refuses it).
+func notOffered(t *testing.T, admin *brTab, gid string) {
 	admin.open("/ui/users")
 	self := `tr[data-email="admin@example.com"]`
 	if admin.has(self+" select.role") || admin.has(self+" button.deactivate") || admin.has(self+" button.delete") {
@@ -140,6 +142,20 @@ func notOffered(t *testing.T, admin *brTab) {
 	if st/100 != 4 || body["detail"] != "You cannot change your own role, deactivate or delete yourself." {
 		t.Fatalf("deactivating oneself through the API: %d %v", st, body)
 	}
+	me := brEval[string](admin, `fetch('/me').then((r) => r.json()).then((d) => d.id)`)
+	if st, body := admin.fetch("POST", "/manage/admin/user-group/"+gid+"/add-users", map[string]any{"user_ids": []string{me}}); st != http.StatusNoContent {
+		t.Fatalf("adding the admin to the group: %d %v", st, body)
+	}
+	admin.open("/ui/groups/" + gid)
+	row := `#members-table tr[data-email="admin@example.com"]`
+	if admin.has(row+" button.curate") || !admin.has(`#members-table tr[data-email="bob@example.com"] button.curate`) {
+		t.Fatal("the curator flag is offered to an admin member, or not to a basic one")
+	}
+	admin.contains(row+" .no-curate", "Admin: curates every group")
+	if st, body := admin.fetch("POST", "/manage/admin/user-group/"+gid+"/set-curator", map[string]any{"user_id": me, "is_curator": true}); st/100 != 4 {
+		t.Fatalf("making an admin a curator through the API: %d %v, want a refusal", st, body)
+	}
+	admin.okConfirmed(row+" button.remove", "Remove admin@example.com from Engineering?")
 }
 
 // uuidLike matches the ids the server gives users and groups.
