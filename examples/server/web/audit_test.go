@@ -23,7 +23,7 @@ func (f *trailAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	var match []auditJSON
 	for _, e := range f.events {
-		if a := q.Get("action"); a == "" || a == e.Action {
+		if (q.Get("action") == "" || q.Get("action") == e.Action) && (q.Get("target") == "" || q.Get("target") == e.Target) {
 			match = append(match, e)
 		}
 	}
@@ -177,6 +177,49 @@ func TestAuditSentence(t *testing.T) {
 	for _, a := range auditActions {
 		if _, ok := actionNames[a]; !ok {
 			t.Errorf("no name for %s", a)
+		}
+	}
+}
+
+// A deleted user is named by the domain their deletion recorded, a deleted
+// group by its last name; limits by their scope; the workspace as such.
+func TestAuditNamesWhatIsGone(t *testing.T) {
+	f := &trailAPI{events: []auditJSON{
+		{Action: "group.delete", Target: "g9"},
+		{Action: "group.rename", Target: "g9", Details: map[string]any{"from": "Old", "to": "Newer"}},
+		{Action: "group.create", Target: "g9", Details: map[string]any{"name": "Old"}},
+		{Action: "group.delete", Target: "g8"},
+		{Action: "group.create", Target: "g8", Details: map[string]any{"name": "Plain"}},
+		{Action: "user.delete", Target: "u9", Details: map[string]any{"email_domain": "example.org"}},
+		{Action: "resource.register", Actor: "u:u9", Target: "agent:a1", Details: map[string]any{"owner": "u9", "public": false}},
+		{Action: "user.deactivate", Target: "u7"}, // no deletion recorded
+	}}
+	a := api{h: f, r: httptest.NewRequest(http.MethodGet, "/ui/audit", nil)}
+	n := namer{"u1": "ada@example.com", "g1": "group «Sales»"}
+	if err := n.gone(a, f.events); err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]string{"g9": "deleted group «Newer»", "g8": "deleted group «Plain»",
+		"u9": "a deleted user at example.org", "u:u9": "a deleted user at example.org", "u7": "a deleted user", "u1": "ada@example.com"} {
+		if got := n.of(id); got != want {
+			t.Errorf("%s named %q, want %q", id, got, want)
+		}
+	}
+	if got := auditSentence(f.events[6], n); got != "Owner a deleted user at example.org; private." {
+		t.Errorf("sentence %q", got)
+	}
+	for _, c := range []struct {
+		e    auditJSON
+		want string
+	}{
+		{auditJSON{Action: "rate_limit.create", Target: "l1", Details: map[string]any{"scope": "global"}}, "global limit"},
+		{auditJSON{Action: "rate_limit.update", Target: "l2", Details: map[string]any{"scope": "user"}}, "user limit"},
+		{auditJSON{Action: "rate_limit.delete", Target: "l3", Details: map[string]any{"scope": "group", "group_id": "g1"}}, "limit of group «Sales»"},
+		{auditJSON{Action: "invite.settings", Target: "default"}, "the workspace"},
+		{auditJSON{Action: "group.rename", Target: "g1"}, "group «Sales»"},
+	} {
+		if got := n.target(c.e); got != c.want {
+			t.Errorf("target of %s: %q, want %q", c.e.Action, got, c.want)
 		}
 	}
 }
