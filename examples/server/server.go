@@ -139,18 +139,19 @@ type server struct {
 	// Handler serves every route, behind cross-origin protection.
 	Handler http.Handler
 
-	cfg    config
-	db     *gorm.DB // roster's tables and the application's
-	dir    *roster.Directory
-	ws     *roster.Workspace // the one workspace this example serves
-	api    *httpapi.Handler
-	mailer invites.Mailer
+	cfg      config
+	db       *gorm.DB // roster's tables and the application's
+	dir      *roster.Directory
+	ws       *roster.Workspace // the one workspace this example serves
+	api      *httpapi.Handler
+	mailer   invites.Mailer
+	throttle *throttle
+	metrics  *metrics       // served at GET /metrics
+	mail     sync.WaitGroup // password-reset mail still being sent
+
 	// mailPrinted: the mailer is the development mailer, which prints mail
-	// on cfg.Out instead of sending it.
+	// on cfg.Out instead of sending it (the pages say so).
 	mailPrinted bool
-	throttle    *throttle
-	metrics     *metrics       // served at GET /metrics
-	mail        sync.WaitGroup // password-reset mail still being sent
 
 	// afterRegister, if set, runs in signUp between roster's Register and
 	// storing the password; tests use it to cancel the request there.
