@@ -2,10 +2,13 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/rosterhq/roster/examples/server/web"
 )
 
 // Bad input gets docs/http.md's status and code, never a 500, and writes nothing:
@@ -118,22 +121,33 @@ func TestUIPlaceholder(t *testing.T) {
 }
 
 // Config.UI mounts the web pages under /ui/ and hands them the API for
-// in-process reads with the browser's session.
+// in-process reads with the browser's session, whether mail is printed (the
+// development mailer) and whether anyone has signed up yet.
 func TestUIMount(t *testing.T) {
-	ts := newTestServer(t, func(c *config) {
-		c.UI = func(api http.Handler) http.Handler {
-			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				read := httptest.NewRequest(http.MethodGet, "/me", nil)
-				read.Header.Set("Cookie", r.Header.Get("Cookie"))
-				rec := httptest.NewRecorder()
-				api.ServeHTTP(rec, read)
-				fmt.Fprintf(w, "%s: %s", r.URL.Path, rec.Body)
-			})
+	for _, printed := range []bool{false, true} {
+		ts := newTestServer(t, func(c *config) {
+			if printed {
+				c.Mailer, c.Out = nil, io.Discard // the development mailer
+			}
+			c.UI = func(o web.Options) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					read := httptest.NewRequest(http.MethodGet, "/me", nil)
+					read.Header.Set("Cookie", r.Header.Get("Cookie"))
+					rec := httptest.NewRecorder()
+					o.API.ServeHTTP(rec, read)
+					none, err := o.NoUsers(r.Context())
+					fmt.Fprintf(w, "%s: printed=%v none=%v,%v %s", r.URL.Path, o.MailPrinted, none, err, rec.Body)
+				})
+			}
+		})
+		if r := ts.client().do(http.MethodGet, "/ui/", nil); !strings.HasPrefix(string(r.body), fmt.Sprintf("/ui/: printed=%v none=true,<nil> ", printed)) {
+			t.Errorf("fresh server: mounted UI answered %d %s", r.status, r.body)
 		}
-	})
-	ts.register("ada@example.com", "")
-	r := ts.login("ada@example.com").do(http.MethodGet, "/ui/users", nil)
-	if !strings.HasPrefix(string(r.body), `/ui/users: {"id"`) || !strings.Contains(string(r.body), `"email":"ada@example.com"`) {
-		t.Errorf("mounted UI answered %d %s", r.status, r.body)
+		ts.register("ada@example.com", "")
+		r := ts.login("ada@example.com").do(http.MethodGet, "/ui/users", nil)
+		if !strings.HasPrefix(string(r.body), fmt.Sprintf(`/ui/users: printed=%v none=false,<nil> {"id"`, printed)) ||
+			!strings.Contains(string(r.body), `"email":"ada@example.com"`) {
+			t.Errorf("mounted UI answered %d %s", r.status, r.body)
+		}
 	}
 }

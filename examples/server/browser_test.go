@@ -121,7 +121,7 @@ func startBrowserEnv(t *testing.T) *brEnv {
 	env := &brEnv{t: t, base: "http://" + ln.Addr().String(), mail: &brBuffer{}, refused: map[string]int{}}
 	s, err := newServer(context.Background(), config{Data: t.TempDir(), PublicURL: env.base, Out: env.mail,
 		BcryptCost: bcrypt.MinCost, SignInBurst: 1000,
-		UI: func(api http.Handler) http.Handler { return web.New(web.Options{API: api}) }})
+		UI: func(o web.Options) http.Handler { return web.New(o) }})
 	if err != nil {
 		ln.Close()
 		t.Fatal(err)
@@ -408,11 +408,14 @@ fetch(` + q(env.base+path) + `, {method: 'POST', mode: 'no-cors', credentials: '
 func TestBrowser(t *testing.T) {
 	env := startBrowserEnv(t)
 	admin := env.tab("admin")
+	firstRun(t, admin)
 	signUpFirstAdmin(t, env, admin)
+	afterFirstRun(t, env)
 	bob := inviteAndJoin(t, env, admin, "bob@example.com", true)
 	gid := createGroup(t, admin, "Engineering")
 	groupMembersAndConnector(t, admin, gid)
 	groupLimitOnChart(t, env, admin, bob, gid)
+	chartShowsHits(t, admin, bob, gid)
 	limitsPage(t, admin)
 	deleteOwner(t, env, admin)
 	auditAndSettings(t, admin)
@@ -421,6 +424,9 @@ func TestBrowser(t *testing.T) {
 	crossSiteRefused(t, env, admin)
 	invitationsAndUsers(t, env, admin)
 	renameAndDelete(t, admin)
+	printedMail(t, env, admin)
+	notOffered(t, admin, gid)
+	readableAudit(t, admin)
 }
 
 func signUpFirstAdmin(t *testing.T, env *brEnv, admin *brTab) {
@@ -527,7 +533,7 @@ func groupMembersAndConnector(t *testing.T, admin *brTab, gid string) {
 	admin.ok("#attach-connector button")
 	admin.contains("#connectors-list", "Wiki")
 	admin.contains("#members-table", "admin@example.com", "bob@example.com")
-	admin.ok(`#members-table tr[data-email="admin@example.com"] button.remove`)
+	admin.okConfirmed(`#members-table tr[data-email="admin@example.com"] button.remove`, "Remove admin@example.com from Engineering?")
 	admin.lacks("#members-table", "admin@example.com")
 	admin.contains("#members-table", "bob@example.com")
 	admin.contains("#connectors-list", "Wiki")
@@ -596,7 +602,7 @@ func limitsPage(t *testing.T, admin *brTab) {
 	admin.set(global+" li input[name=enabled]", "true")
 	admin.ok(global + " li .row-form button")
 	admin.contains("#workspace-chart svg", "limit 800k / 24 h")
-	admin.ok(global + " li button.delete")
+	admin.okConfirmed(global+" li button.delete", "Delete this limit?")
 	admin.contains(global, "No limit.")
 	users := "#limits-users"
 	admin.set(users+" + form input[name=token_budget]", "10")
@@ -615,15 +621,15 @@ func deleteOwner(t *testing.T, env *brEnv, admin *brTab) {
 		t.Fatalf("carol's agent: %d %v", st, body)
 	}
 	admin.open("/ui/users")
-	admin.refused(`tr[data-email="admin@example.com"] button.deactivate`, "You cannot change your own role, deactivate or delete yourself.")
 	row := `tr[data-email="carol@example.com"]`
-	admin.ok(row + " button.deactivate")
+	admin.okConfirmed(row+" button.deactivate", "Deactivate carol@example.com?")
 	admin.contains(row+" .status", "Deactivated")
 	admin.expand(row + " details")
 	admin.contains(row+" .blockers", "Carol's helper")
 	// The detail names the user by email and the agent by the name the
 	// server's tables give it.
-	admin.refused(row+" button.delete", `The user carol@example.com still owns the agent "Carol's helper"; transfer it to someone else first.`)
+	admin.refusedConfirmed(row+" button.delete", "Delete carol@example.com for good?",
+		`The user carol@example.com still owns the agent "Carol's helper"; transfer it to someone else first.`)
 	admin.expand(row + " details")
 	admin.refused(row+" .transfer button", "to_user_email")
 	admin.choose(row+" .transfer select", "admin@example.com")
@@ -631,7 +637,7 @@ func deleteOwner(t *testing.T, env *brEnv, admin *brTab) {
 		t.Fatalf("transfer reported %q", got)
 	}
 	admin.expand(row + " details")
-	admin.ok(row + " button.delete")
+	admin.okConfirmed(row+" button.delete", "Delete carol@example.com for good?")
 	if admin.has(row) {
 		t.Fatal("carol is still listed after her delete")
 	}
@@ -647,7 +653,7 @@ func deleteOwner(t *testing.T, env *brEnv, admin *brTab) {
 func auditAndSettings(t *testing.T, admin *brTab) {
 	admin.open("/ui/audit?action=group.create")
 	admin.contains("#audit-count", "1 event")
-	admin.contains("#audit-table", "group.create", "group Engineering", "admin@example.com")
+	admin.contains("#audit-table", "Group created", "group «Engineering»", "admin@example.com")
 	admin.open("/ui/audit?page_num=-1")
 	admin.contains("#page-error", "page_num")
 	admin.open("/ui/settings")
@@ -707,7 +713,7 @@ func curatorView(t *testing.T, env *brEnv, admin, bob *brTab, eng string) {
 	bob.ok(row + " button.curate")
 	bob.contains(row+" .curator", "curator")
 	bob.ok(row + " button.curate")
-	bob.ok(row + " button.remove")
+	bob.okConfirmed(row+" button.remove", "Remove dave@example.com from Engineering?")
 	if bob.has(row) {
 		t.Fatal("dave is still a member after Remove")
 	}
@@ -730,7 +736,9 @@ func passwordReset(t *testing.T, env *brEnv, bob *brTab) {
 	bob.open("/ui/forgot")
 	bob.refused("#forgot button", "email")
 	bob.set("#email", "bob@example.com")
-	bob.ok("#forgot button")
+	if got := bob.ok("#forgot button"); !strings.Contains(got, "printed on the server's output") {
+		t.Fatalf("forgot-password with the development mailer reported %q", got)
+	}
 	link := env.link("bob@example.com", 2)
 	_, query, _ := strings.Cut(link, "?")
 	bob.open("/ui/reset?" + query)
@@ -773,14 +781,14 @@ func invitationsAndUsers(t *testing.T, env *brEnv, admin *brTab) {
 	admin.set("#invite-emails", "erin@example.com")
 	admin.ok("#invite-form button")
 	row := `#invited-table tr[data-email="erin@example.com"]`
-	if got := admin.ok(row + " button.resend"); !strings.Contains(got, "Invitation sent again") {
+	if got := admin.ok(row + " button.resend"); !strings.Contains(got, "Invitation link printed again") {
 		t.Fatalf("resend reported %q", got)
 	}
 	first, second := env.link("erin@example.com", 1), env.link("erin@example.com", 2)
 	if first == second {
 		t.Fatal("a resent invitation has the same link")
 	}
-	admin.ok(row + " button.revoke")
+	admin.okConfirmed(row+" button.revoke", "Revoke the invitation of erin@example.com?")
 	if admin.has(row) {
 		t.Fatal("erin's invitation is listed after Revoke")
 	}
@@ -794,7 +802,7 @@ func invitationsAndUsers(t *testing.T, env *brEnv, admin *brTab) {
 	admin.contains("#page-error", "is_active", "400")
 	admin.open("/ui/users?q=dave")
 	dave := `tr[data-email="dave@example.com"]`
-	admin.ok(dave + " button.deactivate")
+	admin.okConfirmed(dave+" button.deactivate", "Deactivate dave@example.com?")
 	admin.contains(dave+" .status", "Deactivated")
 	admin.ok(dave + " button.activate")
 	admin.contains(dave+" .status", "Active")
@@ -817,7 +825,7 @@ func renameAndDelete(t *testing.T, admin *brTab) {
 	admin.ok("#rename-group button")
 	admin.contains("h1", "Sales and marketing")
 	admin.expand("#content details.danger")
-	admin.ok("#content details.danger button.delete")
+	admin.okConfirmed("#content details.danger button.delete", "Delete the group Sales and marketing for good?")
 	if p := admin.path(); p != "/ui/groups" {
 		t.Fatalf("after deleting a group the admin is on %s", p)
 	}

@@ -106,7 +106,7 @@ func main() {
 	}
 	cfg.Out = os.Stdout
 	cfg.Logger = newLogger(cfg.LogFormat, os.Stderr)
-	cfg.UI = func(api http.Handler) http.Handler { return web.New(web.Options{API: api, Logger: cfg.Logger}) }
+	cfg.UI = func(o web.Options) http.Handler { o.Logger = cfg.Logger; return web.New(o) }
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, cfg); err != nil {

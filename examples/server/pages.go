@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"html/template"
 	"net/http"
 
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/httpapi"
+	"github.com/rosterhq/roster/users"
 )
 
 // pages are the few HTML pages the sign-in flow needs (the invitation and
@@ -126,4 +128,14 @@ func (s *server) uiPlaceholder(w http.ResponseWriter, r *http.Request) {
 		p.Email, p.Role = c.User.Email, string(c.User.Role)
 	}
 	s.render(w, http.StatusOK, "ui", p)
+}
+
+// noUsers reports whether the workspace has no user yet, for the pages to
+// open on creating the admin account (the first person to sign up is admin).
+func (s *server) noUsers(ctx context.Context) (bool, error) {
+	page, err := s.ws.Users().List(ctx, users.Filter{Limit: 1})
+	if err != nil {
+		return false, err
+	}
+	return page.Total == 0, nil
 }

@@ -134,7 +134,7 @@ func TestAttackOversizedBody(t *testing.T) {
 // HTML page sends X-Frame-Options DENY, the CSV nosniff.
 func TestAttackFramingAndSniffing(t *testing.T) {
 	ts := newTestServer(t, func(c *config) {
-		c.UI = func(api http.Handler) http.Handler { return web.New(web.Options{API: api}) }
+		c.UI = func(opts web.Options) http.Handler { return web.New(opts) }
 	})
 	ts.register("admin@example.com", "")
 	admin := ts.login("admin@example.com")

@@ -22,6 +22,7 @@ import (
 	"gorm.io/gorm/logger"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/examples/server/web"
 	"github.com/rosterhq/roster/httpapi"
 	"github.com/rosterhq/roster/invites"
 )
@@ -89,10 +90,12 @@ type config struct {
 	// MaxBodyBytes caps request bodies; defaultMaxBodyBytes if zero.
 	MaxBodyBytes int64
 	// UI returns the handler of the web admin pages, served under /ui/ (it
-	// sees the full path), given the handler of every other route (the JSON
-	// API of docs/http.md and the application's routes) for in-process reads. A
-	// placeholder page if nil.
-	UI func(api http.Handler) http.Handler
+	// sees the full path), given their options as the server fills them in:
+	// API, the handler of every other route (the JSON API of docs/http.md and
+	// the application's routes) for in-process reads; MailPrinted, whether
+	// mail goes to the development mailer; NoUsers, whether no one has signed
+	// up yet. A placeholder page if nil.
+	UI func(opts web.Options) http.Handler
 }
 
 func (c config) withDefaults() config {
@@ -146,6 +149,10 @@ type server struct {
 	metrics  *metrics       // served at GET /metrics
 	mail     sync.WaitGroup // password-reset mail still being sent
 
+	// mailPrinted: the mailer is the development mailer, which prints mail
+	// on cfg.Out instead of sending it (the pages say so).
+	mailPrinted bool
+
 	// afterRegister, if set, runs in signUp between roster's Register and
 	// storing the password; tests use it to cancel the request there.
 	afterRegister func()
@@ -174,8 +181,9 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 		return nil, err
 	}
 	m := newMetrics()
+	_, printed := mailer.(*invites.DevMailer)
 	mailer = countingMailer{next: mailer, mail: m.mail}
-	s := &server{cfg: cfg, db: db, mailer: mailer, metrics: m, throttle: newThrottle(cfg.SignInBurst, cfg.SignInEvery, cfg.Now)}
+	s := &server{cfg: cfg, db: db, mailer: mailer, mailPrinted: printed, metrics: m, throttle: newThrottle(cfg.SignInBurst, cfg.SignInEvery, cfg.Now)}
 	if err := s.open(ctx); err != nil {
 		closeDB(db)
 		return nil, err
@@ -271,7 +279,7 @@ func (s *server) routes() http.Handler {
 	s.opsRoutes(mux)
 	var ui http.Handler = http.HandlerFunc(s.uiPlaceholder)
 	if s.cfg.UI != nil {
-		ui = s.cfg.UI(mux)
+		ui = s.cfg.UI(web.Options{API: mux, MailPrinted: s.mailPrinted, NoUsers: s.noUsers})
 	}
 	s.route(mux, "/ui/", ui)
 	s.route(mux, "GET /{$}", http.RedirectHandler("/ui/", http.StatusSeeOther))

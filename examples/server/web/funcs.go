@@ -19,6 +19,9 @@ var funcs = template.FuncMap{
 	"roleName": roleName,
 	"allRoles": func() []string { return allRoles },
 	"mul1000":  func(v float64) float64 { return v * 1000 },
+	"action":   actionName,
+	"day":      func(t time.Time) string { return t.UTC().Format(time.DateOnly) },
+	"clock":    func(t time.Time) string { return t.UTC().Format("15:04") + " UTC" },
 }
 
 // allRoles are the five roles, for filters.

@@ -157,7 +157,8 @@ func named(ids []string, known []resourceJSON) []resourceJSON {
 	return out
 }
 
-// candidates lists the users who could be added to the group.
+// candidates lists the users who could be added to the group, and notes the
+// members' roles.
 func (h *Handler) candidates(c *call, v *groupView) error {
 	var all struct {
 		Accepted []userJSON `json:"accepted"`
@@ -168,6 +169,9 @@ func (h *Handler) candidates(c *call, v *groupView) error {
 	for _, u := range all.Accepted {
 		if !slices.Contains(v.MemberIDs, u.ID) {
 			v.Candidates = append(v.Candidates, u)
+		}
+		if i := slices.Index(v.MemberIDs, u.ID); i >= 0 {
+			v.Members[i].Role = u.Role
 		}
 	}
 	return nil

@@ -71,7 +71,8 @@ func (h *Handler) groupLimits(c *call, id string) (limitsBlock, error) {
 }
 
 // usageChart reads the hourly usage of the last chartDays days (of the
-// workspace, or of the group or user query names) and draws it by day.
+// workspace, or of the group or user query names) and draws it by day, and
+// by hour for the last chartHours hours if a limit is shorter than a day.
 func (h *Handler) usageChart(c *call, id, title string, query url.Values, limits []limitJSON) (chart, error) {
 	now := h.opts.Now().UTC()
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
@@ -84,5 +85,5 @@ func (h *Handler) usageChart(c *call, id, title string, query url.Values, limits
 	if _, err := c.api.get("/admin/token-usage", q, &usage); err != nil {
 		return chart{}, err
 	}
-	return newChart(id, title, first, usage, limits), nil
+	return newChart(id, title, first, now, usage, limits), nil
 }

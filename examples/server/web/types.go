@@ -61,6 +61,14 @@ type memberJSON struct {
 	ID        string `json:"id"`
 	Email     string `json:"email"`
 	IsCurator bool   `json:"is_curator"`
+	Role      string `json:"-"` // from the users list, where the page read it
+}
+
+// MayCurate reports whether the API would let the member's curator flag be
+// set: admins and global curators curate every group already, limited users
+// may not curate. The page offers the flag only to the others.
+func (m memberJSON) MayCurate() bool {
+	return m.Role != "admin" && m.Role != "global_curator" && m.Role != "limited"
 }
 
 type limitJSON struct {

@@ -20,6 +20,7 @@ type usersView struct {
 	FirstInviteMade bool
 	Roles           []string
 	Transferees     []userJSON // active users who can take over what a user owns
+	MailPrinted     bool       // mail is printed on the server's output, not sent
 }
 
 // userRow is a user of the list; Owns names the agents a deactivated user
@@ -35,7 +36,8 @@ type userRow struct {
 // go to the API as they are, so a bad one shows the API's message.
 func (h *Handler) usersPage(c *call) (view, error) {
 	q := c.r.URL.Query()
-	v := usersView{Q: q.Get("q"), Role: q.Get("roles"), Active: q.Get("is_active"), Roles: settableRoles}
+	v := usersView{Q: q.Get("q"), Role: q.Get("roles"), Active: q.Get("is_active"), Roles: settableRoles,
+		MailPrinted: h.opts.MailPrinted}
 	filter := url.Values{}
 	for _, k := range []string{"q", "roles", "is_active"} {
 		if s := q.Get(k); s != "" {

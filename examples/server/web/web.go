@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"errors"
 	"html/template"
@@ -32,6 +33,14 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock of the usage charts' seven days. time.Now if nil.
 	Now func() time.Time
+	// MailPrinted says the server's mail (invitations, password resets) is
+	// printed on its output by the development mailer rather than sent: the
+	// pages say so instead of "sent".
+	MailPrinted bool
+	// NoUsers reports whether the workspace has no user yet; the sign-in and
+	// sign-up pages then offer to create the admin account (the first person
+	// to sign up becomes admin). Nil: never.
+	NoUsers func(ctx context.Context) (bool, error)
 }
 
 // Handler serves the web admin pages under /ui/. Create it with New; it

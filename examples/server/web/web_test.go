@@ -130,8 +130,8 @@ func TestSecurityHeaders(t *testing.T) {
 }
 
 // The chart sums hours into UTC days from the first, scales to a round
-// number above the largest bar or line, and draws enabled limits at their
-// daily pace.
+// number above the largest bar or line, and draws enabled limits of a day
+// or longer at their daily pace.
 func TestChart(t *testing.T) {
 	first := time.Date(2026, 3, 4, 0, 0, 0, 0, time.UTC)
 	usage := []usageJSON{
@@ -142,14 +142,14 @@ func TestChart(t *testing.T) {
 		{Hour: first.Add(7 * 24 * time.Hour), Tokens: 999},          // after it
 	}
 	limits := []limitJSON{
-		{TokenID: "a", Enabled: true, TokenBudget: 1, PeriodHours: 6},    // 4,000 a day
+		{TokenID: "a", Enabled: true, TokenBudget: 8, PeriodHours: 48},   // 4,000 a day
 		{TokenID: "b", Enabled: false, TokenBudget: 50, PeriodHours: 24}, // not drawn
 	}
-	ch := newChart("c", "Workspace", first, usage, limits)
+	ch := newChart("c", "Workspace", first, first.Add(6*24*time.Hour+15*time.Hour), usage, limits)
 	if ch.Total != 4500 || len(ch.Bars) != chartDays || ch.Bars[0].Tokens != 500 || ch.Bars[6].Tokens != 4000 || !ch.Bars[6].Today {
 		t.Fatalf("total %d bars %+v", ch.Total, ch.Bars)
 	}
-	if len(ch.Lines) != 1 || ch.Lines[0].Label != "limit 1k / 6 h" || ch.Lines[0].Y != ch.Bars[6].Y {
+	if len(ch.Lines) != 1 || ch.Lines[0].Label != "limit 8k / 48 h" || ch.Lines[0].Y != ch.Bars[6].Y {
 		t.Errorf("lines %+v, want one at the height of the 4,000-token bar %v", ch.Lines, ch.Bars[6].Y)
 	}
 	if len(ch.Disabled) != 1 || ch.Disabled[0] != "50k / 24 h" {

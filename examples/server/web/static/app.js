@@ -8,7 +8,9 @@
 // refuses, else the form's data-ok text (or a summary of the answer). After a
 // success the page's content is read again from the server, or the browser
 // goes to data-next (data-then="go") or to the page ?next= names
-// (data-then="next").
+// (data-then="next"). A form with data-confirm (a destructive action) asks
+// first: its question and a "Yes" and a "Cancel" button replace its button,
+// and only "Yes" sends it.
 (() => {
   'use strict';
 
@@ -101,16 +103,25 @@
     return data && data.detail ? data.detail : res.status + ' ' + res.statusText;
   }
 
+  // mail is a mail status as the answer gives it; "sent" by a server that
+  // prints mail on its output (data-mail="printed") says so instead.
+  function mail(form, status) {
+    if (status === 'sent' && form.dataset.mail === 'printed') return "printed on the server's output";
+    return status.replace('_', ' ');
+  }
+
   const summaries = {
-    invite: (d) => d.results.map((r) => r.email + ': ' + r.status.replace('_', ' ')).join('; ') +
-      (d.email_invite_status ? ' (mail: ' + d.email_invite_status.replace('_', ' ') + ')' : ''),
-    resend: (d) => 'Invitation sent again (mail: ' + d.email_invite_status.replace('_', ' ') + ').',
+    invite: (d, form) => d.results.map((r) => r.email + ': ' + r.status.replace('_', ' ')).join('; ') +
+      (d.email_invite_status ? ' (mail: ' + mail(form, d.email_invite_status) + ')' : ''),
+    resend: (d, form) => (form.dataset.mail === 'printed' && d.email_invite_status === 'sent'
+      ? "Invitation link printed again on the server's output."
+      : 'Invitation sent again (mail: ' + mail(form, d.email_invite_status) + ').'),
     transfer: (d) => d.transferred.length + ' resource(s) transferred.',
   };
 
   function success(form, data) {
     const sum = summaries[form.dataset.result];
-    return sum && data ? sum(data) : form.dataset.ok || 'Done.';
+    return sum && data ? sum(data, form) : form.dataset.ok || 'Done.';
   }
 
   // refresh reads the page again and replaces its content, keeping #flash.
@@ -128,7 +139,38 @@
     return next.startsWith('/ui/') ? next : '/ui/';
   }
 
+  // ask shows form's data-confirm question in place of its buttons, with a
+  // button that confirms (data-confirm-yes names it) and one that cancels.
+  function ask(form) {
+    const box = document.createElement('span');
+    box.className = 'confirm';
+    box.setAttribute('role', 'alert');
+    const yes = document.createElement('button');
+    yes.type = 'submit';
+    yes.className = 'confirm-yes';
+    yes.textContent = form.dataset.confirmYes || 'Yes';
+    const no = document.createElement('button');
+    no.type = 'button';
+    no.className = 'confirm-no';
+    no.textContent = 'Cancel';
+    no.addEventListener('click', () => settle(form));
+    box.append(form.dataset.confirm + ' ', yes, ' ', no);
+    form.querySelectorAll('button').forEach((b) => { b.hidden = true; });
+    form.dataset.asking = 'yes';
+    form.append(box);
+    yes.focus();
+  }
+
+  // settle puts a form that asked back as it was.
+  function settle(form) {
+    delete form.dataset.asking;
+    form.querySelectorAll('.confirm').forEach((b) => b.remove());
+    form.querySelectorAll('button').forEach((b) => { b.hidden = false; });
+  }
+
   async function submit(form) {
+    if (form.dataset.confirm && !form.dataset.asking) { ask(form); return; }
+    if (form.dataset.asking) settle(form);
     const [method, path] = form.dataset.api.split(' ');
     const buttons = form.querySelectorAll('button');
     buttons.forEach((b) => { b.disabled = true; });
