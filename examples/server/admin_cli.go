@@ -55,6 +55,17 @@ func commands() []command {
 	}
 }
 
+// serverUsage is the server's -h: how to run the server, its flags, and the
+// admin commands the same binary runs instead.
+func serverUsage(fs *flag.FlagSet, w io.Writer) {
+	fmt.Fprintf(w, "usage: server [flags]          run the admin server\n       server COMMAND [flags]  run an admin command (COMMAND -h for its flags)\n\nflags:\n")
+	fs.PrintDefaults()
+	fmt.Fprintf(w, "\ncommands:\n")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-13s %s\n", c.name, c.summary)
+	}
+}
+
 // isCommand reports whether arg names an admin command, so that main runs
 // it instead of the server.
 func isCommand(arg string) bool {

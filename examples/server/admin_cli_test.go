@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"flag"
 	"io"
 	"net/http"
 	"os"
@@ -302,5 +304,23 @@ func TestCommandEnvironment(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "roster.db")); err != nil {
 		t.Errorf("ROSTER_DATA not used: %v", err)
+	}
+}
+
+// The server's -h names every admin command the same binary runs, so an
+// operator finds them without the README.
+func TestServerHelpListsCommands(t *testing.T) {
+	var out strings.Builder
+	_, err := parseFlags([]string{"-h"}, func(string) string { return "" }, &out)
+	if !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("parseFlags(-h) = %v, want flag.ErrHelp", err)
+	}
+	for _, c := range commands() {
+		if !strings.Contains(out.String(), "\n  "+c.name+" ") {
+			t.Errorf("-h does not list the command %s:\n%s", c.name, out.String())
+		}
+	}
+	if !strings.Contains(out.String(), "-addr") {
+		t.Errorf("-h lost the server's flags:\n%s", out.String())
 	}
 }

@@ -126,6 +126,7 @@ func parseFlags(args []string, getenv func(string) string, usage io.Writer) (con
 	}
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
 	fs.SetOutput(usage)
+	fs.Usage = func() { serverUsage(fs, usage) }
 	var cfg config
 	fs.StringVar(&cfg.Addr, "addr", env("ROSTER_ADDR", defaultAddr), "listen address (ROSTER_ADDR)")
 	fs.StringVar(&cfg.Data, "data", env("ROSTER_DATA", defaultData), "directory of the SQLite file roster.db, created if missing (ROSTER_DATA)")
