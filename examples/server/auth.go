@@ -98,11 +98,13 @@ func (s *server) dummyHash() string {
 	return s.dummy
 }
 
-// setPassword stores user id's password hash and ends their sessions except
-// keep (a token hash, or "").
+// setPassword stores user id's password hash, bumps its generation (which
+// ends the user's device cookies) and ends their sessions except keep (a
+// token hash, or "").
 func setPassword(tx *gorm.DB, userID, hash string, now time.Time, keep string) error {
 	row := passwordRow{UserID: userID, Hash: hash, ChangedUnix: now.Unix()}
-	err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "user_id"}}, DoUpdates: clause.AssignmentColumns([]string{"hash", "changed_unix"})}).
+	err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "user_id"}}, DoUpdates: clause.Assignments(map[string]any{
+		"hash": hash, "changed_unix": row.ChangedUnix, "generation": gorm.Expr("app_passwords.generation + 1")})}).
 		Create(&row).Error
 	if err != nil {
 		return err
@@ -148,7 +150,14 @@ func (s *server) startSession(ctx context.Context, w http.ResponseWriter, r *htt
 // cookie is the session cookie: HttpOnly, SameSite=Lax, Secure when served
 // over TLS or when the public URL is https (a TLS-terminating proxy).
 func (s *server) cookie(r *http.Request, value string, maxAge int) *http.Cookie {
-	return &http.Cookie{Name: sessionCookie, Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true,
+	return s.cookieNamed(r, sessionCookie, value, maxAge)
+}
+
+// cookieNamed is a cookie of this server's (session or device): HttpOnly,
+// SameSite=Lax, Secure when served over TLS or when the public URL is https
+// (a TLS-terminating proxy).
+func (s *server) cookieNamed(r *http.Request, name, value string, maxAge int) *http.Cookie {
+	return &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil || strings.HasPrefix(s.cfg.PublicURL, "https://")}
 }
 
@@ -226,11 +235,23 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return invalid("email", "is not a valid email address")
 	}
-	if err := s.throttle.allow("login", email, r); err != nil {
-		return err
-	}
 	u, err := s.ws.Users().ByEmail(r.Context(), email)
 	if err != nil && !errors.Is(err, users.ErrUserNotFound) {
+		return err
+	}
+	// A valid device cookie for this email meets only its own bucket,
+	// charged by failures; any other request meets the per-(email, IP),
+	// per-IP and per-email buckets.
+	nonce, err := s.deviceNonce(r, email, u.ID)
+	if err != nil {
+		return err
+	}
+	var failed func()
+	if nonce != "" {
+		if failed, err = s.throttle.allowDevice(nonce); err != nil {
+			return err
+		}
+	} else if err := s.throttle.allow("login", email, r); err != nil {
 		return err
 	}
 	ok, err := s.passwordMatches(r.Context(), u.ID, req.Password)
@@ -238,9 +259,15 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if !ok || !u.Active {
+		if failed != nil {
+			failed()
+		}
 		return errBadCredentials
 	}
 	if err := s.startSession(r.Context(), w, r, u.ID); err != nil {
+		return err
+	}
+	if err := s.setDeviceCookie(w, r, email, u.ID); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, userOut(u))

@@ -26,10 +26,11 @@ func TestLoginLogout(t *testing.T) {
 	if got := decodeAs[userJSON](t, r); got != ada {
 		t.Errorf("login answered %+v, want %+v", got, ada)
 	}
+	// The session cookie and the device cookie (device_test.go), no other.
 	cookies := (&http.Response{Header: r.header}).Cookies()
-	if len(cookies) != 1 || cookies[0].Name != sessionCookie || !cookies[0].HttpOnly ||
-		cookies[0].SameSite != http.SameSiteLaxMode || cookies[0].Secure || cookies[0].Path != "/" {
-		t.Errorf("session cookie %+v", cookies)
+	if len(cookies) != 2 || cookies[0].Name != sessionCookie || !cookies[0].HttpOnly ||
+		cookies[0].SameSite != http.SameSiteLaxMode || cookies[0].Secure || cookies[0].Path != "/" || cookies[1].Name != deviceCookie {
+		t.Errorf("cookies %+v, want the session cookie then the device cookie", cookies)
 	}
 	want(t, "me", c.do(http.MethodGet, "/me", nil), http.StatusOK, "")
 	want(t, "logout", c.do(http.MethodPost, "/auth/logout", nil), http.StatusNoContent, "")

@@ -27,7 +27,7 @@
 // limits sections of docs/http.md. The application adds:
 //
 //	POST /auth/register              {email, password, invite_token?} → 201 {id, email, role}
-//	POST /auth/login                 {email, password} → session cookie, {id, email, role}
+//	POST /auth/login                 {email, password} → session and device cookies, {id, email, role}
 //	POST /auth/logout                → 204
 //	POST /auth/password              {current_password, new_password} → 204; other sessions end
 //	POST /auth/forgot-password       {email} → 204 always; mails a reset link to active users
@@ -62,7 +62,11 @@
 // from other sites are refused by net/http's CrossOriginProtection; sign-in,
 // registration and forgot-password attempts are throttled per email and
 // client IP, reset and invite link attempts per client IP (see
-// -trusted-proxies).
+// -trusted-proxies). A successful sign-in also sets a device cookie (HMAC
+// under a key kept in the database, one year, ended by a password change or
+// reset): a sign-in carrying a valid one for its email meets only that
+// cookie's failure bucket, so wrong passwords sent from elsewhere do not
+// lock its owner out (device.go).
 package main
 
 import (

@@ -157,6 +157,11 @@ type server struct {
 	// storing the password; tests use it to cancel the request there.
 	afterRegister func()
 
+	// deviceKey signs device cookies: stored in the database, so every
+	// server on it accepts the others' cookies (see device.go). Set by
+	// open, read-only after.
+	deviceKey []byte
+
 	dummyOnce sync.Once // computes dummy
 	dummy     string    // a bcrypt hash of no one's password; see passwordMatches
 
@@ -212,6 +217,10 @@ func (s *server) open(ctx context.Context) error {
 		return err
 	}
 	if err := migrate(ctx, s.db); err != nil {
+		dir.Close()
+		return err
+	}
+	if s.deviceKey, err = loadDeviceKey(ctx, s.db, s.cfg.Now()); err != nil {
 		dir.Close()
 		return err
 	}

@@ -94,7 +94,26 @@ func steps() []step {
 			`ALTER TABLE app_connectors DROP CONSTRAINT IF EXISTS app_connectors_name_key`,
 			`ALTER TABLE app_document_sets DROP CONSTRAINT IF EXISTS app_document_sets_name_key`,
 		},
+	}, {
+		version: 3,
+		what:    "device cookies: a table of the server's keys, and a credential generation per password",
+		// The server's keys are shared by every replica on the database
+		// (see deviceKey); every change or reset of a password bumps its
+		// generation (see setPassword), which ends its device cookies.
+		sqlite:   deviceCookieStep(),
+		postgres: deviceCookieStep(),
 	}}
+}
+
+// deviceCookieStep is step 3's statements, alike in both dialects.
+func deviceCookieStep() []string {
+	return []string{
+		`CREATE TABLE app_server_keys (
+			name TEXT PRIMARY KEY,
+			key_hex TEXT NOT NULL,
+			created_unix BIGINT NOT NULL)`,
+		`ALTER TABLE app_passwords ADD COLUMN generation BIGINT NOT NULL DEFAULT 0`,
+	}
 }
 
 // migrate creates the application's tables if they are missing, then runs
@@ -183,6 +202,9 @@ type passwordRow struct {
 	UserID      string `gorm:"primaryKey"`
 	Hash        string
 	ChangedUnix int64
+	// Generation counts the password's changes and resets; a device
+	// cookie is bound to the generation it was issued for.
+	Generation int64
 }
 
 func (passwordRow) TableName() string { return "app_passwords" }
@@ -242,3 +264,11 @@ type personaRow struct {
 func (personaRow) TableName() string { return "app_personas" }
 
 func (r personaRow) rowName() string { return r.Name }
+
+type serverKeyRow struct {
+	Name        string `gorm:"primaryKey"`
+	KeyHex      string
+	CreatedUnix int64
+}
+
+func (serverKeyRow) TableName() string { return "app_server_keys" }

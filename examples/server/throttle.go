@@ -34,7 +34,9 @@ const (
 // times the pair's budget) and per client IP whatever the email (ipFactor
 // times the pair's burst and rate). An attempt without an email (an invite
 // link) has only the per-IP bucket, at the pair's budget. An attempt is
-// refused, and charged to none of them, if any bucket is empty. It lives in
+// refused, and charged to none of them, if any bucket is empty. A sign-in
+// with a valid device cookie meets only that cookie's bucket instead
+// (allowDevice). It lives in
 // this process only; a restart forgets it. The client IP is the
 // connection's peer: behind a reverse proxy every client shares the proxy's
 // address, and an application there reads the proxy's header instead.
@@ -99,6 +101,42 @@ func (t *throttle) allowFrom(what, email, ip string) error {
 		}
 	}
 	return nil
+}
+
+// allowDevice checks the bucket of the device cookie whose nonce is given:
+// deviceFailures failures at once, then one more per deviceWindow /
+// deviceFailures. Only failures are charged: allowDevice returns nil and a
+// function to call if the attempt fails, or a *throttledError saying when
+// to retry once the cookie's failures have spent its bucket. Attempts in
+// flight together are each allowed and each charged, so the bucket may go
+// into debt by as many; it refuses until it has refilled.
+func (t *throttle) allowDevice(nonce string) (failed func(), err error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := t.now()
+	b := bucket{"device\x00" + nonce, rate.Every(deviceWindow / deviceFailures), deviceFailures}
+	if !t.makeRoom(now, []bucket{b}) {
+		return nil, &throttledError{retryAfter: deviceWindow / deviceFailures}
+	}
+	if tokens := t.limiter(b).TokensAt(now); tokens < 1 {
+		return nil, &throttledError{retryAfter: time.Duration((1 - tokens) * float64(deviceWindow/deviceFailures))}
+	}
+	return func() {
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		// Looked up again: a full bucket may have been dropped meanwhile.
+		t.limiter(b).ReserveN(t.now(), 1)
+	}, nil
+}
+
+// limiter is b's limiter, created full if missing. t.mu must be held.
+func (t *throttle) limiter(b bucket) *rate.Limiter {
+	lim, ok := t.keys[b.key]
+	if !ok {
+		lim = rate.NewLimiter(b.limit, b.burst)
+		t.keys[b.key] = lim
+	}
+	return lim
 }
 
 // emailKey is the key of email in the buckets: its identity form
