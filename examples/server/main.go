@@ -38,7 +38,10 @@
 //	POST, PATCH /manage/admin/document-set, DELETE /manage/admin/document-set/{id}, GET /manage/document-set
 //	POST /persona, PATCH /persona/{id}, PATCH /persona/{id}/share, DELETE /persona/{id}, GET /persona[/{id}]
 //	POST /chat/send-message          {message} → {answer, tokens}; 429 RATE_LIMITED when a budget is spent
-//	GET /ui/                         the web admin pages (a placeholder for now); GET / redirects there
+//	GET /ui/                         the web admin pages (package web); GET / redirects there: sign-in,
+//	                                 sign-up, forgot and reset password; home, users and a user's page,
+//	                                 groups and a group's page, connectors, document sets, agents,
+//	                                 token limits, the audit log and settings
 //	GET /openapi.json                the OpenAPI 3.1 document of the JSON API (package docs)
 //	GET /healthz                     200 while the process serves
 //	GET /readyz                      200 when the database answers and the index holds every change; 503 with a JSON reason
@@ -61,8 +64,8 @@
 // request, so a deactivated or deleted user's session ends at once. Writes
 // from other sites are refused by net/http's CrossOriginProtection; sign-in,
 // registration and forgot-password attempts are throttled per email and
-// client IP, reset and invite link attempts per client IP (see
-// -trusted-proxies). A successful sign-in also sets a device cookie (HMAC
+// client, reset and invite link attempts per client, a client being an IPv4
+// address or an IPv6 /64 (invites.ClientKey; see -trusted-proxies). A successful sign-in also sets a device cookie (HMAC
 // under a key kept in the database, one year, ended by a password change or
 // reset): a sign-in carrying a valid one for its email meets only that
 // cookie's failure bucket, so wrong passwords sent from elsewhere do not

@@ -183,6 +183,26 @@ func TestMetricsCountFailedMail(t *testing.T) {
 	}
 }
 
+// With the development mailer, mail it printed is counted as printed, as
+// the pages say, not as sent.
+func TestMetricsCountPrintedMail(t *testing.T) {
+	var out bytes.Buffer
+	ts := newTestServer(t, func(c *config) { c.Mailer, c.Out = nil, &out })
+	ts.register("admin@example.com", "")
+	ac := ts.login("admin@example.com")
+	want(t, "invite", ac.do(http.MethodPut, "/manage/admin/users", map[string][]string{"emails": {"newbie@example.com"}}), http.StatusOK, "")
+	m := ts.scrape()
+	if got := value(t, m, "roster_mail_total", "status", "printed"); got != 1 {
+		t.Errorf("printed mail = %v, want 1", got)
+	}
+	if got := value(t, m, "roster_mail_total", "status", "sent"); got != 0 {
+		t.Errorf("sent mail = %v, want 0", got)
+	}
+	if !strings.Contains(out.String(), "newbie@example.com") {
+		t.Errorf("the invitation was not printed:\n%s", out.String())
+	}
+}
+
 // /healthz answers 200 while serving; /readyz answers 200 with the index's
 // version and catches up with changes another instance committed before
 // answering; with the index closed it answers 503 UNAVAILABLE.

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rosterhq/roster/examples/server/web"
 	"github.com/rosterhq/roster/internal/rostertest"
@@ -337,4 +338,50 @@ func TestAttackBogusRedemptionsStarveInvitee(t *testing.T) {
 	if _, ok := ts.user("bob@example.com"); !ok {
 		t.Fatal("bob was not signed up")
 	}
+}
+
+// A client rotating addresses inside one IPv6 /64 got a fresh throttle
+// bucket with each address, on sign-in and on password reset: the server's
+// throttles key IPv6 clients by /64 (invites.ClientKey), IPv4 by address.
+func TestAttackRotatingIPv6AddressesInOne64(t *testing.T) {
+	ts := newTestServer(t, func(c *config) { c.SignInBurst, c.SignInEvery = 3, time.Minute })
+	ts.register("ada@example.com", "")
+	from := func(addr, method, path, body string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(method, path, strings.NewReader(body))
+		req.RemoteAddr = addr
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		rec := httptest.NewRecorder()
+		ts.s.Handler.ServeHTTP(rec, req)
+		return rec
+	}
+	check := func(what string, rec *httptest.ResponseRecorder, status int) {
+		t.Helper()
+		if rec.Code != status {
+			t.Errorf("%s: %d %s, want %d", what, rec.Code, rec.Body, status)
+		}
+	}
+	const login = `{"email":"ada@example.com","password":"wrong"}`
+	// Sign-in: the (email, client) bucket holds 3 attempts whatever the
+	// address inside the /64 (the per-email bucket alone would allow 6).
+	for i := range 6 {
+		status := http.StatusUnauthorized
+		if i >= 3 {
+			status = http.StatusTooManyRequests
+		}
+		check(fmt.Sprintf("sign-in %d from the /64", i), from(fmt.Sprintf("[2001:db8:1::%x]:4000", i+1), http.MethodPost, "/auth/login", login), status)
+	}
+	// Another /64 and an IPv4 address are other clients.
+	check("sign-in from another /64", from("[2001:db8:2::1]:4000", http.MethodPost, "/auth/login", login), http.StatusUnauthorized)
+	check("sign-in from an IPv4 address", from("198.51.100.7:4000", http.MethodPost, "/auth/login", login), http.StatusUnauthorized)
+
+	// Reset: the route and the page share one per-client bucket of 3.
+	forged := `{"token":"` + strings.Repeat("A", tokenLen) + `","new_password":"brand new pw"}`
+	for i := range 3 {
+		check(fmt.Sprintf("reset %d from the /64", i), from(fmt.Sprintf("[2001:db8:3::%x]:4000", i+1), http.MethodPost, "/auth/reset-password", forged), http.StatusBadRequest)
+	}
+	check("reset from a fourth address in the /64", from("[2001:db8:3::ff]:4000", http.MethodPost, "/auth/reset-password", forged), http.StatusTooManyRequests)
+	check("reset page from a fifth address in the /64", from("[2001:db8:3::1:1]:4000", http.MethodGet, "/password/reset?token="+strings.Repeat("A", tokenLen), ""), http.StatusTooManyRequests)
+	check("reset from another /64", from("[2001:db8:4::1]:4000", http.MethodPost, "/auth/reset-password", forged), http.StatusBadRequest)
 }

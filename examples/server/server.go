@@ -82,9 +82,10 @@ type config struct {
 	// ResetTTL is how long a password-reset link lasts; defaultResetTTL if zero.
 	ResetTTL time.Duration
 	// SignInBurst and SignInEvery throttle sign-in attempts per email and
-	// client IP: SignInBurst at once, then one per SignInEvery; per email
-	// over all IPs and per IP over all emails the budget is larger (see
-	// throttle).
+	// client (an IPv4 address or an IPv6 /64): SignInBurst at once, then one
+	// per SignInEvery; per email over all clients and per client over all
+	// emails the budget is larger (see throttle; per email twice the burst,
+	// refilling in 15 minutes).
 	SignInBurst int
 	SignInEvery time.Duration
 	// MaxBodyBytes caps request bodies; defaultMaxBodyBytes if zero.
@@ -187,7 +188,7 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 	}
 	m := newMetrics()
 	_, printed := mailer.(*invites.DevMailer)
-	mailer = countingMailer{next: mailer, mail: m.mail}
+	mailer = countingMailer{next: mailer, mail: m.mail, printed: printed}
 	s := &server{cfg: cfg, db: db, mailer: mailer, mailPrinted: printed, metrics: m, throttle: newThrottle(cfg.SignInBurst, cfg.SignInEvery, cfg.Now)}
 	if err := s.open(ctx); err != nil {
 		closeDB(db)

@@ -3,12 +3,14 @@ package main
 import (
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
 
+	"github.com/rosterhq/roster/invites"
 	"github.com/rosterhq/roster/users"
 )
 
@@ -20,8 +22,12 @@ const maxThrottleKeys = 10000
 // rate.
 const (
 	// emailFactor: all clients together may try one email this many times
-	// the pair's budget, so spreading guesses over many IPs does not help.
+	// the pair's burst at once, so spreading guesses over many IPs does not
+	// help; the per-email bucket then refills that many per emailWindow (20
+	// failures per 15 minutes with the defaults, as the contract says).
 	emailFactor = 2
+	// emailWindow is the time the per-email bucket takes to refill fully.
+	emailWindow = 15 * time.Minute
 	// ipFactor: one client IP may try this many times the pair's budget
 	// over all emails together (several people behind one NAT share it), so
 	// spraying many emails from one IP is slowed too.
@@ -30,16 +36,18 @@ const (
 
 // throttle limits sign-in attempts with token buckets, burst attempts at
 // once then one per interval, keyed three ways for each kind of attempt
-// (what): per (email, client IP), per email whatever the IP (emailFactor
-// times the pair's budget) and per client IP whatever the email (ipFactor
-// times the pair's burst and rate). An attempt without an email (an invite
+// (what): per (email, client), per email whatever the client (emailFactor
+// times the pair's burst, refilling fully in emailWindow) and per client
+// whatever the email (ipFactor times the pair's burst and rate). An attempt without an email (an invite
 // link) has only the per-IP bucket, at the pair's budget. An attempt is
 // refused, and charged to none of them, if any bucket is empty. A sign-in
 // with a valid device cookie meets only that cookie's bucket instead
 // (allowDevice). It lives in
-// this process only; a restart forgets it. The client IP is the
-// connection's peer: behind a reverse proxy every client shares the proxy's
-// address, and an application there reads the proxy's header instead.
+// this process only; a restart forgets it. The client is keyed by
+// invites.ClientKey of its address (an IPv4 address by itself, an IPv6
+// address by its /64, since one host usually holds a whole /64): the
+// connection's peer, or behind a trusted proxy (-trusted-proxies) the
+// client X-Forwarded-For names (see clientIP).
 //
 // The per-email bucket lets anyone slow sign-in for a victim's email; that
 // is the price of slowing guesses spread over many IPs.
@@ -69,13 +77,13 @@ type bucket struct {
 	burst int
 }
 
-// allow takes one attempt for (what, email, the request's client IP). It
+// allow takes one attempt for (what, email, the request's client). It
 // returns nil or a *throttledError saying when to retry.
 func (t *throttle) allow(what, email string, r *http.Request) error {
-	return t.allowFrom(what, email, clientIP(r))
+	return t.allowFrom(what, email, clientKey(r))
 }
 
-// allowFrom is allow for a client IP already known.
+// allowFrom is allow for a client key already known (see clientKey).
 func (t *throttle) allowFrom(what, email, ip string) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -159,7 +167,7 @@ func (t *throttle) buckets(what, email, ip string) []bucket {
 	}
 	return []bucket{
 		{what + "\x00pair\x00" + email + "\x00" + ip, every, t.burst},
-		{what + "\x00email\x00" + email, every * emailFactor, t.burst * emailFactor},
+		{what + "\x00email\x00" + email, rate.Every(emailWindow / time.Duration(t.burst*emailFactor)), t.burst * emailFactor},
 		{what + "\x00ip\x00" + ip, every * ipFactor, t.burst * ipFactor},
 	}
 }
@@ -186,6 +194,17 @@ func (t *throttle) makeRoom(now time.Time, buckets []bucket) bool {
 		}
 	}
 	return fits()
+}
+
+// clientKey is the throttle key of the request's client: invites.ClientKey
+// of clientIP (IPv4 by address, IPv6 by /64), or clientIP as it is if it is
+// not an address.
+func clientKey(r *http.Request) string {
+	ip := clientIP(r)
+	if addr, err := netip.ParseAddr(ip); err == nil {
+		return invites.ClientKey(addr)
+	}
+	return ip
 }
 
 // clientIP is the client's IP as observe resolved it (the connection's

@@ -132,3 +132,36 @@ func TestSignInWithAnotherSpelling(t *testing.T) {
 	r = ts.client().do(http.MethodPost, "/auth/login", loginRequest{Email: "\uff2a\uff2f\uff33\u00c9@B\u00dcCHER.DE", Password: pw(email)})
 	want(t, "another spelling after three attempts", r, http.StatusTooManyRequests, "THROTTLED")
 }
+
+// The per-email bucket holds twice the pair's burst (20 with the defaults)
+// and refills that many in 15 minutes, as the contract says: 20 failures
+// per 15 minutes, not one more per pair interval.
+func TestThrottleEmailBucketRefillsIn15Minutes(t *testing.T) {
+	clock := &fakeNow{t: time.Unix(1_700_000_000, 0)}
+	th := newThrottle(defaultSignInBurst, defaultSignInEvery, clock.now)
+	ip := 0
+	attempt := func() error {
+		ip++ // a new client each time: only the per-email bucket binds
+		return th.allowFrom("login", "victim@example.com", fmt.Sprintf("10.4.%d.%d", ip/256, ip%256))
+	}
+	for i := range 20 {
+		if err := attempt(); err != nil {
+			t.Fatalf("attempt %d: %v", i, err)
+		}
+	}
+	if err := attempt(); !throttled(err) {
+		t.Fatalf("21st attempt at once: %v, want throttled", err)
+	}
+	// Then one more every 45 seconds (15 minutes / 20): 20 over the next
+	// 15 minutes (with the old refill, one per 15 seconds, it was 60).
+	var allowedAt []int
+	for sec := 1; sec <= 15*60; sec++ {
+		clock.t = clock.t.Add(time.Second)
+		if attempt() == nil {
+			allowedAt = append(allowedAt, sec)
+		}
+	}
+	if len(allowedAt) != 20 || allowedAt[0] != 45 {
+		t.Errorf("over 15 minutes: attempts allowed at seconds %v, want 20, the first at 45", allowedAt)
+	}
+}
