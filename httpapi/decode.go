@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -67,29 +68,57 @@ func decodeError(err error, limit int64) error {
 		if field == "" {
 			field = "body"
 		}
-		return invalid(field, "must be %s, not %s", jsonType(typ.Type.String()), typ.Value)
+		return invalid(field, "must be %s, not %s", jsonType(typ.Type), jsonValue(typ.Value))
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		return invalid(strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), "is not a known field")
 	}
 	return invalid("body", "is not valid JSON")
 }
 
-// jsonType names a Go type the way a JSON client thinks of it.
-func jsonType(goType string) string {
-	goType = strings.TrimPrefix(goType, "*")
-	switch {
-	case goType == "string":
+// jsonType names a destination type the way a JSON client thinks of it,
+// by its kind, so no Go type name ever reaches a sentence.
+func jsonType(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
 		return "a string"
-	case goType == "bool":
+	case reflect.Bool:
 		return "a boolean"
-	case strings.HasPrefix(goType, "int"), strings.HasPrefix(goType, "uint"), strings.HasPrefix(goType, "float"):
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
 		return "a number"
-	case strings.HasPrefix(goType, "[]"):
-		return "an array"
-	case strings.HasPrefix(goType, "map["), strings.HasPrefix(goType, "httpapi."), strings.HasPrefix(goType, "struct"):
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Struct, reflect.Map:
 		return "an object"
 	}
-	return goType
+	return "another JSON type"
+}
+
+// jsonValue names the JSON value json.UnmarshalTypeError reports ("array",
+// "number 1.5", ...) with an article, as a person would say it.
+func jsonValue(v string) string {
+	kind, number, _ := strings.Cut(v, " ")
+	switch kind {
+	case "array":
+		return "a list"
+	case "object":
+		return "an object"
+	case "string":
+		return "a string"
+	case "number":
+		if number != "" {
+			return number // a fraction or out of range for a whole number
+		}
+		return "a number"
+	case "bool":
+		return "a boolean"
+	}
+	return v
 }
 
 // page is a page_num and page_size query, as offset and limit.

@@ -99,6 +99,19 @@ func TestBadInput(t *testing.T) {
 		got := r.c.do(r.method, r.path, r.body, r.header...)
 		want(t, r.what, got, r.status, r.code)
 	}
+	// A body of the wrong JSON kind is named as a person knows it, never
+	// by the Go type it would have been decoded into.
+	for _, path := range []string{"/persona", "/manage/admin/connector", "/manage/admin/document-set", "/auth/login"} {
+		c := admin
+		if path == "/auth/login" {
+			c = anon
+		}
+		got := c.do("POST", path, `[1]`)
+		want(t, "list body to "+path, got, bad, invalidC)
+		if d := decodeAs[errorBody](t, got).Detail; d != "The request body must be an object, not a list." {
+			t.Errorf("list body to %s: detail %q", path, d)
+		}
+	}
 	if d := before.diff(ts.counts()); d != "" {
 		t.Errorf("bad input wrote: %s", d)
 	}

@@ -130,7 +130,21 @@ func adminConnectors(t *testing.T, admin *brTab, eng string) {
 	admin.ok("#create-connector button")
 	scratch := `#connectors-table tr[data-name="Scratch"]`
 	admin.expand(scratch + " details.danger")
-	admin.ok(scratch + " button.delete")
+	// Deleting asks first; Cancel sends nothing.
+	admin.do("ask to delete Scratch", chromedp.Click(chromedp.CSS(scratch+" button.delete")))
+	if got := admin.asked(scratch + " button.delete"); !strings.Contains(got, "Delete the connector Scratch for good?") {
+		t.Fatalf("deleting Scratch asked %q", got)
+	}
+	admin.do("cancel", chromedp.Click(chromedp.CSS(scratch+" .confirm-no")))
+	if admin.asked(scratch+" button.delete") != "" || !brEval[bool](admin, `!document.querySelector(`+q(scratch+" button.delete")+`).hidden`) {
+		t.Fatal("Cancel did not put the delete form back")
+	}
+	admin.open("/ui/connectors")
+	if !admin.has(scratch) || admin.listed("/manage/connector") != 2 {
+		t.Fatalf("a cancelled Delete deleted Scratch: %q", admin.text("#connectors-table"))
+	}
+	admin.expand(scratch + " details.danger")
+	admin.okConfirmed(scratch+" button.delete", "Delete the connector Scratch for good?")
 	if admin.has(scratch) || admin.listed("/manage/connector") != 1 {
 		t.Fatalf("Scratch is still there after Delete: %q", admin.text("#connectors-table"))
 	}
@@ -163,7 +177,7 @@ func adminDocumentSets(t *testing.T, admin *brTab) {
 	admin.ok("#create-docset button")
 	old := `#docsets-table tr[data-name="Old notes"]`
 	admin.expand(old + " details.danger")
-	admin.ok(old + " button.delete")
+	admin.okConfirmed(old+" button.delete", "Delete the document set Old notes for good?")
 	if admin.has(old) || admin.listed("/manage/document-set") != 1 {
 		t.Fatalf("Old notes is still there after Delete: %q", admin.text("#docsets-table"))
 	}
@@ -171,7 +185,7 @@ func adminDocumentSets(t *testing.T, admin *brTab) {
 }
 
 // adminAgents creates Helper for Engineering, shared with carol, then
-// shares it with nobody and makes it public.
+// shares it with nobody and makes it public; another is created and deleted.
 func adminAgents(t *testing.T, admin *brTab) {
 	admin.open("/ui/agents")
 	admin.refused("#create-agent button", "name")
@@ -190,6 +204,16 @@ func adminAgents(t *testing.T, admin *brTab) {
 	admin.contains(row+" .access", "public")
 	admin.lacks(row+" .users", "carol")
 	admin.contains(row+" .groups", "Engineering")
+
+	agents := admin.listed("/persona")
+	admin.set("#agent-name", "Scratch agent")
+	admin.ok("#create-agent button")
+	scratch := `#agents-table tr[data-name="Scratch agent"]`
+	admin.expand(scratch + " details.danger")
+	admin.okConfirmed(scratch+" button.delete", "Delete the agent Scratch agent for good?")
+	if admin.has(scratch) || admin.listed("/persona") != agents {
+		t.Fatalf("Scratch agent is still there after Delete: %q", admin.text("#agents-table"))
+	}
 	admin.shot("agents")
 }
 
@@ -265,7 +289,8 @@ func curatorResources(t *testing.T, admin, bob *brTab, sales string) {
 
 // basicResources: carol, a basic member of Engineering, sees connectors and
 // document sets read-only, no user list, and creates her own agent, which
-// she alone (and admins) may share; the user page is not hers to open.
+// she alone (and admins) may share; the user page and the audit trail are
+// not hers to open.
 func basicResources(t *testing.T, admin, carol *brTab) {
 	carol.open("/ui/connectors")
 	if carol.has("#create-connector") || carol.has("#connectors-table details") {
@@ -296,6 +321,22 @@ func basicResources(t *testing.T, admin, carol *brTab) {
 	carol.shot("agents")
 	carol.open("/ui/users/" + brEval[string](carol, `fetch('/me').then((r) => r.json()).then((d) => d.id)`))
 	carol.contains("#page-error", "403")
+	auditRefused(t, carol)
+}
+
+// auditRefused: the audit trail is for admins; b's navigation does not
+// offer it, and opening it anyway shows the refusal, not the events.
+func auditRefused(t *testing.T, b *brTab) {
+	b.open("/ui/")
+	if b.has(`nav a[href="/ui/audit"]`) {
+		t.Fatalf("%s is offered the audit trail", b.name)
+	}
+	b.open("/ui/audit")
+	b.contains("#page-error", "Your role does not allow this.", "403")
+	if b.has("#audit-table") || b.has("#audit-filters") {
+		t.Fatalf("%s sees the audit trail: %q", b.name, b.text("#content"))
+	}
+	b.shot("audit refused")
 }
 
 // userPage: the admin opens bob from the users list and finds his role,

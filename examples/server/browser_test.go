@@ -701,6 +701,7 @@ func curatorView(t *testing.T, env *brEnv, admin, bob *brTab, eng string) {
 		bob.open(page)
 		bob.contains("#page-error", "403")
 	}
+	auditRefused(t, bob)
 	bob.open("/ui/groups/" + eng)
 	if bob.has("#rename-group") || bob.has("#content .create-limit") || bob.has("#group-chart") {
 		t.Fatal("a curator is offered rename, limit editing or the usage chart")
