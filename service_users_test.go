@@ -7,6 +7,7 @@ import (
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/groups"
 	"github.com/rosterhq/roster/internal/rostertest"
 	"github.com/rosterhq/roster/invites"
 	"github.com/rosterhq/roster/ratelimit"
@@ -137,5 +138,21 @@ func TestAPIKeyMeetsGlobalLimitsOnly(t *testing.T) {
 		if !st.User.Limited || !st.Group.Limited {
 			t.Errorf("Status of a person = %+v, want user and group limits", st)
 		}
+	})
+}
+
+// TestServiceUserIsNeverACurator: an API key's basic user in a group cannot
+// be given the group's curator flag.
+func TestServiceUserIsNeverACurator(t *testing.T) {
+	rostertest.ForEachEnv(t, func(e *rostertest.Env) {
+		s := &scimEnv{Env: e}
+		key, _, err := e.W.CreateAPIKey(e.Ctx, e.As("admin"), "CI", users.RoleBasic)
+		e.Must("CreateAPIKey", err)
+		g := e.Group("eng", "admin")
+		_, err = e.GS.AddMembers(e.Ctx, e.As("admin"), g, []string{key.UserID})
+		e.Must("AddMembers", err)
+		before := s.state()
+		_, err = e.GS.SetCurator(e.Ctx, e.As("admin"), g, key.UserID, true)
+		s.refused("SetCurator of a key's user", before, err, groups.ErrNotEligible, "An API key's user cannot be a curator.")
 	})
 }
