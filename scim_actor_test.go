@@ -173,6 +173,10 @@ func TestSCIMActorRefusals(t *testing.T) {
 		s.refused("CreateGroup with connectors", before, err, users.ErrSCIMNotAllowed, notAllowed)
 		_, err = e.W.Audit(e.Ctx, s.scim, roster.AuditFilter{})
 		s.refused("Audit", before, err, users.ErrSCIMNotAllowed, notAllowed)
+		for _, src := range []users.Source{users.SourcePassword, users.SourceSSO, users.SourceService} {
+			_, err = us.Register(e.Ctx, users.Registration{Email: "dave@example.com", Source: src, Actor: s.scim})
+			s.refused("Register by SCIM as "+string(src), before, err, users.ErrSCIMNotAllowed, notAllowed)
+		}
 	})
 }
 
