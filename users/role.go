@@ -41,7 +41,7 @@ func (s *Service) SetRole(ctx context.Context, actor access.Actor, userID string
 			return nil
 		}
 		if role != access.Admin {
-			if err := guardLastAdmin(tx, st); err != nil {
+			if err := guardLastAdmin(tx, r, st); err != nil {
 				return err
 			}
 		}
