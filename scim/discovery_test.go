@@ -99,7 +99,7 @@ func TestDiscoveryRefusals(t *testing.T) {
 		if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
 			t.Fatalf("%s %s: %v", c.method, c.path, err)
 		}
-		if rec.Code != c.status || body["status"] != strconv.Itoa(c.status) || body["detail"] != c.detail {
+		if rec.Code != c.status || body["status"] != itoa(c.status) || body["detail"] != c.detail {
 			t.Errorf("%s %s: %d %v, want %d %q", c.method, c.path, rec.Code, body, c.status, c.detail)
 		}
 		if s := body["schemas"].([]any); len(s) != 1 || s[0] != scim.ErrorSchema {
@@ -107,3 +107,5 @@ func TestDiscoveryRefusals(t *testing.T) {
 		}
 	}
 }
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -65,6 +65,10 @@ type Config struct {
 	// request came in on (the mount prefix that http.StripPrefix removed,
 	// then the resource's path).
 	BaseURL string
+	// Workspace, if set, is the one workspace the Handler serves: a token
+	// of another workspace is refused with 401. Empty by default: each
+	// request is served in its token's workspace.
+	Workspace string
 }
 
 func (c Config) withDefaults() Config {
@@ -98,6 +102,8 @@ type Handler struct {
 	dir      *roster.Directory
 	cfg      Config
 	throttle *throttle
+	userDef  resourceDef // the User schema, read-only after New
+	groupDef resourceDef // the Group schema, read-only after New
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -106,7 +112,8 @@ var _ http.Handler = (*Handler)(nil)
 // 503 once dir is closed.
 func New(dir *roster.Directory, cfg Config) *Handler {
 	cfg = cfg.withDefaults()
-	return &Handler{dir: dir, cfg: cfg, throttle: newThrottle(cfg.Rate, cfg.Burst, maxTrackedTokens)}
+	return &Handler{dir: dir, cfg: cfg, throttle: newThrottle(cfg.Rate, cfg.Burst, maxTrackedTokens),
+		userDef: userDef(), groupDef: groupDef()}
 }
 
 // ServeHTTP answers one SCIM request. Every refusal is a SCIM error body
