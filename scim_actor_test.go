@@ -75,7 +75,8 @@ func (s *scimEnv) unchanged(call string, before map[string]string) {
 	}
 }
 
-// state is the Env's state plus the size of the audit trail and every user.
+// state is the Env's state plus the size of the audit trail, every user
+// and every token of the workspace.
 func (s *scimEnv) state() map[string]string {
 	out := s.State()
 	page, err := s.W.Audit(s.Ctx, roster.System, roster.AuditFilter{Limit: 1})
@@ -84,6 +85,9 @@ func (s *scimEnv) state() map[string]string {
 	all, err := s.W.Users().List(s.Ctx, users.Filter{Kinds: []users.Kind{users.KindPerson, users.KindService}})
 	s.Must("List", err)
 	out["users"] = fmt.Sprint(all)
+	for k, v := range tokenState(s, s.W) {
+		out[k] = v
+	}
 	return out
 }
 

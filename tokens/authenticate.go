@@ -65,7 +65,7 @@ func apiKeyRole(ctx context.Context, st *store.Store, t Token) (Token, error) {
 		t, err = withRole(tx, t)
 		return err
 	})
-	if errors.Is(err, access.ErrNotFound) {
+	if err == nil && t.Role == "" {
 		return Token{}, ErrInvalidToken
 	}
 	return t, err

@@ -5,6 +5,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/internal/authz"
 	"github.com/rosterhq/roster/internal/store"
 )
@@ -115,6 +116,9 @@ func withRole(tx *store.Tx, t Token) (Token, error) {
 		return t, nil
 	}
 	role, err := authz.RoleOf(tx, t.UserID)
+	if errors.Is(err, access.ErrNotFound) {
+		return t, nil // no user, no role: Authenticate refuses such a key
+	}
 	t.Role = role
 	return t, err
 }

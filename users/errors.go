@@ -25,6 +25,9 @@ var (
 	// ErrServiceEmail refuses a change of a service user's email, which
 	// roster makes up for its API key.
 	ErrServiceEmail = newError("users: a service user's email cannot be changed", "An API key's user has no email address to change.", access.ErrInvalid)
+	// ErrServiceUser refuses Delete of a service user: it is deleted with
+	// its API key (roster.Workspace.DeleteAPIKey).
+	ErrServiceUser = newError("users: a service user is deleted with its API key", "An API key's user is deleted by deleting the API key.", access.ErrConflict)
 	// ErrSCIMNotAllowed refuses a SCIM token's actor a call provisioning may
 	// not make: roles, deletion, ownership, curator flags, and every admin
 	// call outside provisioning.
