@@ -289,3 +289,28 @@ func TestAdoptAndRename(t *testing.T) {
 }
 
 func urlq(s string) string { return strings.NewReplacer(" ", "%20", `"`, "%22").Replace(s) }
+
+// TestNULIsBadInput: PostgreSQL's text refuses NUL, so a NUL in a value or a
+// filter must be refused as bad input before it reaches SQL, never a 500.
+func TestNULIsBadInput(t *testing.T) {
+	forEachEnv(t, func(e *env) {
+		uid := e.provision("nul@example.com")
+		cases := []struct {
+			name, method, path string
+			body               any
+			status             int
+			scimType, detail   string
+		}{
+			{"POST", "POST", "/scim/v2/Users", `{"userName":"n2@example.com","displayName":"a\u0000b"}`, 400, "invalidValue", `"displayName" cannot hold a NUL character.`},
+			{"PATCH", "PATCH", "/scim/v2/Users/" + uid, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"name.givenName","value":"\u0000"}]}`, 400, "invalidValue", `"name.givenName" cannot hold a NUL character.`},
+			{"group externalId", "POST", "/scim/v2/Groups", `{"displayName":"G","externalId":"\u0000"}`, 400, "invalidValue", `"externalId" cannot hold a NUL character.`},
+			{"filter", "GET", "/scim/v2/Users?filter=" + urlq(`externalId eq "a`) + "%00%22", nil, 400, "invalidFilter", "The filter is not valid SCIM filter syntax."},
+			{"filter invalid UTF-8", "GET", "/scim/v2/Users?filter=" + urlq(`externalId eq "a`) + "%ff%22", nil, 400, "invalidFilter", "The filter is not valid SCIM filter syntax."},
+		}
+		for _, c := range cases {
+			before := e.state()
+			e.do(c.method, c.path, c.body).want(t, c.name, c.status, c.scimType, c.detail)
+			e.unchanged(c.name, before)
+		}
+	})
+}

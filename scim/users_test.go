@@ -2,6 +2,8 @@ package scim_test
 
 import (
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 )
 
@@ -34,4 +36,39 @@ func TestUserLifecycle(t *testing.T) {
 		r.want(t, "DELETE", http.StatusNoContent, "", "")
 		e.do("GET", "/scim/v2/Users/"+id, nil).want(t, "GET after DELETE", http.StatusNotFound, "", "No such resource.")
 	})
+}
+
+// TestConcurrentProvisioning: providers retry and run in parallel; one POST
+// of an email wins and the others are 409, never a 500 or a second record.
+func TestConcurrentProvisioning(t *testing.T) {
+	forEachEnv(t, func(e *env) {
+		const n = 8
+		codes := make(chan int, n)
+		for range n {
+			go func() {
+				rec := e.post("/scim/v2/Users", `{"userName":"race@example.com"}`)
+				codes <- rec
+			}()
+		}
+		count := map[int]int{}
+		for range n {
+			count[<-codes]++
+		}
+		if count[http.StatusCreated] != 1 || count[http.StatusConflict] != n-1 {
+			t.Fatalf("answers %v, want one 201 and %d 409", count, n-1)
+		}
+		r := e.do("GET", "/scim/v2/Users", nil)
+		if r.body["totalResults"] != float64(1) {
+			t.Fatalf("listed %v users", r.body["totalResults"])
+		}
+	})
+}
+
+// post sends a body from any goroutine (no t.Fatal) and returns the status.
+func (e *env) post(path, body string) int {
+	req := httptest.NewRequest("POST", path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+e.token)
+	rec := httptest.NewRecorder()
+	e.h.ServeHTTP(rec, req)
+	return rec.Code
 }
