@@ -179,12 +179,18 @@ func projectionOf(r *http.Request) projection {
 			return nil
 		}
 		m := map[string]bool{}
+		ext := strings.ToLower(EnterpriseUserSchema)
 		for _, a := range strings.Split(v, ",") {
 			a = strings.ToLower(strings.TrimSpace(a))
-			if i := strings.LastIndex(a, ":"); i >= 0 && !strings.HasPrefix(a, "urn:ietf:params:scim:schemas:extension") {
-				a = a[i+1:]
+			switch {
+			case strings.HasPrefix(a, ext): // the extension, or one of its attributes: the extension's object
+				a = ext
+			case strings.HasPrefix(a, "urn:"): // a core attribute with its schema URN
+				a = a[strings.LastIndex(a, ":")+1:]
+				fallthrough
+			default:
+				a, _, _ = strings.Cut(a, ".")
 			}
-			a, _, _ = strings.Cut(a, ".")
 			m[a] = true
 		}
 		return m

@@ -3,6 +3,7 @@ package scim_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -71,4 +72,36 @@ func (e *env) post(path, body string) int {
 	rec := httptest.NewRecorder()
 	e.h.ServeHTTP(rec, req)
 	return rec.Code
+}
+
+func TestAttributesAndExcludedAttributes(t *testing.T) {
+	forEachEnv(t, func(e *env) {
+		const ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+		r := e.do("POST", "/scim/v2/Users", map[string]any{"userName": "p@example.com", "displayName": "P", "title": "T",
+			"name": map[string]any{"givenName": "G"}, ent: map[string]any{"department": "D"}})
+		r.want(t, "POST", http.StatusCreated, "", "")
+		id := r.body["id"].(string)
+		cases := []struct {
+			query string
+			keys  string
+		}{
+			{"attributes=userName", "id,schemas,userName"},
+			{"attributes=urn:ietf:params:scim:schemas:core:2.0:User:displayName,name.givenName", "displayName,id,name,schemas"},
+			{"attributes=" + ent + ":department", "id,schemas," + ent},
+			{"excludedAttributes=groups,meta,emails,name,title," + ent, "active,displayName,id,schemas,userName"},
+			{"excludedAttributes=id,schemas", "active,displayName,emails,groups,id,meta,name,schemas,title," + ent + ",userName"},
+		}
+		for _, c := range cases {
+			r := e.do("GET", "/scim/v2/Users/"+id+"?"+c.query, nil)
+			r.want(t, c.query, http.StatusOK, "", "")
+			var keys []string
+			for k := range r.body {
+				keys = append(keys, k)
+			}
+			slices.Sort(keys)
+			if got := strings.Join(keys, ","); got != c.keys {
+				t.Errorf("%s: keys %s, want %s", c.query, got, c.keys)
+			}
+		}
+	})
 }
