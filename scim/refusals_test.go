@@ -314,3 +314,20 @@ func TestNULIsBadInput(t *testing.T) {
 		}
 	})
 }
+
+func TestThrottleSaysOneSecond(t *testing.T) {
+	e := newEnv(t, rostertest.SQLiteDSN(t), scim.Config{Rate: 1, Burst: 1})
+	e.do("GET", "/scim/v2/Groups", nil).want(t, "1st", http.StatusOK, "", "")
+	r := e.do("GET", "/scim/v2/Groups", nil)
+	r.want(t, "2nd", http.StatusTooManyRequests, "", "Too many requests for this SCIM token; try again in 1 second.")
+	if r.hdr.Get("Retry-After") != "1" {
+		t.Errorf("Retry-After %q", r.hdr.Get("Retry-After"))
+	}
+}
+
+func TestClosedDirectory(t *testing.T) {
+	e := newEnv(t, rostertest.SQLiteDSN(t), scim.Config{})
+	e.must(e.d.Close())
+	e.do("GET", "/scim/v2/Users", nil).want(t, "closed", http.StatusServiceUnavailable, "", "The service is not available right now.")
+	e.do("GET", "/scim/v2/ServiceProviderConfig", nil).want(t, "discovery", http.StatusOK, "", "")
+}

@@ -1,11 +1,15 @@
 package scim_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/access"
 )
 
 func TestUserLifecycle(t *testing.T) {
@@ -36,6 +40,25 @@ func TestUserLifecycle(t *testing.T) {
 		r = e.do("DELETE", "/scim/v2/Users/"+id, nil)
 		r.want(t, "DELETE", http.StatusNoContent, "", "")
 		e.do("GET", "/scim/v2/Users/"+id, nil).want(t, "GET after DELETE", http.StatusNotFound, "", "No such resource.")
+		// The roster user stays, deactivated; the trail tells SCIM's
+		// deactivation from an admin's.
+		if u, err := e.w.Users().Get(t.Context(), id); err != nil || u.Active {
+			t.Fatalf("after DELETE: %+v %v", u, err)
+		}
+		page, err := e.w.Audit(t.Context(), roster.System, roster.AuditFilter{Target: id})
+		e.must(err)
+		var got []string
+		for _, ev := range page.Events {
+			if ev.Actor != access.SCIMActor(e.tokID) {
+				t.Errorf("event %s by %s, want the SCIM token", ev.Action, ev.Actor)
+			}
+			got = append(got, fmt.Sprintf("%s%v", ev.Action, ev.Details["by"]))
+		}
+		slices.Sort(got)
+		want := []string{"scim.user.delete<nil>", "scim.user.provision<nil>", "user.deactivatescim", "user.register<nil>"}
+		if !slices.Equal(got, want) {
+			t.Errorf("audit %v, want %v", got, want)
+		}
 	})
 }
 
