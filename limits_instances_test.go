@@ -1,0 +1,268 @@
+package roster_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/rostertest"
+	"github.com/rosterhq/roster/ratelimit"
+	"github.com/rosterhq/roster/users"
+)
+
+// instances are several Directories on one database, as replicas of an
+// application would open it, with an admin and members of one group.
+type instances struct {
+	t       *testing.T
+	ds      []*roster.Directory
+	admin   roster.Actor
+	members []string // user ids, members of group
+	group   string
+}
+
+// openInstances opens n Directories on dsn. Polling is off and the limits'
+// flush (which reads limits back) is an hour away, so that only the version
+// of a change, applied through AwaitVersion, brings it to another instance.
+// It registers an admin and members basic users in one group through the
+// first, and brings the others to its version.
+func openInstances(t *testing.T, dsn string, n, members int, shared bool) *instances {
+	t.Helper()
+	ctx := context.Background()
+	in := &instances{t: t}
+	for range n {
+		d, err := roster.Open(ctx, roster.Config{DSN: dsn, PollInterval: -1,
+			Limits: roster.LimitsConfig{FlushInterval: time.Hour, Shared: shared}})
+		if err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		t.Cleanup(func() { d.Close() })
+		in.ds = append(in.ds, d)
+	}
+	w := in.ds[0].Default()
+	admin, err := w.Users().Register(ctx, users.Registration{Email: "admin@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.admin = access.UserActor(admin.ID)
+	g, err := w.CreateGroup(ctx, in.admin, "Research", roster.GroupContents{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.group = g.ID
+	for i := range members {
+		u, err := w.Users().Register(ctx, users.Registration{Email: string(rune('a'+i)) + "@example.com"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		in.members = append(in.members, u.ID)
+	}
+	if _, err := w.Groups().AddMembers(ctx, in.admin, g.ID, in.members); err != nil {
+		t.Fatal(err)
+	}
+	in.sync()
+	return in
+}
+
+// sync brings every instance to the first one's version.
+func (in *instances) sync() {
+	in.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, d := range in.ds[1:] {
+		if err := d.AwaitVersion(ctx, in.ds[0].Version()); err != nil {
+			in.t.Fatalf("AwaitVersion: %v", err)
+		}
+	}
+}
+
+func (in *instances) lim(i int) *ratelimit.Service { return in.ds[i].Default().Limits() }
+
+// checks fails the test unless Check of estimate for the first member on
+// instance i refuses (scope group) or admits as refuse says.
+func (in *instances) checks(when string, i int, estimate int64, refuse bool) {
+	in.t.Helper()
+	err := in.lim(i).Check(context.Background(), in.members[0], estimate)
+	var le *ratelimit.LimitError
+	switch {
+	case refuse && (!errors.As(err, &le) || le.Scope != ratelimit.ScopeGroup):
+		in.t.Errorf("%s: instance %d Check(%d) = %v, want a refusal of scope group", when, i, estimate, err)
+	case !refuse && err != nil:
+		in.t.Errorf("%s: instance %d Check(%d) = %v, want it admitted", when, i, estimate, err)
+	}
+}
+
+// TestLimitEditsBindEveryInstance: a limit created, edited, disabled or
+// deleted on one instance binds another from the version of its change on.
+// Before that version is applied there the other still answers by the old
+// limits (no reload happens behind the test's back); once AwaitVersion has
+// applied it, Check answers by the new ones. An estimate above a group's
+// budget is refused on a full bucket, so one Check shows which budget binds.
+func TestLimitEditsBindEveryInstance(t *testing.T) {
+	rostertest.ForEachStore(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		in := openInstances(t, dsn, 2, 1, false)
+		a := in.lim(0)
+		edit := func(when string, l ratelimit.Limit) {
+			t.Helper()
+			if _, err := a.UpdateLimit(ctx, in.admin, l); err != nil {
+				t.Fatalf("%s: UpdateLimit: %v", when, err)
+			}
+		}
+		budget := func(when string) int64 {
+			t.Helper()
+			st, err := in.lim(1).Status(ctx, in.members[0])
+			if err != nil || len(st.Group.Limits) != 1 {
+				t.Fatalf("%s: Status = %+v, %v; want one group limit", when, st, err)
+			}
+			return st.Group.Limits[0].Limit.Budget
+		}
+		in.checks("no limit yet", 1, 150, false) // B has read the limits at its version
+		l, err := a.CreateLimit(ctx, in.admin, ratelimit.Limit{Scope: ratelimit.ScopeGroup, GroupID: in.group, Budget: 100, Period: time.Hour, Enabled: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		in.checks("created on A", 0, 150, true)
+		in.checks("created on A, not yet applied on B", 1, 150, false)
+		in.sync()
+		in.checks("created on A, applied on B", 1, 150, true)
+		in.checks("created on A, applied on B", 1, 50, false)
+
+		l.Budget = 60 // B's full bucket of 100 is capped at 60
+		edit("lower", l)
+		in.checks("lowered on A, not yet applied on B", 1, 80, false)
+		in.sync()
+		in.checks("lowered on A, applied on B", 1, 80, true)
+
+		l.Budget = 200 // a raised budget refills from the edit on: Status shows it
+		edit("raise", l)
+		if got := budget("raised on A, not yet applied on B"); got != 60 {
+			t.Errorf("raised on A, not yet applied on B: B's budget %d, want 60", got)
+		}
+		in.sync()
+		if got := budget("raised on A, applied on B"); got != 200 {
+			t.Errorf("raised on A, applied on B: B's budget %d, want 200", got)
+		}
+
+		l.Enabled = false
+		edit("disable", l)
+		in.checks("disabled on A, not yet applied on B", 1, 250, true)
+		in.sync()
+		in.checks("disabled on A, applied on B", 1, 250, false)
+
+		l.Enabled = true
+		edit("enable", l)
+		in.sync()
+		in.checks("enabled on A, applied on B", 1, 250, true)
+		if err := a.DeleteLimit(ctx, in.admin, l.ID); err != nil {
+			t.Fatal(err)
+		}
+		in.checks("deleted on A, not yet applied on B", 1, 250, true)
+		in.sync()
+		in.checks("deleted on A, applied on B", 1, 250, false)
+	})
+}
+
+// TestSharedLimitsRefusedOnSQLite: Shared needs PostgreSQL; Open refuses it
+// on SQLite before it creates the file.
+func TestSharedLimitsRefusedOnSQLite(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "roster.db")
+	d, err := roster.Open(context.Background(), roster.Config{DSN: "sqlite:" + path, Limits: roster.LimitsConfig{Shared: true}})
+	if err == nil {
+		d.Close()
+		t.Fatal("Open with Shared on SQLite succeeded")
+	}
+	if !errors.Is(err, roster.ErrInvalid) {
+		t.Errorf("Open: %v, want ErrInvalid", err)
+	}
+	const want = "roster: LimitsConfig.Shared needs PostgreSQL, and this database is sqlite: roster: invalid input"
+	if err.Error() != want {
+		t.Errorf("Open: %q, want %q", err, want)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the refused Open left a database file behind (stat: %v)", err)
+	}
+}
+
+// TestSharedLimitsThreeInstances: three instances hammering one group's
+// budget at once, each admitting one request at a time (Check, then Record),
+// admit at least 99% of the budget before the first refusal and never more
+// than the budget plus one request per instance. The period is thirty days,
+// so refill during the test is a few hundredths of a token. With in-process
+// buckets each instance would admit the whole budget.
+func TestSharedLimitsThreeInstances(t *testing.T) {
+	dsn := rostertest.PostgresDSN(t)
+	const (
+		n       = 3
+		budget  = 20_000
+		request = 300 // does not divide the budget: the last admitted request overdraws
+	)
+	in := openInstances(t, dsn, n, n, true)
+	ctx := context.Background()
+	_, err := in.lim(0).CreateLimit(ctx, in.admin, ratelimit.Limit{Scope: ratelimit.ScopeGroup, GroupID: in.group,
+		Budget: budget, Period: 30 * 24 * time.Hour, Enabled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.sync()
+	var (
+		mu            sync.Mutex
+		admitted      int64 // tokens of the requests Check admitted
+		beforeRefusal int64 = -1
+		wg            sync.WaitGroup
+		errs          = make(chan error, n)
+	)
+	for i := range n {
+		wg.Go(func() {
+			lim, user := in.lim(i), in.members[i]
+			for {
+				err := lim.Check(ctx, user, 0)
+				if errors.Is(err, ratelimit.ErrRateLimited) {
+					mu.Lock()
+					if beforeRefusal < 0 {
+						beforeRefusal = admitted
+					}
+					mu.Unlock()
+					return
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+				mu.Lock()
+				admitted += request
+				mu.Unlock()
+				if err := lim.Record(ctx, user, request); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	t.Logf("admitted %d tokens of a %d budget across %d instances (%d before the first refusal)", admitted, budget, n, beforeRefusal)
+	if beforeRefusal < budget*99/100 {
+		t.Errorf("%d tokens admitted before the first refusal, want at least 99%% of %d", beforeRefusal, budget)
+	}
+	if admitted > budget+n*request {
+		t.Errorf("%d tokens admitted, want at most the budget %d plus one request per instance (%d)", admitted, budget, budget+n*request)
+	}
+	for i := range n {
+		st, err := in.lim(i).Status(ctx, in.members[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if spent := budget - st.Group.Remaining; spent < float64(admitted)-1 || spent > float64(admitted) {
+			t.Errorf("instance %d: the group's bucket holds %.2f, want the budget less the %d admitted", i, st.Group.Remaining, admitted)
+		}
+	}
+}
