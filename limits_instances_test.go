@@ -2,6 +2,7 @@ package roster_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"os"
 	"path/filepath"
@@ -265,4 +266,202 @@ func TestSharedLimitsThreeInstances(t *testing.T) {
 			t.Errorf("instance %d: the group's bucket holds %.2f, want the budget less the %d admitted", i, st.Group.Remaining, admitted)
 		}
 	}
+}
+
+// pgExec runs one statement on the PostgreSQL database of dsn and returns the
+// rows it affected.
+func pgExec(t *testing.T, dsn, query string, args ...any) int64 {
+	t.Helper()
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	res, err := db.ExecContext(context.Background(), query, args...)
+	if err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// sharedRows counts the shared bucket rows of limit id (any key if key is "*").
+func sharedRows(t *testing.T, dsn, id, key string) int64 {
+	t.Helper()
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int64
+	err = db.QueryRowContext(context.Background(),
+		`SELECT count(*) FROM roster_shared_buckets WHERE limit_id = $1 AND ($2 = '*' OR key = $2)`, id, key).Scan(&n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestSharedLimitsBuckets: the rules of package ratelimit hold on shared
+// buckets, and both instances see one level: a charge caps at the budget
+// and floors at minus one budget, the refusal names the scope and the wait
+// until the bucket recovers (the groups' the shortest), a disabled limit
+// keeps its level, an edit caps the level at the new budget, and the rows
+// of a deleted limit, of a deleted user, and of buckets that have refilled
+// (at a flush) go.
+func TestSharedLimitsBuckets(t *testing.T) {
+	dsn := rostertest.PostgresDSN(t)
+	ctx := context.Background()
+	in := openInstances(t, dsn, 2, 2, true)
+	a, b := in.lim(0), in.lim(1)
+	m0, m1 := in.members[0], in.members[1]
+	create := func(l ratelimit.Limit) ratelimit.Limit {
+		t.Helper()
+		l.Enabled = true
+		got, err := a.CreateLimit(ctx, in.admin, l)
+		if err != nil {
+			t.Fatalf("CreateLimit(%+v): %v", l, err)
+		}
+		return got
+	}
+	status := func(lim *ratelimit.Service, user string) ratelimit.Status {
+		t.Helper()
+		st, err := lim.Status(ctx, user)
+		if err != nil {
+			t.Fatalf("Status: %v", err)
+		}
+		return st
+	}
+	record := func(user string, n int64) {
+		t.Helper()
+		if err := a.Record(ctx, user, n); err != nil {
+			t.Fatalf("Record: %v", err)
+		}
+	}
+	refusal := func(user string) *ratelimit.LimitError {
+		t.Helper()
+		var le *ratelimit.LimitError
+		if err := b.Check(ctx, user, 0); !errors.As(err, &le) {
+			t.Fatalf("B's Check = %v, want a *LimitError", err)
+		}
+		return le
+	}
+	wantNear := func(what string, got, want float64) {
+		t.Helper()
+		if got < want || got > want+1 { // refill during the test is below one token
+			t.Errorf("%s = %.3f, want %v (refilled by less than one token)", what, got, want)
+		}
+	}
+	day := 24 * time.Hour
+	user := create(ratelimit.Limit{Scope: ratelimit.ScopeUser, Budget: 1000, Period: day})
+	global := create(ratelimit.Limit{Scope: ratelimit.ScopeGlobal, Budget: 10_000, Period: day})
+	in.sync()
+
+	record(m0, 5000) // on A; B reads the same rows
+	wantNear("m0's user level after 5000 of a 1000 budget (floored)", status(b, m0).User.Remaining, -1000)
+	wantNear("the global level", status(b, m0).Global.Remaining, 5000)
+	record(m1, 100)
+	wantNear("m1's user level", status(b, m1).User.Remaining, 900)
+	le := refusal(m0)
+	if le.Scope != ratelimit.ScopeUser || le.LimitID != user.ID || le.RetryAfter > day || le.RetryAfter < day-time.Minute {
+		t.Errorf("refusal of m0 = %+v, want scope user, limit %s, retry after about a day", le, user.ID)
+	}
+	if err := b.Check(ctx, m1, 0); err != nil {
+		t.Errorf("m1's Check = %v: user buckets are per user", err)
+	}
+
+	// An edit caps the level at the new budget, on the database.
+	global.Budget = 3000
+	if _, err := a.UpdateLimit(ctx, in.admin, global); err != nil {
+		t.Fatal(err)
+	}
+	in.sync()
+	wantNear("the global level after the budget went down to 3000", status(b, m1).Global.Remaining, 3000)
+	global.Budget = 10_000
+	if _, err := a.UpdateLimit(ctx, in.admin, global); err != nil {
+		t.Fatal(err)
+	}
+	in.sync()
+	wantNear("the global level after the budget went back up", status(b, m1).Global.Remaining, 3000)
+
+	// A disabled limit is not charged and keeps its level.
+	user.Enabled = false
+	if _, err := a.UpdateLimit(ctx, in.admin, user); err != nil {
+		t.Fatal(err)
+	}
+	in.sync()
+	if err := b.Check(ctx, m0, 0); err != nil {
+		t.Errorf("m0's Check with the user limit disabled = %v", err)
+	}
+
+	// Groups: m0 is in Research and Design, m1 in Research only.
+	w := in.ds[0].Default()
+	design, err := w.CreateGroup(ctx, in.admin, "Design", roster.GroupContents{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Groups().AddMembers(ctx, in.admin, design.ID, []string{m0}); err != nil {
+		t.Fatal(err)
+	}
+	hour := time.Hour
+	research := create(ratelimit.Limit{Scope: ratelimit.ScopeGroup, GroupID: in.group, Budget: 100, Period: hour})
+	create(ratelimit.Limit{Scope: ratelimit.ScopeGroup, GroupID: design.ID, Budget: 100, Period: hour})
+	in.sync()
+	record(m1, 150) // Research -50
+	if le := refusal(m1); le.Scope != ratelimit.ScopeGroup || le.LimitID != research.ID {
+		t.Errorf("refusal of m1 = %+v, want Research's group limit", le)
+	}
+	if err := b.Check(ctx, m0, 0); err != nil {
+		t.Errorf("m0's Check with Design not exhausted = %v, want admitted", err)
+	}
+	record(m0, 150) // Research -200, floored at -100; Design -50
+	wantNear("Research's level", status(b, m1).Group.Remaining, -100)
+	le = refusal(m0)
+	if le.Scope != ratelimit.ScopeGroup || le.RetryAfter > 30*time.Minute || le.RetryAfter < 29*time.Minute {
+		t.Errorf("refusal of m0 = %+v, want the groups' shortest wait, Design's half hour", le)
+	}
+
+	user.Enabled = true
+	if _, err := a.UpdateLimit(ctx, in.admin, user); err != nil {
+		t.Fatal(err)
+	}
+	in.sync()
+	wantNear("m0's user level, kept while disabled", status(b, m0).User.Remaining, -1000)
+
+	// Rows go with their limit, with their user, and when full at a flush.
+	if err := a.DeleteLimit(ctx, in.admin, research.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := sharedRows(t, dsn, research.ID, "*"); n != 0 {
+		t.Errorf("%d rows of the deleted limit remain", n)
+	}
+	if n := sharedRows(t, dsn, user.ID, m1); n != 1 {
+		t.Fatalf("m1's user bucket has %d rows, want 1", n)
+	}
+	if _, err := w.Users().Deactivate(ctx, in.admin, m1); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Users().Delete(ctx, in.admin, m1); err != nil {
+		t.Fatal(err)
+	}
+	if n := sharedRows(t, dsn, user.ID, m1); n != 0 {
+		t.Errorf("%d rows of the deleted user remain", n)
+	}
+	// Two days ago, m0's user bucket (in debt by one budget) would have
+	// refilled by now; the global one, at 3000 of 10000, not within an hour.
+	pgExec(t, dsn, `UPDATE roster_shared_buckets SET at = at - interval '2 days' WHERE limit_id = $1`, user.ID)
+	pgExec(t, dsn, `UPDATE roster_shared_buckets SET at = at - interval '1 hour' WHERE limit_id = $1`, global.ID)
+	if err := b.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := sharedRows(t, dsn, user.ID, "*"); n != 0 {
+		t.Errorf("%d full user buckets remain after a flush", n)
+	}
+	if n := sharedRows(t, dsn, global.ID, "*"); n != 1 {
+		t.Errorf("the global bucket, not full, has %d rows after a flush, want 1", n)
+	}
+	wantNear("m0's user level once refilled", status(b, m0).User.Remaining, 1000)
 }
