@@ -464,4 +464,15 @@ func TestSharedLimitsBuckets(t *testing.T) {
 		t.Errorf("the global bucket, not full, has %d rows after a flush, want 1", n)
 	}
 	wantNear("m0's user level once refilled", status(b, m0).User.Remaining, 1000)
+
+	// A cancelled call fails with the context's error and spends nothing.
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := b.Check(cancelled, m0, 0); !errors.Is(err, context.Canceled) {
+		t.Errorf("Check with a cancelled context = %v, want context.Canceled", err)
+	}
+	if err := b.Record(cancelled, m0, 500); !errors.Is(err, context.Canceled) {
+		t.Errorf("Record with a cancelled context = %v, want context.Canceled", err)
+	}
+	wantNear("m0's user level after a cancelled Record", status(b, m0).User.Remaining, 1000)
 }
