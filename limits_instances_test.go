@@ -476,3 +476,65 @@ func TestSharedLimitsBuckets(t *testing.T) {
 	}
 	wantNear("m0's user level after a cancelled Record", status(b, m0).User.Remaining, 1000)
 }
+
+// TestSharedLimitsConcurrentRecords: Records from two instances at once on
+// overlapping buckets (two users in the same two limited groups, under one
+// global limit) all succeed and lose no spend: every bucket ends at its
+// budget less exactly what was recorded into it. (The spend statement takes
+// its rows in (limit, key) order so that such Records cannot deadlock
+// whatever order a principal's groups come in; this test does not force two
+// orders.)
+func TestSharedLimitsConcurrentRecords(t *testing.T) {
+	dsn := rostertest.PostgresDSN(t)
+	ctx := context.Background()
+	in := openInstances(t, dsn, 2, 2, true)
+	w := in.ds[0].Default()
+	design, err := w.CreateGroup(ctx, in.admin, "Design", roster.GroupContents{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Added in the opposite order to the first group's members.
+	if _, err := w.Groups().AddMembers(ctx, in.admin, design.ID, []string{in.members[1], in.members[0]}); err != nil {
+		t.Fatal(err)
+	}
+	const budget = 1_000_000
+	for _, l := range []ratelimit.Limit{
+		{Scope: ratelimit.ScopeGroup, GroupID: in.group, Budget: budget, Period: 30 * 24 * time.Hour, Enabled: true},
+		{Scope: ratelimit.ScopeGroup, GroupID: design.ID, Budget: budget, Period: 30 * 24 * time.Hour, Enabled: true},
+		{Scope: ratelimit.ScopeGlobal, Budget: budget, Period: 30 * 24 * time.Hour, Enabled: true},
+	} {
+		if _, err := in.lim(0).CreateLimit(ctx, in.admin, l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	in.sync()
+	const perWorker, workers = 100, 4
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for i := range workers {
+		wg.Go(func() {
+			lim, user := in.lim(i%2), in.members[i/2]
+			for range perWorker {
+				if err := lim.Record(ctx, user, 3); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatalf("Record: %v", err)
+	}
+	st, err := in.lim(1).Status(ctx, in.members[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := float64(budget - 3*perWorker*workers)
+	for _, l := range append(st.Group.Limits, st.Global.Limits...) {
+		if l.Remaining < want || l.Remaining > want+1 {
+			t.Errorf("limit %s (%s) holds %.2f, want %v", l.Limit.ID, l.Limit.Scope, l.Remaining, want)
+		}
+	}
+}

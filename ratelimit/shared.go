@@ -35,13 +35,16 @@ ORDER BY v.i`
 // sharedSpend takes $5 tokens from each bucket named by the arrays, in one atomic
 // statement: the row is locked, refilled by the elapsed database time, capped at the
 // budget, debited, floored at minus one budget, and its level returned. A missing row
-// is inserted as a full bucket debited. at never moves backwards.
+// is inserted as a full bucket debited. at never moves backwards. Rows are taken in
+// (limit, key) order, so two spends on overlapping buckets (users whose groups come
+// in different orders, say) lock them in one order and never deadlock.
 const sharedSpend = `
 WITH v AS (
 	SELECT * FROM unnest($1::text[], $2::text[], $3::float8[], $4::float8[]) AS v(limit_id, key, budget, per)
 )
 INSERT INTO roster_shared_buckets AS b (limit_id, key, tokens, at)
 SELECT v.limit_id, v.key, GREATEST(-v.budget, v.budget - $5::float8), now() FROM v
+ORDER BY v.limit_id, v.key
 ON CONFLICT (limit_id, key) DO UPDATE SET
 	tokens = (SELECT GREATEST(-v.budget,
 		LEAST(v.budget, b.tokens + GREATEST(0, EXTRACT(EPOCH FROM now() - b.at)::float8) * v.budget / v.per) - $5::float8)
@@ -50,13 +53,15 @@ ON CONFLICT (limit_id, key) DO UPDATE SET
 RETURNING b.limit_id, b.key, b.tokens`
 
 // sharedSweep deletes the workspace's rows that have refilled completely: a full
-// bucket is a missing one. A concurrent spend on a row either commits first (the
-// delete then sees the spent row and keeps it) or finds the row gone and inserts a
-// full bucket debited, which is what the row held.
+// bucket is a missing one. It skips rows a spend holds, so it never waits for one
+// and never deadlocks with one; a spend that finds its row gone inserts a full bucket
+// debited, which is what the row held.
 const sharedSweep = `
-DELETE FROM roster_shared_buckets b USING roster_rate_limits l
-WHERE b.limit_id = l.id AND l.workspace_id = $1
-AND b.tokens + GREATEST(0, EXTRACT(EPOCH FROM now() - b.at)::float8) * l.budget / l.period_seconds >= l.budget`
+DELETE FROM roster_shared_buckets WHERE (limit_id, key) IN (
+	SELECT b.limit_id, b.key FROM roster_shared_buckets b JOIN roster_rate_limits l ON b.limit_id = l.id
+	WHERE l.workspace_id = $1
+	AND b.tokens + GREATEST(0, EXTRACT(EPOCH FROM now() - b.at)::float8) * l.budget / l.period_seconds >= l.budget
+	FOR UPDATE OF b SKIP LOCKED)`
 
 // sharedSettle applies an edit of a limit's budget or period to its rows, inside
 // the edit's transaction (through gorm, hence ? placeholders): each row is refilled
