@@ -91,7 +91,10 @@
 //   - ratelimit: limits and their validation (limit.go); the combination
 //     rules of Check and Record (check.go, engine.go); admin management
 //     (manage.go) and usage reports (usage.go, usage_report.go); bucket
-//     levels saved across restarts (state.go; Service.Flush writes them).
+//     levels saved across restarts (state.go; Service.Flush writes them);
+//     limits re-read after a change other instances made (service.go) and
+//     buckets shared by every instance in PostgreSQL (shared.go,
+//     LimitsConfig.Shared).
 //   - httpapi: the admin JSON API as an http.Handler (handler.go; limited
 //     users refused by the handler's gate), errors as problem documents
 //     (errors.go), the per-resource Guard middleware (guard.go).
