@@ -104,69 +104,74 @@ func (in *instances) checks(when string, i int, estimate int64, refuse bool) {
 // limits (no reload happens behind the test's back); once AwaitVersion has
 // applied it, Check answers by the new ones. An estimate above a group's
 // budget is refused on a full bucket, so one Check shows which budget binds.
+// It runs on SQLite and PostgreSQL with in-process buckets, and on
+// PostgreSQL with shared ones.
 func TestLimitEditsBindEveryInstance(t *testing.T) {
-	rostertest.ForEachStore(t, func(t *testing.T, dsn string) {
-		ctx := context.Background()
-		in := openInstances(t, dsn, 2, 1, false)
-		a := in.lim(0)
-		edit := func(when string, l ratelimit.Limit) {
-			t.Helper()
-			if _, err := a.UpdateLimit(ctx, in.admin, l); err != nil {
-				t.Fatalf("%s: UpdateLimit: %v", when, err)
-			}
-		}
-		budget := func(when string) int64 {
-			t.Helper()
-			st, err := in.lim(1).Status(ctx, in.members[0])
-			if err != nil || len(st.Group.Limits) != 1 {
-				t.Fatalf("%s: Status = %+v, %v; want one group limit", when, st, err)
-			}
-			return st.Group.Limits[0].Limit.Budget
-		}
-		in.checks("no limit yet", 1, 150, false) // B has read the limits at its version
-		l, err := a.CreateLimit(ctx, in.admin, ratelimit.Limit{Scope: ratelimit.ScopeGroup, GroupID: in.group, Budget: 100, Period: time.Hour, Enabled: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		in.checks("created on A", 0, 150, true)
-		in.checks("created on A, not yet applied on B", 1, 150, false)
-		in.sync()
-		in.checks("created on A, applied on B", 1, 150, true)
-		in.checks("created on A, applied on B", 1, 50, false)
+	rostertest.ForEachStore(t, func(t *testing.T, dsn string) { testLimitEditsBindEveryInstance(t, dsn, false) })
+	t.Run("postgres-shared", func(t *testing.T) { testLimitEditsBindEveryInstance(t, rostertest.PostgresDSN(t), true) })
+}
 
-		l.Budget = 60 // B's full bucket of 100 is capped at 60
-		edit("lower", l)
-		in.checks("lowered on A, not yet applied on B", 1, 80, false)
-		in.sync()
-		in.checks("lowered on A, applied on B", 1, 80, true)
-
-		l.Budget = 200 // a raised budget refills from the edit on: Status shows it
-		edit("raise", l)
-		if got := budget("raised on A, not yet applied on B"); got != 60 {
-			t.Errorf("raised on A, not yet applied on B: B's budget %d, want 60", got)
+func testLimitEditsBindEveryInstance(t *testing.T, dsn string, shared bool) {
+	ctx := context.Background()
+	in := openInstances(t, dsn, 2, 1, shared)
+	a := in.lim(0)
+	edit := func(when string, l ratelimit.Limit) {
+		t.Helper()
+		if _, err := a.UpdateLimit(ctx, in.admin, l); err != nil {
+			t.Fatalf("%s: UpdateLimit: %v", when, err)
 		}
-		in.sync()
-		if got := budget("raised on A, applied on B"); got != 200 {
-			t.Errorf("raised on A, applied on B: B's budget %d, want 200", got)
+	}
+	budget := func(when string) int64 {
+		t.Helper()
+		st, err := in.lim(1).Status(ctx, in.members[0])
+		if err != nil || len(st.Group.Limits) != 1 {
+			t.Fatalf("%s: Status = %+v, %v; want one group limit", when, st, err)
 		}
+		return st.Group.Limits[0].Limit.Budget
+	}
+	in.checks("no limit yet", 1, 150, false) // B has read the limits at its version
+	l, err := a.CreateLimit(ctx, in.admin, ratelimit.Limit{Scope: ratelimit.ScopeGroup, GroupID: in.group, Budget: 100, Period: time.Hour, Enabled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.checks("created on A", 0, 150, true)
+	in.checks("created on A, not yet applied on B", 1, 150, false)
+	in.sync()
+	in.checks("created on A, applied on B", 1, 150, true)
+	in.checks("created on A, applied on B", 1, 50, false)
 
-		l.Enabled = false
-		edit("disable", l)
-		in.checks("disabled on A, not yet applied on B", 1, 250, true)
-		in.sync()
-		in.checks("disabled on A, applied on B", 1, 250, false)
+	l.Budget = 60 // B's full bucket of 100 is capped at 60
+	edit("lower", l)
+	in.checks("lowered on A, not yet applied on B", 1, 80, false)
+	in.sync()
+	in.checks("lowered on A, applied on B", 1, 80, true)
 
-		l.Enabled = true
-		edit("enable", l)
-		in.sync()
-		in.checks("enabled on A, applied on B", 1, 250, true)
-		if err := a.DeleteLimit(ctx, in.admin, l.ID); err != nil {
-			t.Fatal(err)
-		}
-		in.checks("deleted on A, not yet applied on B", 1, 250, true)
-		in.sync()
-		in.checks("deleted on A, applied on B", 1, 250, false)
-	})
+	l.Budget = 200 // a raised budget refills from the edit on: Status shows it
+	edit("raise", l)
+	if got := budget("raised on A, not yet applied on B"); got != 60 {
+		t.Errorf("raised on A, not yet applied on B: B's budget %d, want 60", got)
+	}
+	in.sync()
+	if got := budget("raised on A, applied on B"); got != 200 {
+		t.Errorf("raised on A, applied on B: B's budget %d, want 200", got)
+	}
+
+	l.Enabled = false
+	edit("disable", l)
+	in.checks("disabled on A, not yet applied on B", 1, 250, true)
+	in.sync()
+	in.checks("disabled on A, applied on B", 1, 250, false)
+
+	l.Enabled = true
+	edit("enable", l)
+	in.sync()
+	in.checks("enabled on A, applied on B", 1, 250, true)
+	if err := a.DeleteLimit(ctx, in.admin, l.ID); err != nil {
+		t.Fatal(err)
+	}
+	in.checks("deleted on A, not yet applied on B", 1, 250, true)
+	in.sync()
+	in.checks("deleted on A, applied on B", 1, 250, false)
 }
 
 // TestSharedLimitsRefusedOnSQLite: Shared needs PostgreSQL; Open refuses it
