@@ -93,7 +93,10 @@
 //   - ratelimit: limits and their validation (limit.go); the combination
 //     rules of Check and Record (check.go, engine.go); admin management
 //     (manage.go) and usage reports (usage.go, usage_report.go); bucket
-//     levels saved across restarts (state.go; Service.Flush writes them).
+//     levels saved across restarts (state.go; Service.Flush writes them);
+//     limits re-read after a change other instances made (service.go) and
+//     buckets shared by every instance in PostgreSQL (shared.go,
+//     LimitsConfig.Shared).
 //   - tokens: bearer tokens of a workspace, SCIM tokens and API keys:
 //     names, raw values shown once and stored as SHA-256 (token.go),
 //     listing, creating and revoking SCIM tokens (service.go), the SCIM

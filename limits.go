@@ -3,6 +3,7 @@ package roster
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -18,10 +19,12 @@ type LimitsConfig struct {
 	// FlushInterval is how often, in real time, the bucket levels and the
 	// usage recorded in memory are written to the database; a crash loses at
 	// most one interval of them. Close writes them too. At the same pace,
-	// limits edited by other processes sharing the database are read back and
-	// full buckets are swept. Bucket levels are per process: several
-	// processes sharing a database each enforce the limits on their own
-	// traffic. DefaultLimitsFlushInterval if not positive.
+	// limits are read back from the database (a backstop: an edit made by
+	// another process binds this one as soon as this Directory applies its
+	// change, see ratelimit.Service) and full buckets are swept. Unless
+	// Shared is set, bucket levels are per process: several processes
+	// sharing a database each enforce the limits on their own traffic.
+	// DefaultLimitsFlushInterval if not positive.
 	FlushInterval time.Duration
 	// Retention is how long hourly usage rows are kept; older ones are deleted
 	// at every flush. DefaultUsageRetention if not positive.
@@ -29,6 +32,15 @@ type LimitsConfig struct {
 	// MaxBuckets caps the per-user buckets each workspace holds in memory.
 	// DefaultMaxBuckets if below 1.
 	MaxBuckets int
+	// Shared keeps the token buckets in the database instead of in this
+	// process, so that every Directory on the database (one per instance of
+	// the application) draws on the same buckets and N instances together
+	// admit what one would. Every Check and Status is one query and every
+	// Record one statement on PostgreSQL's clock (package ratelimit, Shared
+	// buckets, says what they do and cost). It needs PostgreSQL: Open
+	// refuses it on SQLite with an error matching ErrInvalid. False by
+	// default: buckets in memory, the fastest for a single instance.
+	Shared bool
 }
 
 // limitsState is the Directory's rate-limit state. The zero value is ready:
@@ -76,6 +88,7 @@ func (w *Workspace) newLimits(uh *userHooks, gh *construct.GroupHooks) *ratelimi
 			return u.Kind == users.KindService, err
 		},
 		Logger: d.cfg.Logger,
+		Shared: d.cfg.Limits.Shared,
 	})
 	d.limits.mu.Lock()
 	if d.limits.services == nil {
@@ -86,6 +99,29 @@ func (w *Workspace) newLimits(uh *userHooks, gh *construct.GroupHooks) *ratelimi
 	gh.BeforeDelete = append(gh.BeforeDelete, func(tx *store.Tx, groupID string) error { return deleteGroupLimits(svc, tx, groupID) })
 	uh.BeforeDelete = append(uh.BeforeDelete, func(tx *store.Tx, userID string) error { return forgetUser(svc, tx, userID) })
 	return svc
+}
+
+// changed tells workspace ws's limits, if it has a handle, that a change of
+// it was applied: the next Check reads its limits again, so an edit made by
+// another process binds this one from the version of its change on. The
+// Directory's apply calls it for every change, under the store's apply lock;
+// it only counts.
+func (l *limitsState) changed(ws string) {
+	l.mu.Lock()
+	svc := l.services[ws]
+	l.mu.Unlock()
+	if svc != nil {
+		construct.Get[func(*ratelimit.Service)]("ratelimit.Changed")(svc)
+	}
+}
+
+// check refuses Shared on a database other than PostgreSQL; Open calls it
+// before it touches the database.
+func (c LimitsConfig) check(d store.Dialect) error {
+	if c.Shared && d != store.Postgres {
+		return fmt.Errorf("roster: LimitsConfig.Shared needs PostgreSQL, and this database is %s: %w", d, ErrInvalid)
+	}
+	return nil
 }
 
 // startLimits loads every workspace's limits and saved bucket levels (refilled

@@ -16,9 +16,14 @@ import (
 // benchLimits returns the limits of a workspace where a user is in 5 groups
 // each with a limit, under a user and a global limit (7 buckets), and the user.
 func benchLimits(b *testing.B) (*ratelimit.Service, string) {
+	return benchLimitsOn(b, roster.Config{DSN: rostertest.SQLiteDSN(b)})
+}
+
+// benchLimitsOn is benchLimits on the database and limits of cfg.
+func benchLimitsOn(b *testing.B, cfg roster.Config) (*ratelimit.Service, string) {
 	b.Helper()
 	ctx := context.Background()
-	d, err := roster.Open(ctx, roster.Config{DSN: rostertest.SQLiteDSN(b)})
+	d, err := roster.Open(ctx, cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -82,4 +87,41 @@ func BenchmarkWorkspaceLimitsRecord(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkSharedLimitCheck measures what a Check and a Record cost on shared
+// buckets (LimitsConfig.Shared) for the same 7 buckets: one statement each on
+// ROSTER_TEST_POSTGRES, a round trip to the database whatever the number of
+// buckets. Without ROSTER_TEST_POSTGRES it is skipped (CI sets it).
+func BenchmarkSharedLimitCheck(b *testing.B) {
+	lim, id := benchLimitsOn(b, roster.Config{DSN: rostertest.PostgresDSN(b),
+		Limits: roster.LimitsConfig{Shared: true}})
+	ctx := context.Background()
+	b.Run("check", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := lim.Check(ctx, id, 1); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("record", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := lim.Record(ctx, id, 1); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("check-parallel", func(b *testing.B) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if err := lim.Check(ctx, id, 1); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
 }

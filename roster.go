@@ -185,8 +185,12 @@ func Open(ctx context.Context, cfg Config) (*Directory, error) {
 		return nil, err
 	}
 	d := &Directory{cfg: cfg, index: access.NewIndex(), workspaces: map[string]*Workspace{}}
-	st, err := store.Open(ctx, store.Options{DSN: cfg.DSN, DB: cfg.DB, SkipMigrations: cfg.SkipMigrations,
-		Logger: cfg.Logger, Now: cfg.Now, Apply: d.apply, Steps: dataSteps()})
+	so := store.Options{DSN: cfg.DSN, DB: cfg.DB, SkipMigrations: cfg.SkipMigrations,
+		Logger: cfg.Logger, Now: cfg.Now, Apply: d.apply, Steps: dataSteps()}
+	if err := cfg.Limits.check(store.DialectOf(so)); err != nil {
+		return nil, err
+	}
+	st, err := store.Open(ctx, so)
 	if err != nil {
 		return nil, schemaError(err)
 	}
@@ -237,6 +241,7 @@ func (d *Directory) apply(ch store.Change) {
 	if err := d.casbin.Apply(ch); err != nil {
 		d.cfg.Logger.Warn("roster: a casbin enforcer could not take a change", "version", ch.Version, "error", err)
 	}
+	d.limits.changed(ch.Workspace)
 }
 
 // Close closes the database if Open opened it. Calls after Close fail with

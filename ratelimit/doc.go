@@ -58,6 +58,51 @@
 // tokens at a wall-clock time, refilled by the elapsed time on restore), and
 // [Engine.DrainUsage] hands over the hourly usage aggregates for a batch write.
 //
+// # Several instances
+//
+// A [Service] (a workspace's limits as roster.Workspace.Limits returns them) keeps
+// its limit definitions in step with the database: every change of the workspace
+// that the Directory applies (its own, or another instance's read from the
+// changelog) marks them stale, and the next Check, Record or Status reads them
+// again, once for however many changes came in between. So a limit created,
+// edited, disabled or deleted on one instance binds another as soon as that one
+// has applied the change's version (roster.Directory.AwaitVersion, or its follower
+// within the poll interval). Any change of the workspace triggers the read, not only
+// limit edits: it is one indexed query of the workspace's few limits, paid once
+// after a burst of changes, and it needs nothing from the changelog.
+//
+// # Shared buckets
+//
+// In-process buckets (the default) are per process: N instances of an application
+// each admit the whole budget. With roster.LimitsConfig.Shared the Service keeps
+// every bucket in PostgreSQL instead, one row per (limit, key) holding its level
+// at a time of the database clock, and N instances together admit what one would.
+//
+//   - Check and Status read every bucket that applies in one query: the stored
+//     level refilled by the time elapsed on the database clock (now()), capped at
+//     the budget. There is no cache, so nothing can be admitted on a stale level
+//     beyond what in-flight calls already passed: a Check that admits and the
+//     Record that follows it are two statements, so each instance may overdraw a
+//     budget by the requests it had admitted when the bucket ran out (with one
+//     request at a time per instance, one request each), as one process's
+//     concurrent requests may with in-process buckets.
+//   - Record spends on every bucket that applies in one atomic statement
+//     (INSERT … ON CONFLICT DO UPDATE … RETURNING): each row is locked, refilled,
+//     capped at the budget, debited, and floored at exactly minus one budget.
+//     Elapsed time never counts negative, and a row's time never moves back.
+//   - An edit of a limit's budget or period settles its rows at the old rate in the
+//     edit's transaction and caps them at the new budget; a change of scope or
+//     group, and deleting the limit or a user, delete its rows. Rows that have
+//     refilled completely are deleted at every flush (a missing row is a full
+//     bucket).
+//   - The budget and period a statement applies are this instance's definitions,
+//     so an instance that has not yet applied an edit spends at the old ones.
+//   - Time comes from the database, not [Config.Now]: a fake clock does not move
+//     shared buckets. Usage is still aggregated per hour in memory and flushed.
+//
+// Each call therefore costs one round trip to PostgreSQL (BENCHMARKS.md records it)
+// instead of a few hundred nanoseconds; one process alone needs no sharing.
+//
 // Errors start "ratelimit: " and wrap roster's sentinels: [ErrInvalid] matches
 // access.ErrInvalid, [ErrNotFound] access.ErrNotFound, and [ErrRateLimited]
 // access.ErrLimited, as the invite throttles' refusals do. Each carries the

@@ -70,10 +70,8 @@ func (s *Service) UpdateLimit(ctx context.Context, actor access.Actor, l Limit) 
 		if err != nil {
 			return err
 		}
-		if old.Scope != l.Scope || old.GroupID != l.GroupID {
-			if err := tx.DB.Delete(&bucketRow{}, "limit_id = ?", l.ID).Error; err != nil {
-				return err
-			}
+		if err := rebucket(tx, old, l); err != nil {
+			return err
 		}
 		err = tx.DB.Model(&limitRow{}).Where("id = ? AND workspace_id = ?", l.ID, s.ws).Updates(map[string]any{
 			"scope": string(l.Scope), "group_id": l.GroupID, "budget": l.Budget,
@@ -170,10 +168,11 @@ func (s *Service) deleteGroupLimits(tx *store.Tx, groupID string) error {
 func (s *Service) forgetUser(tx *store.Tx, userID string) error {
 	userLimits := tx.DB.Session(&gorm.Session{NewDB: true}).Model(&limitRow{}).Select("id").
 		Where("workspace_id = ? AND scope = ?", s.ws, string(ScopeUser))
-	err := tx.DB.Where(`"key" = ? AND limit_id IN (?)`, userID, userLimits).
-		Delete(&bucketRow{}).Error
-	if err != nil {
-		return err
+	for _, table := range []any{&bucketRow{}, &sharedBucketRow{}} {
+		err := tx.DB.Where(`"key" = ? AND limit_id IN (?)`, userID, userLimits).Delete(table).Error
+		if err != nil {
+			return err
+		}
 	}
 	tx.AfterCommit(func() {
 		s.eng.Forget(userID)
@@ -207,8 +206,28 @@ func requireEditable(tx *store.Tx, l Limit) error {
 	return nil
 }
 
+// rebucket carries an edit of limit old into its stored buckets: a change of scope or
+// group starts it afresh (its saved and shared buckets go); a change of budget or
+// period settles its shared buckets at the old rate up to the edit and caps them at
+// the new budget (PostgreSQL only: SQLite holds no shared bucket).
+func rebucket(tx *store.Tx, old, l Limit) error {
+	if old.Scope != l.Scope || old.GroupID != l.GroupID {
+		if err := tx.DB.Delete(&bucketRow{}, "limit_id = ?", l.ID).Error; err != nil {
+			return err
+		}
+		return tx.DB.Delete(&sharedBucketRow{}, "limit_id = ?", l.ID).Error
+	}
+	if tx.Dialect != store.Postgres || (old.Budget == l.Budget && old.Period == l.Period) {
+		return nil
+	}
+	return tx.DB.Exec(sharedSettle, float64(l.Budget), float64(old.Budget), float64(old.Budget), old.Period.Seconds(), l.ID).Error
+}
+
 func deleteLimits(tx *store.Tx, ids []string) error {
 	if err := tx.DB.Where("limit_id IN ?", ids).Delete(&bucketRow{}).Error; err != nil {
+		return err
+	}
+	if err := tx.DB.Where("limit_id IN ?", ids).Delete(&sharedBucketRow{}).Error; err != nil {
 		return err
 	}
 	return tx.DB.Where("id IN ? AND workspace_id = ?", ids, tx.Workspace).Delete(&limitRow{}).Error

@@ -24,8 +24,14 @@ import (
 // The limits are loaded from the database on first use (roster.Open loads every
 // workspace's), with the saved bucket levels refilled by the time elapsed since they
 // were saved. Edits of the limits apply to the next Check of this process once they
-// commit; [Service.Reload] picks up edits made by other processes. Bucket levels and
-// usage live in memory until [Service.Flush] writes them.
+// commit. Edits made by another process sharing the database apply to the next Check
+// once this process has applied their change (the Directory's follower does within
+// its poll interval, roster.Directory.AwaitVersion at once): every applied change of
+// the workspace marks its limits stale, and the next Check, Record or Status reads
+// them again first (one query, however many changes came in between).
+// [Service.Reload] reads them unconditionally. Bucket levels and usage live in memory
+// until [Service.Flush] writes them, unless the buckets are shared (see the package
+// documentation, Shared buckets).
 //
 // A Service is safe for concurrent use. Package roster creates it; the zero value
 // is not usable.
@@ -38,8 +44,12 @@ type Service struct {
 	now func() time.Time
 	log *slog.Logger
 
-	loadMu sync.Mutex  // serializes loading and reloading the limits
-	loaded atomic.Bool // the limits and saved buckets have been loaded
+	loadMu sync.Mutex    // serializes loading and reloading the limits
+	loaded atomic.Bool   // the limits and saved buckets have been loaded
+	want   atomic.Uint64 // counts the applied changes of the workspace (see changed)
+	have   atomic.Uint64 // the count of changes the loaded limits reflect
+
+	shared bool // buckets live in PostgreSQL (shared.go); the engine's stay empty
 
 	kindMu  sync.RWMutex    // guards service
 	service map[string]bool // user id → is a service principal; a user's kind never changes
@@ -54,7 +64,7 @@ type Service struct {
 func newService(st *store.Store, ws string, cfg construct.LimitsConfig) *Service {
 	eng := New(Config{Now: cfg.Now, MaxBuckets: cfg.MaxBuckets})
 	return &Service{st: st, ws: ws, ix: cfg.Index, eng: eng, svc: cfg.IsService,
-		now: cfg.Now, log: cfg.Logger, service: make(map[string]bool)}
+		now: cfg.Now, log: cfg.Logger, service: make(map[string]bool), shared: cfg.Shared}
 }
 
 // Stats reports the workspace's buckets in memory and their evictions; see
@@ -80,6 +90,9 @@ func (s *Service) Check(ctx context.Context, userID string, estimate int64) erro
 	if err != nil {
 		return err
 	}
+	if s.shared {
+		return s.checkShared(ctx, p, estimate)
+	}
 	return s.eng.Check(p, estimate)
 }
 
@@ -92,6 +105,9 @@ func (s *Service) Record(ctx context.Context, userID string, tokens int64) error
 	if err != nil {
 		return err
 	}
+	if s.shared {
+		return s.recordShared(ctx, p, tokens)
+	}
 	return s.eng.Record(p, tokens)
 }
 
@@ -101,8 +117,10 @@ func (s *Service) Status(ctx context.Context, userID string) (Status, error) {
 	if err != nil {
 		return Status{}, err
 	}
-	st, err := s.eng.Status(p)
-	return st, err
+	if s.shared {
+		return s.statusShared(ctx, p)
+	}
+	return s.eng.Status(p)
 }
 
 // principal resolves userID into the engine's Principal from the access index, after
@@ -149,12 +167,46 @@ func (s *Service) isService(ctx context.Context, userID string) (bool, error) {
 	return svc, nil
 }
 
-// ready loads the limits and saved buckets on first use.
+// ready loads the limits and saved buckets on first use, and reads the limits
+// again when a change of the workspace was applied since they were read.
 func (s *Service) ready(ctx context.Context) error {
-	if s.loaded.Load() {
+	if !s.loaded.Load() {
+		return s.Load(ctx)
+	}
+	if s.have.Load() >= s.want.Load() {
 		return nil
 	}
-	return s.Load(ctx)
+	return s.reloadStale(ctx)
+}
+
+// reloadStale reads the limits again unless a concurrent call did while this one
+// waited for the lock: a burst of Checks after a change costs one query.
+func (s *Service) reloadStale(ctx context.Context) error {
+	s.loadMu.Lock()
+	defer s.loadMu.Unlock()
+	g := s.want.Load()
+	if s.have.Load() >= g {
+		return nil
+	}
+	if err := s.reloadLocked(ctx); err != nil {
+		return err
+	}
+	s.caughtUp(g)
+	return nil
+}
+
+// changed records that a committed change of the workspace was applied to this
+// process's index: its limits may have been edited by another process, so the
+// next Check reads them again (see ready). Package roster calls it from the
+// Directory's apply, under the store's apply lock, so it only counts.
+func (s *Service) changed() { s.want.Add(1) }
+
+// caughtUp records that the limits just read reflect at least the changes counted
+// in g (read before the limits were). It requires s.loadMu held.
+func (s *Service) caughtUp(g uint64) {
+	if g > s.have.Load() {
+		s.have.Store(g)
+	}
 }
 
 // Load reads the workspace's limits and saved bucket levels into the engine, unless
@@ -166,30 +218,40 @@ func (s *Service) Load(ctx context.Context) error {
 	if s.loaded.Load() {
 		return nil
 	}
+	g := s.want.Load()
 	if err := s.reloadLocked(ctx); err != nil {
 		return err
 	}
-	states, err := s.savedBuckets(ctx)
-	if err != nil {
-		return err
+	if !s.shared { // shared buckets live in the database, not in the engine
+		states, err := s.savedBuckets(ctx)
+		if err != nil {
+			return err
+		}
+		if err := s.eng.Restore(states); err != nil {
+			return err
+		}
 	}
-	if err := s.eng.Restore(states); err != nil {
-		return err
-	}
+	s.caughtUp(g)
 	s.loaded.Store(true)
 	return nil
 }
 
 // Reload replaces the engine's limits with the database's, keeping the levels of
 // the buckets whose limits stay: it picks up edits committed by other processes.
-// The roster package calls it at every flush.
+// The roster package calls it at every flush, as a backstop; the next Check after
+// a change of the workspace reloads too.
 func (s *Service) Reload(ctx context.Context) error {
 	s.loadMu.Lock()
 	defer s.loadMu.Unlock()
 	if !s.loaded.Load() {
 		return nil // Load will read them
 	}
-	return s.reloadLocked(ctx)
+	g := s.want.Load()
+	if err := s.reloadLocked(ctx); err != nil {
+		return err
+	}
+	s.caughtUp(g)
+	return nil
 }
 
 func (s *Service) reloadLocked(ctx context.Context) error {

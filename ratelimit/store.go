@@ -46,6 +46,17 @@ type bucketRow struct {
 
 func (bucketRow) TableName() string { return "roster_rate_buckets" }
 
+// sharedBucketRow is the roster_shared_buckets table: one shared bucket (shared.go).
+// Only deletes go through gorm; spending and reading are statements of their own.
+type sharedBucketRow struct {
+	LimitID string `gorm:"primaryKey"`
+	Key     string `gorm:"primaryKey"`
+	Tokens  float64
+	At      time.Time
+}
+
+func (sharedBucketRow) TableName() string { return "roster_shared_buckets" }
+
 // usageRow is the roster_token_usage table: a user's tokens in one hour.
 type usageRow struct {
 	WorkspaceID string    `gorm:"primaryKey"`
@@ -99,10 +110,15 @@ func (s *Service) savedBuckets(ctx context.Context) ([]BucketState, error) {
 // not full (replacing the saved levels; saved levels of buckets that have refilled
 // since are deleted). Bucket levels and usage are bookkeeping, written without audit.
 // Usage that fails to be written is kept for the next Flush. The roster package
-// flushes every LimitsConfig.FlushInterval and at Close.
+// flushes every LimitsConfig.FlushInterval and at Close. Shared buckets are always
+// in the database: Flush then deletes the rows of those that have refilled
+// completely instead.
 func (s *Service) Flush(ctx context.Context) error {
 	s.flushMu.Lock()
 	defer s.flushMu.Unlock()
+	if s.shared {
+		return errors.Join(s.flushUsageLocked(ctx), s.sweepShared(ctx))
+	}
 	return errors.Join(s.flushUsageLocked(ctx), s.flushBuckets(ctx))
 }
 

@@ -12,11 +12,20 @@
 // Register the first user (POST /auth/register); roster makes them admin.
 //
 // Every flag may also be set through the environment variable named in its
-// usage (ROSTER_ADDR, ROSTER_DATA, ROSTER_POSTGRES, ROSTER_SMTP_*,
-// ROSTER_LOG_FORMAT, ROSTER_TRUSTED_PROXIES, ROSTER_TLS_*, ROSTER_ADMIN_EMAILS): the
+// usage (ROSTER_ADDR, ROSTER_DATA, ROSTER_POSTGRES, ROSTER_SHARED_LIMITS,
+// ROSTER_SMTP_*, ROSTER_LOG_FORMAT, ROSTER_TRUSTED_PROXIES, ROSTER_TLS_*,
+// ROSTER_ADMIN_EMAILS): the
 // variable replaces the built-in default, and a flag given on the command
 // line beats both. Prefer ROSTER_SMTP_PASSWORD to -smtp-password, which other
 // users of the machine can read in the process list.
+//
+// Several servers may share one PostgreSQL database behind a load balancer:
+// they migrate it once when started together, each sees the others' changes
+// (within roster's poll interval, at once for a request carrying their
+// version), and with -shared-limits (on by default with -postgres) their
+// token buckets live in the database, so together they admit one budget,
+// not one each. With SQLite the buckets stay in the process and
+// -shared-limits=true is refused.
 //
 // Without -smtp-host, mail goes to standard output, one line per message:
 // "roster mail to <email>: <link>".
@@ -150,6 +159,8 @@ func parseFlags(args []string, getenv func(string) string, usage io.Writer) (con
 	fs.StringVar(&cfg.TLSCert, "tls-cert", env("ROSTER_TLS_CERT", ""), "certificate file (PEM) to serve HTTPS with; needs -tls-key (ROSTER_TLS_CERT)")
 	fs.StringVar(&cfg.TLSKey, "tls-key", env("ROSTER_TLS_KEY", ""), "private key file (PEM) of -tls-cert (ROSTER_TLS_KEY)")
 	admins := fs.String("admin-emails", env("ROSTER_ADMIN_EMAILS", ""), "emails,... that become admin when they sign up (ROSTER_ADMIN_EMAILS)")
+	shared := optionalBool(env("ROSTER_SHARED_LIMITS", ""))
+	fs.Var(&shared, "shared-limits", "keep token buckets in PostgreSQL, one budget for every server on it; on by default with -postgres, refused without (ROSTER_SHARED_LIMITS)")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
@@ -172,6 +183,9 @@ func parseFlags(args []string, getenv func(string) string, usage io.Writer) (con
 		}
 	}
 	if cfg.AdminEmails, err = parseEmails(*admins); err != nil {
+		return config{}, err
+	}
+	if cfg.SharedLimits, err = parseShared(string(shared), cfg.Postgres != ""); err != nil {
 		return config{}, err
 	}
 	p, err := strconv.Atoi(*port)
@@ -197,6 +211,40 @@ func parseEmails(list string) ([]string, error) {
 		out = append(out, e)
 	}
 	return out, nil
+}
+
+// optionalBool is a boolean flag that remembers whether it was given: ""
+// until it is (or its environment variable is set).
+type optionalBool string
+
+func (o *optionalBool) String() string { return string(*o) }
+
+func (o *optionalBool) Set(v string) error {
+	if _, err := strconv.ParseBool(v); err != nil {
+		return errors.New("neither true nor false")
+	}
+	*o = optionalBool(v)
+	return nil
+}
+
+// IsBoolFlag lets the flag be given without a value (-shared-limits).
+func (o *optionalBool) IsBoolFlag() bool { return true }
+
+// parseShared parses -shared-limits: empty means on with PostgreSQL and off
+// with SQLite, whose buckets can only live in the one process; on is refused
+// with SQLite.
+func parseShared(v string, postgres bool) (bool, error) {
+	if v == "" {
+		return postgres, nil
+	}
+	on, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("-shared-limits %q is neither true nor false", v)
+	}
+	if on && !postgres {
+		return false, errors.New("-shared-limits needs -postgres: with SQLite the token buckets live in this one process")
+	}
+	return on, nil
 }
 
 // newLogger returns the logger of -log-format: JSON lines for "json", text

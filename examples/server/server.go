@@ -51,6 +51,12 @@ type config struct {
 	PublicURL string // base of the links in mail, such as http://127.0.0.1:8080
 	SMTP      smtpConfig
 
+	// SharedLimits keeps the token buckets in PostgreSQL, shared by every
+	// server on the database (roster.LimitsConfig.Shared); it needs
+	// Postgres. Off in the zero config; -shared-limits turns it on with
+	// -postgres by default.
+	SharedLimits bool
+
 	// TLSCert and TLSKey are the files of the certificate and key run
 	// serves HTTPS with; plain HTTP when both are empty.
 	TLSCert, TLSKey string
@@ -207,6 +213,7 @@ func (s *server) open(ctx context.Context) error {
 		Now:         s.cfg.Now,
 		AdminEmails: s.cfg.AdminEmails,
 		OnCheck:     s.metrics.onCheck,
+		Limits:      roster.LimitsConfig{Shared: s.cfg.SharedLimits},
 		Invites: roster.InvitesConfig{
 			Mailer: s.mailer,
 			Link: func(workspace, token string) string {

@@ -116,75 +116,51 @@ func deviceCookieStep() []string {
 	}
 }
 
+// appMigrationLock is the PostgreSQL advisory lock key that serializes the
+// application's migrations across servers sharing the database (roster's
+// own migrations take another).
+const appMigrationLock = 7_262_736_572
+
 // migrate creates the application's tables if they are missing, then runs
-// each step not yet recorded in app_schema_migrations, each in a
-// transaction of its own with its record.
+// each step not yet recorded in app_schema_migrations, and records it, all
+// in one transaction that holds the migration lock: on PostgreSQL an
+// advisory lock taken first (pg_advisory_xact_lock, released at commit or
+// rollback), on SQLite the write lock of BEGIN IMMEDIATE (the connection's
+// _txlock=immediate, see sqlitePragmas), which other processes wait for
+// through their busy timeout. Servers started together on an empty database
+// therefore migrate it once: without the lock, even CREATE TABLE IF NOT
+// EXISTS fails on PostgreSQL when two sessions run it at once (the loser's
+// insert into pg_type violates pg_type_typname_nsp_index). A failure rolls
+// everything back, so the next start begins again.
 func migrate(ctx context.Context, db *gorm.DB) error {
 	db = db.WithContext(ctx)
-	err := db.Transaction(func(tx *gorm.DB) error {
+	sqlite := db.Dialector.Name() == "sqlite"
+	run := func(tx *gorm.DB) error {
+		if !sqlite {
+			if err := tx.Exec(`SELECT pg_advisory_xact_lock(?)`, appMigrationLock).Error; err != nil {
+				return fmt.Errorf("migrate the application's tables: take the migration lock: %w", err)
+			}
+		}
 		for _, stmt := range append(slices.Clone(schema), `CREATE TABLE IF NOT EXISTS app_schema_migrations (
 			version BIGINT PRIMARY KEY,
 			applied_unix BIGINT NOT NULL)`) {
 			if err := tx.Exec(stmt).Error; err != nil {
-				return err
+				return fmt.Errorf("migrate the application's tables: %w", err)
+			}
+		}
+		for _, st := range steps() {
+			if err := runStep(tx, st, sqlite); err != nil {
+				return fmt.Errorf("migrate the application's tables to version %d (%s): %w", st.version, st.what, err)
 			}
 		}
 		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("migrate the application's tables: %w", err)
-	}
-	for _, st := range steps() {
-		if err := runStep(db, st); err != nil {
-			return fmt.Errorf("migrate the application's tables to version %d (%s): %w", st.version, st.what, err)
-		}
-	}
-	return nil
-}
-
-// runStep runs st unless it is recorded, and records it. On PostgreSQL the
-// history table is locked first, so servers starting together run it once;
-// on SQLite the connection's transactions are immediate, which serializes
-// them, and foreign keys are off for the step on its one connection (they
-// cannot change inside a transaction), then checked before the commit.
-func runStep(db *gorm.DB, st step) error {
-	sqlite := db.Dialector.Name() == "sqlite"
-	apply := func(tx *gorm.DB) error {
-		if !sqlite {
-			if err := tx.Exec(`LOCK TABLE app_schema_migrations IN EXCLUSIVE MODE`).Error; err != nil {
-				return err
-			}
-		}
-		var done int64
-		if err := tx.Table("app_schema_migrations").Where("version = ?", st.version).Count(&done).Error; err != nil {
-			return err
-		}
-		if done > 0 {
-			return nil
-		}
-		stmts := st.postgres
-		if sqlite {
-			stmts = st.sqlite
-		}
-		for _, stmt := range stmts {
-			if err := tx.Exec(stmt).Error; err != nil {
-				return err
-			}
-		}
-		if sqlite {
-			var broken []map[string]any
-			if err := tx.Raw(`PRAGMA foreign_key_check`).Scan(&broken).Error; err != nil {
-				return err
-			}
-			if len(broken) > 0 {
-				return fmt.Errorf("%d rows break a foreign key", len(broken))
-			}
-		}
-		return tx.Exec(`INSERT INTO app_schema_migrations (version, applied_unix) VALUES (?, ?)`, st.version, time.Now().Unix()).Error
 	}
 	if !sqlite {
-		return db.Transaction(apply)
+		return db.Transaction(run)
 	}
+	// Foreign keys are off on the migration's one connection while it runs
+	// (SQLite's table rebuilds need it, and it cannot change inside a
+	// transaction), and checked before the commit.
 	return db.Connection(func(conn *gorm.DB) (err error) {
 		if err := conn.Exec(`PRAGMA foreign_keys = OFF`).Error; err != nil {
 			return err
@@ -192,8 +168,42 @@ func runStep(db *gorm.DB, st step) error {
 		defer func() {
 			err = errors.Join(err, conn.Exec(`PRAGMA foreign_keys = ON`).Error)
 		}()
-		return conn.Transaction(apply)
+		return conn.Transaction(func(tx *gorm.DB) error {
+			if err := run(tx); err != nil {
+				return err
+			}
+			var broken []map[string]any
+			if err := tx.Raw(`PRAGMA foreign_key_check`).Scan(&broken).Error; err != nil {
+				return err
+			}
+			if len(broken) > 0 {
+				return fmt.Errorf("migrate the application's tables: %d rows break a foreign key", len(broken))
+			}
+			return nil
+		})
 	})
+}
+
+// runStep runs st in tx, which holds the migration lock, unless it is
+// recorded, and records it.
+func runStep(tx *gorm.DB, st step, sqlite bool) error {
+	var done int64
+	if err := tx.Table("app_schema_migrations").Where("version = ?", st.version).Count(&done).Error; err != nil {
+		return err
+	}
+	if done > 0 {
+		return nil
+	}
+	stmts := st.postgres
+	if sqlite {
+		stmts = st.sqlite
+	}
+	for _, stmt := range stmts {
+		if err := tx.Exec(stmt).Error; err != nil {
+			return err
+		}
+	}
+	return tx.Exec(`INSERT INTO app_schema_migrations (version, applied_unix) VALUES (?, ?)`, st.version, time.Now().Unix()).Error
 }
 
 // The application's rows.

@@ -29,4 +29,8 @@ type LimitsConfig struct {
 	IsService func(ctx context.Context, userID string) (bool, error)
 	// Logger receives errors of work done after a commit, with ids only.
 	Logger *slog.Logger
+	// Shared keeps the token buckets in PostgreSQL, shared by every
+	// process on the database (roster.LimitsConfig.Shared); package roster
+	// sets it only on PostgreSQL.
+	Shared bool
 }

@@ -69,11 +69,19 @@ type Step struct {
 	Run func(ctx context.Context, tx StepTx) error
 }
 
-// StepTx is the transaction a Step runs in.
+// StepTx is the transaction a Step runs in: a *sql.Tx on PostgreSQL, the
+// connection holding the whole migration's transaction on SQLite.
 type StepTx struct {
-	*sql.Tx
+	Querier
 	Dialect Dialect
 	Logger  *slog.Logger // never nil
+}
+
+// Querier runs statements: a *sql.DB, *sql.Tx or *sql.Conn.
+type Querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 // Rebind rewrites the ? placeholders of q for the transaction's dialect.
@@ -159,6 +167,21 @@ func Migrate(ctx context.Context, db *sql.DB, o MigrateOptions) error {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	drv := &migrationDriver{ctx: ctx, db: db, dialect: o.Dialect}
+	// The whole of it holds the migration lock: on PostgreSQL even CREATE
+	// TABLE IF NOT EXISTS fails when two sessions run it at once (the
+	// loser's insert into pg_type violates pg_type_typname_nsp_index), so
+	// instances starting together on an empty database must take turns
+	// from the first statement on.
+	if err := drv.lockAll(); err != nil {
+		return err
+	}
+	err = migrateLocked(drv, o, want)
+	return errors.Join(err, drv.unlockAll(err == nil))
+}
+
+// migrateLocked is Migrate's work; it requires the migration lock held
+// (lockAll).
+func migrateLocked(drv *migrationDriver, o MigrateOptions, want int) error {
 	if err := drv.ensureTable(); err != nil {
 		return err
 	}
@@ -189,7 +212,7 @@ func (d *migrationDriver) verify(want int, steps []Step) error {
 	for _, st := range steps {
 		var n int
 		q := `SELECT count(*) FROM ` + DataStepsTable + ` WHERE name = ` + d.placeholders(1)
-		if err := d.db.QueryRowContext(d.ctx, q, st.Name).Scan(&n); err != nil {
+		if err := d.q().QueryRowContext(d.ctx, q, st.Name).Scan(&n); err != nil {
 			return err
 		}
 		if n == 0 {
@@ -215,11 +238,25 @@ func (d *migrationDriver) runStep(st Step, log *slog.Logger) error {
 }
 
 func (d *migrationDriver) runStepLocked(st Step, log *slog.Logger) error {
+	if d.lite != nil { // already in the migration's transaction
+		return d.runStepIn(d.lite, st, log)
+	}
 	tx, err := d.db.BeginTx(d.ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
+	if err := d.runStepIn(tx, st, log); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("roster: data step %s: %w", st.Name, err)
+	}
+	return nil
+}
+
+// runStepIn records st and runs it in tx, unless it ran before.
+func (d *migrationDriver) runStepIn(tx Querier, st Step, log *slog.Logger) error {
 	q := `INSERT INTO ` + DataStepsTable + ` (name, applied_at) VALUES (` + d.placeholders(1) +
 		`, CURRENT_TIMESTAMP) ON CONFLICT (name) DO NOTHING`
 	res, err := tx.ExecContext(d.ctx, q, st.Name)
@@ -229,11 +266,8 @@ func (d *migrationDriver) runStepLocked(st Step, log *slog.Logger) error {
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		return err // ran before
 	}
-	if err := st.Run(d.ctx, StepTx{Tx: tx, Dialect: d.dialect, Logger: log}); err != nil {
+	if err := st.Run(d.ctx, StepTx{Querier: tx, Dialect: d.dialect, Logger: log}); err != nil {
 		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("roster: data step %s: %w", st.Name, err)
 	}
 	log.Info("roster: data step done", "step", st.Name)
 	return nil
@@ -276,14 +310,20 @@ func runUp(drv *migrationDriver, d Dialect, want int) error {
 // panics at start-up; mattn's needs cgo), and the PostgreSQL drivers' Close
 // closes the caller's *sql.DB. This one runs each migration in a transaction,
 // takes a PostgreSQL advisory lock on a dedicated connection, and closes only
-// that connection.
+// that connection; on SQLite it runs the whole migration in one transaction
+// on a connection of its own (see lockAll).
 type migrationDriver struct {
 	ctx     context.Context
 	db      *sql.DB
 	dialect Dialect
 
-	mu   sync.Mutex // guards conn
-	conn *sql.Conn  // holds the advisory lock on PostgreSQL
+	mu    sync.Mutex // guards conn and outer
+	conn  *sql.Conn  // holds the advisory lock on PostgreSQL
+	outer bool       // Migrate holds the lock: Lock and Unlock leave it alone
+
+	// lite is, on SQLite while Migrate runs, the connection in whose
+	// BEGIN IMMEDIATE transaction every statement of the migration runs.
+	lite *sql.Conn
 }
 
 var _ database.Driver = (*migrationDriver)(nil)
@@ -295,19 +335,81 @@ func (d *migrationDriver) Open(string) (database.Driver, error) {
 func (d *migrationDriver) Close() error { return d.Unlock() }
 
 func (d *migrationDriver) ensureTable() error {
-	_, err := d.db.ExecContext(d.ctx, `CREATE TABLE IF NOT EXISTS `+MigrationsTable+
+	_, err := d.q().ExecContext(d.ctx, `CREATE TABLE IF NOT EXISTS `+MigrationsTable+
 		` (version BIGINT NOT NULL PRIMARY KEY, dirty BOOLEAN NOT NULL)`)
 	return err
 }
 
-// Lock takes the PostgreSQL advisory lock. SQLite needs none: roster's
-// migrations run inside immediate transactions, which serialize writers.
+// lockAll takes the migration lock for the whole of Migrate: golang-migrate's
+// Lock and Unlock, and runStep's, leave it alone until unlockAll. On
+// PostgreSQL it is the advisory lock, and each migration and step commits on
+// its own. On SQLite it is a transaction begun with BEGIN IMMEDIATE (SQLite's
+// write lock, which other processes on the file wait for through their busy
+// timeout) on a connection of its own, in which every statement of the
+// migration runs: the whole migration commits or rolls back as one, so a
+// failed one leaves nothing behind, not even a dirty version. Without it, two
+// processes both read version 0 and the second re-ran the first's tables.
+func (d *migrationDriver) lockAll() error {
+	if d.dialect == SQLite {
+		conn, err := d.db.Conn(d.ctx)
+		if err != nil {
+			return err
+		}
+		if _, err := conn.ExecContext(d.ctx, `BEGIN IMMEDIATE`); err != nil {
+			conn.Close()
+			return fmt.Errorf("roster: take SQLite's write lock to migrate: %w", err)
+		}
+		d.lite = conn
+		return nil
+	}
+	if err := d.Lock(); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	d.outer = true
+	d.mu.Unlock()
+	return nil
+}
+
+// unlockAll releases the lock lockAll took; on SQLite it commits the
+// migration's transaction if ok, else rolls it back.
+func (d *migrationDriver) unlockAll(ok bool) error {
+	if d.lite != nil {
+		end := `ROLLBACK`
+		if ok {
+			end = `COMMIT`
+		}
+		_, err := d.lite.ExecContext(context.WithoutCancel(d.ctx), end)
+		err = errors.Join(err, d.lite.Close())
+		d.lite = nil
+		return err
+	}
+	d.mu.Lock()
+	d.outer = false
+	d.mu.Unlock()
+	return d.Unlock()
+}
+
+// q is what the migration's statements run on: the SQLite connection holding
+// the migration's transaction, else the database.
+func (d *migrationDriver) q() Querier {
+	if d.lite != nil {
+		return d.lite
+	}
+	return d.db
+}
+
+// Lock takes the PostgreSQL advisory lock. On SQLite Migrate's transaction
+// (lockAll) is the lock.
 func (d *migrationDriver) Lock() error {
 	if d.dialect != Postgres {
 		return nil
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if d.outer {
+		return nil
+	}
 	conn, err := d.db.Conn(d.ctx)
 	if err != nil {
 		return err
@@ -323,7 +425,7 @@ func (d *migrationDriver) Lock() error {
 func (d *migrationDriver) Unlock() error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.conn == nil {
+	if d.conn == nil || d.outer {
 		return nil
 	}
 	_, err := d.conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, postgresLockID)
@@ -335,6 +437,10 @@ func (d *migrationDriver) Unlock() error {
 func (d *migrationDriver) Run(migration io.Reader) error {
 	body, err := io.ReadAll(migration)
 	if err != nil {
+		return err
+	}
+	if d.lite != nil { // already in the migration's transaction
+		_, err := d.lite.ExecContext(d.ctx, string(body))
 		return err
 	}
 	tx, err := d.db.BeginTx(d.ctx, nil)
@@ -349,11 +455,21 @@ func (d *migrationDriver) Run(migration io.Reader) error {
 }
 
 func (d *migrationDriver) SetVersion(version int, dirty bool) error {
+	if d.lite != nil { // already in the migration's transaction
+		return d.setVersionIn(d.lite, version, dirty)
+	}
 	tx, err := d.db.BeginTx(d.ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
+	if err := d.setVersionIn(tx, version, dirty); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+func (d *migrationDriver) setVersionIn(tx Querier, version int, dirty bool) error {
 	if _, err := tx.ExecContext(d.ctx, `DELETE FROM `+MigrationsTable); err != nil {
 		return err
 	}
@@ -363,13 +479,13 @@ func (d *migrationDriver) SetVersion(version int, dirty bool) error {
 			return err
 		}
 	}
-	return tx.Commit()
+	return nil
 }
 
 func (d *migrationDriver) Version() (int, bool, error) {
 	var v int
 	var dirty bool
-	err := d.db.QueryRowContext(d.ctx, `SELECT version, dirty FROM `+MigrationsTable+` LIMIT 1`).Scan(&v, &dirty)
+	err := d.q().QueryRowContext(d.ctx, `SELECT version, dirty FROM `+MigrationsTable+` LIMIT 1`).Scan(&v, &dirty)
 	if errors.Is(err, sql.ErrNoRows) {
 		return database.NilVersion, false, nil
 	}

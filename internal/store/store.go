@@ -130,6 +130,17 @@ func SQLiteDSN(path string) string {
 	return path + sep + SQLitePragmas
 }
 
+// DialectOf returns the dialect Open would use for o, without connecting.
+func DialectOf(o Options) Dialect {
+	switch {
+	case o.DB != nil:
+		return dialectOf(o.DB)
+	case strings.HasPrefix(o.DSN, "postgres://"), strings.HasPrefix(o.DSN, "postgresql://"):
+		return Postgres
+	}
+	return SQLite
+}
+
 func dialectOf(db *gorm.DB) Dialect {
 	switch db.Dialector.Name() {
 	case "postgres":
