@@ -100,3 +100,12 @@ func (s *Store) changedWorkspaces(db *gorm.DB, version int64) ([]string, error) 
 	}
 	return ws, nil
 }
+
+// SetReloadAfter sets the longest backlog CatchUp replays before it reloads
+// instead (DefaultReloadAfter after Open). Tests lower it to reach the
+// reload with a few changes.
+func (s *Store) SetReloadAfter(n int64) {
+	s.applyMu.Lock()
+	defer s.applyMu.Unlock()
+	s.reloadAfter = max(n, 1)
+}
