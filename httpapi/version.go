@@ -39,21 +39,17 @@ var ErrVersionNotReached = newError("httpapi: this instance has not reached the 
 var errBadMinVersion = errs.Errorf(access.ErrInvalid, "The header Roster-Min-Version must be a version: a whole number, 0 or more.",
 	"httpapi: malformed %s header", MinVersionHeader)
 
-type versionedKey struct{}
-
 // Versioned wraps next with the version headers: it answers a request
 // carrying Roster-Min-Version only once dir's index holds that version
 // (waiting up to MinVersionWait, then 503 UNAVAILABLE ErrVersionNotReached
 // with Retry-After: 1; a malformed header is 400 INVALID_INPUT), and puts
 // Roster-Version on the response to every write request. The Handler
-// applies it itself; an application wraps its own routes in it so that
-// they keep the same promise. Nested, it acts once.
+// applies it itself; an application wraps its own routes in it (once: not
+// around the Handler) so that they keep the same promise. The request
+// reaches next unchanged, so a ServeMux's Request.Pattern stays visible to
+// the middleware around Versioned.
 func Versioned(dir *roster.Directory, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Context().Value(versionedKey{}) != nil {
-			next.ServeHTTP(w, r)
-			return
-		}
 		if err := awaitMinVersion(dir, r); err != nil {
 			if err == ErrVersionNotReached {
 				w.Header().Set("Retry-After", "1")
@@ -61,7 +57,6 @@ func Versioned(dir *roster.Directory, next http.Handler) http.Handler {
 			WriteError(w, r, nil, err)
 			return
 		}
-		r = r.WithContext(context.WithValue(r.Context(), versionedKey{}, true))
 		switch r.Method {
 		case http.MethodGet, http.MethodHead, http.MethodOptions:
 			next.ServeHTTP(w, r)

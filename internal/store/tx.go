@@ -282,16 +282,26 @@ func (s *Store) Health() Health {
 	return Health{Applied: s.applied, CaughtUp: s.caughtUp, Err: s.lastErr, Reloads: s.reloads}
 }
 
-// catchUpLocked applies changelog rows above s.applied, up to limit (0:
-// all), or reloads when the rows cannot be replayed: more than
-// s.reloadAfter of them, or a version missing.
-func (s *Store) catchUpLocked(ctx context.Context, limit int64) error {
-	q := s.DB.WithContext(ctx).Where("version > ?", s.applied).Order("version").Limit(int(s.reloadAfter) + 1)
-	if limit > 0 {
-		q = q.Where("version <= ?", limit)
+// catchUpLocked applies changelog rows above s.applied, up to upTo (0: the
+// committed version), or reloads when the rows cannot be replayed: more
+// than s.reloadAfter of them, or a version missing. The committed version
+// is read before the rows: a changelog row commits with its version, so
+// every row up to it must be there, and one that is not is a gap.
+func (s *Store) catchUpLocked(ctx context.Context, upTo int64) error {
+	if upTo == 0 {
+		v, err := s.CurrentVersion(ctx)
+		if err != nil {
+			return fmt.Errorf("roster: read the committed version: %w", err)
+		}
+		upTo = v
+	}
+	if upTo <= s.applied {
+		return nil
 	}
 	var rows []changeRow
-	if err := q.Find(&rows).Error; err != nil {
+	err := s.DB.WithContext(ctx).Where("version > ? AND version <= ?", s.applied, upTo).Order("version").
+		Limit(int(s.reloadAfter) + 1).Find(&rows).Error
+	if err != nil {
 		return fmt.Errorf("roster: read changelog: %w", err)
 	}
 	if int64(len(rows)) > s.reloadAfter {
@@ -299,13 +309,16 @@ func (s *Store) catchUpLocked(ctx context.Context, limit int64) error {
 	}
 	for _, r := range rows {
 		if r.Version != s.applied+1 {
-			return s.reloadLocked(ctx, fmt.Sprintf("version %d is missing from the changelog", s.applied+1))
+			break
 		}
 		ch, err := r.change()
 		if err != nil {
 			return err
 		}
 		s.applyLocked(ch)
+	}
+	if s.applied < upTo {
+		return s.reloadLocked(ctx, fmt.Sprintf("version %d is missing from the changelog", s.applied+1))
 	}
 	return nil
 }
