@@ -6,6 +6,8 @@ import (
 	"database/sql"
 	"errors"
 	"log/slog"
+	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -519,6 +521,34 @@ func assertOneActiveAdmin(t *testing.T, probe access.Resource, ds ...*roster.Dir
 	for _, d := range ds {
 		if !canDo(t, d, admins[0], access.Edit, probe) {
 			t.Fatalf("an instance's index does not treat the database's admin %s as an admin", admins[0])
+		}
+	}
+}
+
+// A DSN that names no reachable server, or no database on it, fails Open
+// with an error that says so (and leaves no goroutine behind: TestMain
+// checks).
+func TestOpenWithAWrongDSN(t *testing.T) {
+	ctx := context.Background()
+	cases := []struct{ dsn, want string }{
+		{"postgres://postgres@127.0.0.1:1/roster?sslmode=disable&connect_timeout=2", "roster: open database:"},
+	}
+	if base := os.Getenv(rostertest.PostgresEnv); base != "" {
+		u, err := url.Parse(base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.Path = "/roster_no_such_database"
+		cases = append(cases, struct{ dsn, want string }{u.String(), `database "roster_no_such_database" does not exist`})
+	}
+	for _, c := range cases {
+		d, err := roster.Open(ctx, roster.Config{DSN: c.dsn})
+		if err == nil {
+			d.Close()
+			t.Fatalf("Open(%s) succeeded", c.dsn)
+		}
+		if !strings.Contains(err.Error(), c.want) || !strings.HasPrefix(err.Error(), "roster: open database:") {
+			t.Errorf("Open(%s) = %v, want an error containing %q", c.dsn, err, c.want)
 		}
 	}
 }
