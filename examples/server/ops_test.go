@@ -584,10 +584,15 @@ func TestReadyzWhenTheDatabaseGoesAway(t *testing.T) {
 		}
 		want(t, "healthz, "+what, c.do(http.MethodGet, "/healthz", nil), http.StatusOK, "")
 	}
+	version := ts.s.dir.Version()
 	px.down()
 	notReady("database refusing connections")
 	if got := value(t, ts.scrape(), "roster_database_up"); got != 0 {
 		t.Errorf("roster_database_up = %v with the database down, want 0", got)
+	}
+	// The index keeps its last good state and says it may be stale.
+	if st := ts.s.dir.Status(t.Context()); st.Err == nil || st.Version != version || st.CaughtUp.IsZero() {
+		t.Errorf("Status() with the database down = %+v, want an error, version %d and the last catch-up time", st, version)
 	}
 	px.listen(false)
 	notReady("database hanging")
@@ -606,6 +611,15 @@ func TestReadyzWhenTheDatabaseGoesAway(t *testing.T) {
 	}
 	if got := value(t, ts.scrape(), "roster_database_up"); got != 1 {
 		t.Errorf("roster_database_up = %v with the database back, want 1", got)
+	}
+	// The listener reconnects too.
+	for deadline := time.Now().Add(10 * time.Second); !ts.s.dir.Status(t.Context()).Listening; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("not listening 10 seconds after the database came back: %+v", ts.s.dir.Status(t.Context()))
+		}
+	}
+	if st := ts.s.dir.Status(t.Context()); st.Err != nil {
+		t.Errorf("Status() with the database back = %+v, want no error", st)
 	}
 }
 
