@@ -68,8 +68,10 @@ func (s *Store) reloadLocked(ctx context.Context, reason string) error {
 	if err != nil {
 		return fmt.Errorf("roster: reload the index: %w", err)
 	}
+	s.healthMu.Lock()
 	s.reloads++
-	if version > s.applied {
+	s.healthMu.Unlock()
+	if version > s.applied.Load() {
 		s.setAppliedLocked(version)
 	}
 	return nil
@@ -80,14 +82,14 @@ func (s *Store) reloadLocked(ctx context.Context, reason string) error {
 // hold every one of those changes (then any workspace may have changed).
 func (s *Store) changedWorkspaces(db *gorm.DB, version int64) ([]string, error) {
 	var n int64
-	if err := db.Model(&changeRow{}).Where("version > ? AND version <= ?", s.applied, version).Count(&n).Error; err != nil {
+	if err := db.Model(&changeRow{}).Where("version > ? AND version <= ?", s.applied.Load(), version).Count(&n).Error; err != nil {
 		return nil, fmt.Errorf("roster: read changelog: %w", err)
 	}
-	if n != version-s.applied {
+	if n != version-s.applied.Load() {
 		return nil, nil
 	}
 	var ws []string
-	err := db.Model(&changeRow{}).Where("version > ? AND version <= ?", s.applied, version).
+	err := db.Model(&changeRow{}).Where("version > ? AND version <= ?", s.applied.Load(), version).
 		Distinct("workspace_id").Pluck("workspace_id", &ws).Error
 	if err != nil {
 		return nil, fmt.Errorf("roster: read changelog: %w", err)

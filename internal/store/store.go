@@ -76,12 +76,14 @@ type Store struct {
 	reload      func(Reload) error // Options.Reload
 	reloadAfter int64              // a backlog longer than this is reloaded, not replayed
 
-	applyMu  sync.Mutex    // serializes apply and reload, and guards the fields below
-	applied  int64         // the highest version handed to apply
-	advanced chan struct{} // closed, and replaced, each time applied moves
-	caughtUp time.Time     // when a catch-up last read the whole changelog above applied
-	lastErr  error         // the error of the last catch-up, nil if it succeeded
-	reloads  int64         // reloads done
+	applyMu  applyLock                     // serializes apply and reload; held while applied changes
+	applied  atomic.Int64                  // the highest version handed to apply; written under applyMu
+	advanced atomic.Pointer[chan struct{}] // closed, and replaced, each time applied moves
+
+	healthMu sync.Mutex // guards the fields below
+	caughtUp time.Time  // when a catch-up last read the whole changelog above applied
+	lastErr  error      // the error of the last catch-up, nil if it succeeded
+	reloads  int64      // reloads done
 }
 
 // Open connects, migrates (unless told not to) and returns the store.
@@ -91,7 +93,8 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{DB: db, Dialect: dialectOf(db), Now: o.Now, Log: o.Logger, ownsDB: owns, apply: o.Apply,
-		reload: o.Reload, reloadAfter: DefaultReloadAfter, advanced: make(chan struct{})}
+		reload: o.Reload, reloadAfter: DefaultReloadAfter, applyMu: make(applyLock, 1)}
+	s.advanced.Store(new(make(chan struct{})))
 	if owns {
 		s.dsn = dsnOf(db, o.DSN)
 	} else {
@@ -153,6 +156,24 @@ func dialectOf(db *gorm.DB) Dialect {
 		return SQLite
 	}
 	return Dialect(db.Dialector.Name())
+}
+
+// applyLock is a mutex whose Lock can give up when a context ends, so that
+// a caller waiting for a long reload to finish (AwaitVersion bounded by a
+// second, say) returns on time; sync.Mutex cannot.
+type applyLock chan struct{}
+
+func (l applyLock) Lock()   { l <- struct{}{} }
+func (l applyLock) Unlock() { <-l }
+
+// LockContext locks, or returns ctx's error if ctx ends first.
+func (l applyLock) LockContext(ctx context.Context) error {
+	select {
+	case l <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // ErrClosed is returned by every call on a closed store.

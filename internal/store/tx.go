@@ -186,21 +186,21 @@ func (s *Store) writeChange(db *gorm.DB, tx *Tx, ch Change) error {
 func (s *Store) deliver(ctx context.Context, ch Change) {
 	s.applyMu.Lock()
 	defer s.applyMu.Unlock()
-	if ch.Version <= s.applied {
+	if ch.Version <= s.applied.Load() {
 		return
 	}
-	if ch.Version > s.applied+1 {
+	if ch.Version > s.applied.Load()+1 {
 		if err := s.catchUpLocked(ctx, ch.Version-1); err != nil {
 			s.Log.Error("roster: reading the changelog failed; the index lags until the next catch-up (the Directory polls)",
-				"from_version", s.applied+1, "error", err)
+				"from_version", s.applied.Load()+1, "error", err)
 			return
 		}
 	}
 	switch {
-	case ch.Version == s.applied+1:
+	case ch.Version == s.applied.Load()+1:
 		s.applyLocked(ch)
-	case ch.Version > s.applied: // the versions between are missing from the changelog
-		if err := s.reloadLocked(ctx, fmt.Sprintf("version %d is missing from the changelog", s.applied+1)); err != nil {
+	case ch.Version > s.applied.Load(): // the versions between are missing from the changelog
+		if err := s.reloadLocked(ctx, fmt.Sprintf("version %d is missing from the changelog", s.applied.Load()+1)); err != nil {
 			s.Log.Error("roster: reloading the index failed; it lags until the next catch-up (the Directory polls)", "error", err)
 		}
 	}
@@ -214,56 +214,55 @@ func (s *Store) applyLocked(ch Change) {
 }
 
 // setAppliedLocked records the applied version and wakes those waiting for
-// it to move (see Advanced).
+// it to move (see Advanced). applyMu must be held.
 func (s *Store) setAppliedLocked(v int64) {
-	s.applied = v
-	close(s.advanced)
-	s.advanced = make(chan struct{})
+	s.applied.Store(v)
+	next := make(chan struct{})
+	close(*s.advanced.Swap(&next))
 }
 
 // Advanced returns a channel that is closed the next time the applied
 // version moves. AwaitVersion-style waiters read Applied, then wait on it.
-func (s *Store) Advanced() <-chan struct{} {
-	s.applyMu.Lock()
-	defer s.applyMu.Unlock()
-	return s.advanced
-}
+func (s *Store) Advanced() <-chan struct{} { return *s.advanced.Load() }
 
 // CatchUp applies every committed change above the applied version, reading
 // them from the changelog, and returns the applied version. A backlog the
 // changelog cannot replay, because a version is missing from it (a pruned
 // changelog) or because it is longer than DefaultReloadAfter changes, is
-// reloaded instead (see Reload). On a closed store it returns ErrClosed.
-// Health reports the time and error of the last catch-up.
+// reloaded instead (see Reload). It waits for a catch-up or reload in
+// progress only as long as ctx lasts. On a closed store it returns
+// ErrClosed. Health reports the time and error of the last catch-up.
 func (s *Store) CatchUp(ctx context.Context) (int64, error) {
-	s.applyMu.Lock()
+	if err := s.applyMu.LockContext(ctx); err != nil {
+		return s.applied.Load(), err
+	}
 	defer s.applyMu.Unlock()
 	if s.closed.Load() {
-		return s.applied, ErrClosed
+		return s.applied.Load(), ErrClosed
 	}
 	start := s.Now()
 	err := s.catchUpLocked(ctx, 0)
+	s.healthMu.Lock()
+	defer s.healthMu.Unlock()
 	if err == nil {
 		s.caughtUp = start
 	}
 	if ctx.Err() == nil || err == nil {
 		s.lastErr = err // a caller that gave up says nothing about the database
 	}
-	return s.applied, err
+	return s.applied.Load(), err
 }
 
-// Applied returns the highest version the index has.
-func (s *Store) Applied() int64 {
-	s.applyMu.Lock()
-	defer s.applyMu.Unlock()
-	return s.applied
-}
+// Applied returns the highest version the index has. It never waits.
+func (s *Store) Applied() int64 { return s.applied.Load() }
 
 // SetApplied records the version a freshly loaded index reflects.
 func (s *Store) SetApplied(v int64) {
 	s.applyMu.Lock()
 	defer s.applyMu.Unlock()
 	s.setAppliedLocked(v)
+	s.healthMu.Lock()
+	defer s.healthMu.Unlock()
 	s.caughtUp = s.Now()
 }
 
@@ -275,14 +274,14 @@ type Health struct {
 	Reloads  int64     // how many reloads replaced a backlog (see CatchUp)
 }
 
-// Health returns the store's Health.
+// Health returns the store's Health. It never waits for a catch-up.
 func (s *Store) Health() Health {
-	s.applyMu.Lock()
-	defer s.applyMu.Unlock()
-	return Health{Applied: s.applied, CaughtUp: s.caughtUp, Err: s.lastErr, Reloads: s.reloads}
+	s.healthMu.Lock()
+	defer s.healthMu.Unlock()
+	return Health{Applied: s.applied.Load(), CaughtUp: s.caughtUp, Err: s.lastErr, Reloads: s.reloads}
 }
 
-// catchUpLocked applies changelog rows above s.applied, up to upTo (0: the
+// catchUpLocked applies changelog rows above s.applied.Load(), up to upTo (0: the
 // committed version), or reloads when the rows cannot be replayed: more
 // than s.reloadAfter of them, or a version missing. The committed version
 // is read before the rows: a changelog row commits with its version, so
@@ -295,11 +294,11 @@ func (s *Store) catchUpLocked(ctx context.Context, upTo int64) error {
 		}
 		upTo = v
 	}
-	if upTo <= s.applied {
+	if upTo <= s.applied.Load() {
 		return nil
 	}
 	var rows []changeRow
-	err := s.DB.WithContext(ctx).Where("version > ? AND version <= ?", s.applied, upTo).Order("version").
+	err := s.DB.WithContext(ctx).Where("version > ? AND version <= ?", s.applied.Load(), upTo).Order("version").
 		Limit(int(s.reloadAfter) + 1).Find(&rows).Error
 	if err != nil {
 		return fmt.Errorf("roster: read changelog: %w", err)
@@ -308,7 +307,7 @@ func (s *Store) catchUpLocked(ctx context.Context, upTo int64) error {
 		return s.reloadLocked(ctx, fmt.Sprintf("more than %d changes behind", s.reloadAfter))
 	}
 	for _, r := range rows {
-		if r.Version != s.applied+1 {
+		if r.Version != s.applied.Load()+1 {
 			break
 		}
 		ch, err := r.change()
@@ -317,8 +316,8 @@ func (s *Store) catchUpLocked(ctx context.Context, upTo int64) error {
 		}
 		s.applyLocked(ch)
 	}
-	if s.applied < upTo {
-		return s.reloadLocked(ctx, fmt.Sprintf("version %d is missing from the changelog", s.applied+1))
+	if s.applied.Load() < upTo {
+		return s.reloadLocked(ctx, fmt.Sprintf("version %d is missing from the changelog", s.applied.Load()+1))
 	}
 	return nil
 }
