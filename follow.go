@@ -135,6 +135,9 @@ func (d *Directory) reload(r store.Reload) error {
 	if err := r.Lines(func(lines []access.Line) { fresh.Apply(lines, nil) }); err != nil {
 		return err
 	}
+	if n := fresh.Ignored(); n > 0 {
+		d.cfg.Logger.Warn("roster: policy lines the index does not understand were ignored", "version", r.Version, "count", n)
+	}
 	d.index.Replace(fresh, r.Workspaces)
 	d.casbin.Reset(r.Workspaces)
 	if r.Workspaces == nil {
