@@ -244,8 +244,10 @@ func (d *Directory) apply(ch store.Change) {
 	}
 }
 
-// Close closes the database if Open opened it. Calls after Close fail with
-// ErrClosed. Close is idempotent.
+// Close stops every goroutine the Directory started (the follower, the
+// PostgreSQL listener and its connection, the limits flusher) and waits for
+// them, then closes the database if Open opened it. Calls after Close fail
+// with ErrClosed. Close is idempotent.
 func (d *Directory) Close() error {
 	if d.st.Closed() {
 		return nil
