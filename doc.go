@@ -122,8 +122,11 @@
 //     migrations (migrate.go, migrations/) and the Go data steps run once per
 //     database under the migration lock (migrate.go Step), among them
 //     re-normalizing stored emails, stopping on collisions (emailstep.go);
-//     several instances converge by reading the changelog (roster's
-//     follow.go polls it every Config.PollInterval).
+//     several instances converge by reading the changelog: each commit
+//     NOTIFYs its version on PostgreSQL (notify.go), a gap or a long
+//     backlog reloads aside and swaps (reload.go); roster's follow.go
+//     listens, polls every Config.PollInterval as the backstop, and
+//     reports Directory.Status (docs/instances.md).
 //   - internal/construct and internal/authz: how the packages above reach
 //     one another's constructors and in-transaction checks without exporting
 //     them.

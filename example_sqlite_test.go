@@ -30,6 +30,12 @@ func ExampleSQLiteDSN() {
 		fmt.Println(err)
 		return
 	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer sqlDB.Close() // roster never closes a connection it was given
 	d, err := roster.Open(context.Background(), roster.Config{DB: db})
 	if err != nil {
 		fmt.Println(err)

@@ -2,29 +2,49 @@ package roster
 
 import (
 	"context"
+	"errors"
+	"sync"
 	"time"
+
+	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/store"
 )
 
-// follower is the goroutine that keeps the index up to date with the
-// changelog: changes committed by other processes sharing the database, and
-// any of this process's own that could not be applied in order at commit.
+// follower keeps the index up to date with the changelog: changes committed
+// by other processes sharing the database, and any of this process's own
+// that could not be applied in order at commit. Two goroutines: the
+// catch-up loop, which reads the changelog every Config.PollInterval and
+// whenever it is woken, and, on PostgreSQL, the listener, which wakes it as
+// soon as a notification names a version the index lacks, and after each
+// (re)connect, since notifications sent meanwhile reached nobody.
 type follower struct {
 	cancel context.CancelFunc
-	done   chan struct{}
+	done   sync.WaitGroup
+	wake   chan struct{} // capacity 1: wakes coalesce
+
+	mu        sync.Mutex // guards the fields below
+	listening bool       // the listener is connected and listening
+	listenErr error      // the listener's last connection error, nil while listening
+	notified  int64      // the highest version a notification named
 }
 
-// startFollowing starts the follower unless polling is disabled.
+// startFollowing starts the follower unless following is turned off.
 func (d *Directory) startFollowing() {
 	if d.cfg.PollInterval < 0 {
 		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	d.follow = &follower{cancel: cancel, done: make(chan struct{})}
-	go d.runFollower(ctx, d.follow.done)
+	f := &follower{cancel: cancel, wake: make(chan struct{}, 1)}
+	d.follow = f
+	f.done.Go(func() { d.runFollower(ctx, f) })
+	if d.st.CanListen() {
+		f.done.Go(func() { d.runListener(ctx, f) })
+	} else if d.st.Dialect == store.Postgres {
+		d.cfg.Logger.Warn("roster: the PostgreSQL connection given in Config.DB has no DSN to listen with; changes of other instances arrive by polling only")
+	}
 }
 
-func (d *Directory) runFollower(ctx context.Context, done chan<- struct{}) {
-	defer close(done)
+func (d *Directory) runFollower(ctx context.Context, f *follower) {
 	tick := time.NewTicker(d.cfg.PollInterval)
 	defer tick.Stop()
 	for {
@@ -32,18 +52,198 @@ func (d *Directory) runFollower(ctx context.Context, done chan<- struct{}) {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
-			if _, err := d.st.CatchUp(ctx); err != nil && ctx.Err() == nil {
-				d.cfg.Logger.Warn("roster: reading the changelog failed; retrying at the next poll", "error", err)
-			}
+		case <-f.wake:
+		}
+		if _, err := d.st.CatchUp(ctx); err != nil && ctx.Err() == nil {
+			d.cfg.Logger.Warn("roster: reading the changelog failed; the index answers from its last good state until a later catch-up succeeds",
+				"version", d.st.Applied(), "error", err)
 		}
 	}
 }
 
-// stopFollowing stops the follower and waits for it.
+func (d *Directory) runListener(ctx context.Context, f *follower) {
+	err := d.st.Listen(ctx, store.ListenHooks{
+		Connected: func() {
+			f.setListening(true, nil)
+			f.poke()
+		},
+		Notified: func(v int64) {
+			f.mu.Lock()
+			f.notified = max(f.notified, v)
+			f.mu.Unlock()
+			if v > d.st.Applied() {
+				f.poke()
+			}
+		},
+		Error: func(err error) {
+			if errors.Is(err, store.ErrNotAVersion) {
+				d.cfg.Logger.Warn("roster: a change notification that is not a version was ignored", "error", err)
+				return
+			}
+			f.setListening(false, err)
+			d.cfg.Logger.Warn("roster: listening for changes failed; reconnecting, and polling meanwhile", "error", err)
+		},
+	})
+	if err != nil && ctx.Err() == nil {
+		d.cfg.Logger.Error("roster: listening for changes stopped; polling only", "error", err)
+	}
+}
+
+// poke wakes the catch-up loop, unless a wake is pending already.
+func (f *follower) poke() {
+	select {
+	case f.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (f *follower) setListening(on bool, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.listening, f.listenErr = on, err
+}
+
+// state returns whether the listener listens, its last error and the
+// highest version notified. A nil follower neither listens nor knows.
+func (f *follower) state() (bool, error, int64) {
+	if f == nil {
+		return false, nil, 0
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.listening, f.listenErr, f.notified
+}
+
+// stopFollowing stops the follower's goroutines and waits for them; the
+// listener closes its connection before returning.
 func (d *Directory) stopFollowing() {
 	if d.follow == nil {
 		return
 	}
 	d.follow.cancel()
-	<-d.follow.done
+	d.follow.done.Wait()
+}
+
+// reload takes a state of the policy the store read from one snapshot
+// because the changelog could not be replayed (see store.Reload): it builds
+// a fresh index of the reloaded workspaces aside, then swaps it in, so
+// readers keep answering from the previous state until the new one is
+// whole. Casbin enforcers of those workspaces are dropped, to be rebuilt on
+// next use. It runs under the store's apply lock.
+func (d *Directory) reload(r store.Reload) error {
+	fresh := access.NewIndex()
+	if err := r.Lines(func(lines []access.Line) { fresh.Apply(lines, nil) }); err != nil {
+		return err
+	}
+	if n := fresh.Ignored(); n > 0 {
+		d.cfg.Logger.Warn("roster: policy lines the index does not understand were ignored", "version", r.Version, "count", n)
+	}
+	d.index.Replace(fresh, r.Workspaces)
+	d.casbin.Reset(r.Workspaces)
+	d.limits.reloaded(r.Workspaces)
+	if r.Workspaces == nil {
+		d.cfg.Logger.Warn("roster: reloaded the whole index from the database", "reason", r.Reason, "version", r.Version)
+	} else {
+		d.cfg.Logger.Warn("roster: reloaded workspaces from the database", "reason", r.Reason, "version", r.Version, "workspaces", r.Workspaces)
+	}
+	return nil
+}
+
+// AwaitVersion returns once the index holds version v or later (the token a
+// write returned, on this instance or another sharing the database), so
+// that the checks that follow answer at least as of that write. It reads
+// the changelog itself, then waits for the follower (woken at once by
+// PostgreSQL's notifications) and reads again now and then, in case no
+// notification comes. It returns ctx's error if v is not applied before ctx
+// ends, ErrClosed on a closed Directory, and the database's error if the
+// changelog cannot be read.
+func (d *Directory) AwaitVersion(ctx context.Context, v int64) error {
+	delay := 5 * time.Millisecond
+	for {
+		if d.st.Closed() {
+			return ErrClosed
+		}
+		advanced := d.st.Advanced()
+		if d.st.Applied() >= v {
+			return nil
+		}
+		got, err := d.st.CatchUp(ctx)
+		switch {
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case err != nil:
+			return err
+		case got >= v:
+			return nil
+		}
+		timer := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return ctx.Err()
+		case <-advanced:
+			timer.Stop()
+		case <-timer.C:
+			delay = min(2*delay, 200*time.Millisecond)
+		}
+	}
+}
+
+// Status is what a Directory knows of how current its index is. Status
+// returns it.
+type Status struct {
+	// Version is the version of the last change the index holds.
+	Version int64
+	// Committed is the version of the last change committed to the
+	// database: read by Status, or, when the database did not answer, the
+	// highest version known (from notifications or the index itself).
+	Committed int64
+	// CaughtUp is when the index last held every change committed before
+	// it (a catch-up read the whole changelog above Version then), on the
+	// Directory's clock; zero if never. While Lag is above zero or Err is
+	// set, Now minus CaughtUp bounds how stale the index's answers are.
+	CaughtUp time.Time
+	// Listening is true while the Directory receives PostgreSQL's change
+	// notifications; false on SQLite, with following turned off, and while
+	// the listener reconnects (the poll covers meanwhile).
+	Listening bool
+	// Reloads counts the times the index was reloaded from the database
+	// because the changelog could not be replayed (a missing version, or a
+	// backlog too long to replay).
+	Reloads int64
+	// Err says why the index may be stale: the database did not answer
+	// Status, the last catch-up failed, or the listener lost its
+	// connection. Nil when none of these holds. The index keeps answering
+	// from its last good state meanwhile.
+	Err error
+}
+
+// Lag returns how many committed changes the index has yet to apply.
+func (s Status) Lag() int64 { return max(0, s.Committed-s.Version) }
+
+// Status reports how current the index is: it reads the committed version
+// (one small query bounded by ctx) and says what the follower last saw. It
+// never fails: what it could not learn is in Status.Err. On a closed
+// Directory Err is ErrClosed.
+func (d *Directory) Status(ctx context.Context) Status {
+	h := d.st.Health()
+	listening, listenErr, notified := d.follow.state()
+	s := Status{Version: h.Applied, Committed: max(h.Applied, notified), CaughtUp: h.CaughtUp,
+		Listening: listening, Reloads: h.Reloads}
+	if d.st.Closed() {
+		s.Err = ErrClosed
+		return s
+	}
+	committed, err := d.CommittedVersion(ctx)
+	switch {
+	case err != nil:
+		s.Err = err
+	case h.Err != nil:
+		s.Committed, s.Err = max(committed, s.Committed), h.Err
+	case listenErr != nil:
+		s.Committed, s.Err = max(committed, s.Committed), listenErr
+	default:
+		s.Committed = max(committed, s.Committed)
+	}
+	return s
 }

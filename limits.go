@@ -115,6 +115,21 @@ func (l *limitsState) changed(ws string) {
 	}
 }
 
+// reloaded marks the limits of the reloaded workspaces stale (every
+// workspace's when ws is nil): a reload replaces changes that never passed
+// through apply, limit edits among them.
+func (l *limitsState) reloaded(ws []string) {
+	if ws == nil {
+		for _, svc := range l.all() {
+			construct.Get[func(*ratelimit.Service)]("ratelimit.Changed")(svc)
+		}
+		return
+	}
+	for _, id := range ws {
+		l.changed(id)
+	}
+}
+
 // check refuses Shared on a database other than PostgreSQL; Open calls it
 // before it touches the database.
 func (c LimitsConfig) check(d store.Dialect) error {

@@ -82,6 +82,7 @@ func TestOpenWithCallersGormDB(t *testing.T) {
 		t.Fatal(err)
 	}
 	sqlDB, _ := db.DB()
+	defer sqlDB.Close() // the caller's to close, not roster's
 	if err := sqlDB.Ping(); err != nil {
 		t.Fatalf("Close closed the caller's database: %v", err)
 	}

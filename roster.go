@@ -30,7 +30,7 @@ const (
 	DefaultWorkspace = "default"
 	// DefaultPollInterval is how often a Directory reads changes other
 	// processes committed to the shared database, unless Config.PollInterval
-	// says otherwise.
+	// says otherwise (on PostgreSQL a backstop to notifications).
 	DefaultPollInterval = time.Second
 	// DefaultInviteTokenTTL is how long an invite link stays valid unless
 	// InvitesConfig.TokenTTL says otherwise.
@@ -88,9 +88,14 @@ type Config struct {
 	// PollInterval is how often the Directory reads, from the changelog, the
 	// changes that other processes sharing the database committed, so that
 	// their grants and revocations (a deactivation, say) reach this
-	// process's access checks within about one interval.
-	// DefaultPollInterval if zero; negative turns polling off (then only
-	// writes through this Directory and AwaitVersion update its index).
+	// process's access checks. On PostgreSQL the poll is the backstop: every
+	// commit sends a notification (NOTIFY) that wakes the Directory at once,
+	// so changes arrive within milliseconds, and the poll catches what was
+	// sent while the listening connection was down. On SQLite the poll is
+	// how changes of other processes arrive, within about one interval.
+	// DefaultPollInterval if zero; negative turns following off: no poll
+	// and no listening (then only writes through this Directory and
+	// AwaitVersion update its index).
 	PollInterval time.Duration
 	// Invites configures invitations, their mail and the invite gate.
 	Invites InvitesConfig
@@ -186,7 +191,7 @@ func Open(ctx context.Context, cfg Config) (*Directory, error) {
 	}
 	d := &Directory{cfg: cfg, index: access.NewIndex(), workspaces: map[string]*Workspace{}}
 	so := store.Options{DSN: cfg.DSN, DB: cfg.DB, SkipMigrations: cfg.SkipMigrations,
-		Logger: cfg.Logger, Now: cfg.Now, Apply: d.apply, Steps: dataSteps()}
+		Logger: cfg.Logger, Now: cfg.Now, Apply: d.apply, Reload: d.reload, Steps: dataSteps()}
 	if err := cfg.Limits.check(store.DialectOf(so)); err != nil {
 		return nil, err
 	}
@@ -244,8 +249,10 @@ func (d *Directory) apply(ch store.Change) {
 	d.limits.changed(ch.Workspace)
 }
 
-// Close closes the database if Open opened it. Calls after Close fail with
-// ErrClosed. Close is idempotent.
+// Close stops every goroutine the Directory started (the follower, the
+// PostgreSQL listener and its connection, the limits flusher) and waits for
+// them, then closes the database if Open opened it. Calls after Close fail
+// with ErrClosed. Close is idempotent.
 func (d *Directory) Close() error {
 	if d.st.Closed() {
 		return nil
@@ -259,8 +266,9 @@ func (d *Directory) Close() error {
 // A mutating call's change is in this Directory's index when the call
 // returns; Version read after it is at least that change's version (the
 // resources and groups calls also return it). Another process sharing the
-// database sees the change within Config.PollInterval, or at once with
-// AwaitVersion of that version.
+// database applies the change within milliseconds on PostgreSQL (woken by
+// its notification), within Config.PollInterval on SQLite, and at once with
+// AwaitVersion of that version. Status says how current the index is.
 func (d *Directory) Version() int64 { return d.st.Applied() }
 
 // CommittedVersion reads from the database the version of the last change
@@ -288,26 +296,6 @@ func (d *Directory) CommittedVersion(ctx context.Context) (int64, error) {
 // code built on a Directory, such as package httpapi's default time ranges,
 // reads it too, so that a fake clock in tests governs them all.
 func (d *Directory) Now() time.Time { return d.cfg.Now() }
-
-// AwaitVersion returns once the index holds version v or later, reading
-// changes other instances committed from the changelog. It returns ctx's
-// error if v is not committed before ctx ends.
-func (d *Directory) AwaitVersion(ctx context.Context, v int64) error {
-	for {
-		got, err := d.st.CatchUp(ctx)
-		if err != nil {
-			return err
-		}
-		if got >= v {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
-}
 
 // Sentinel errors. Every refusal roster returns wraps one of these, so
 // callers branch with errors.Is (the package documentation's Errors section

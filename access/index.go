@@ -156,3 +156,37 @@ func (ix *Index) Len(ws string) int {
 	defer s.mu.RUnlock()
 	return s.lines
 }
+
+// Replace makes the index hold what from holds: for each workspace of
+// workspaces, from's state of it (none if from has none), or, when
+// workspaces is nil, from's state of every workspace. Each workspace is
+// swapped whole, so a reader sees the old state or the new one, never a mix;
+// from must not be used afterwards. The caller serializes Replace with Apply
+// (the store's apply lock does), as it does Apply calls with each other.
+// This is how a reload builds an index aside and swaps it in.
+func (ix *Index) Replace(from *Index, workspaces []string) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	src := *from.spaces.Load()
+	if workspaces == nil {
+		m := make(map[string]*space, len(src))
+		for k, v := range src {
+			m[k] = v
+		}
+		ix.spaces.Store(&m)
+		return
+	}
+	old := *ix.spaces.Load()
+	m := make(map[string]*space, len(old)+len(workspaces))
+	for k, v := range old {
+		m[k] = v
+	}
+	for _, ws := range workspaces {
+		if s := src[ws]; s != nil {
+			m[ws] = s
+		} else {
+			delete(m, ws)
+		}
+	}
+	ix.spaces.Store(&m)
+}

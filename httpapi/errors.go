@@ -112,6 +112,7 @@ var errorTable = []struct {
 	// Every other conflict roster reports is a name or id that exists.
 	{access.ErrConflict, http.StatusConflict, CodeDuplicate},
 	{access.ErrClosed, http.StatusServiceUnavailable, CodeUnavailable},
+	{ErrVersionNotReached, http.StatusServiceUnavailable, CodeUnavailable},
 	// The request's context ended: the client went away or a deadline
 	// passed. Nothing is wrong with the server, so it is not an INTERNAL
 	// error and is not logged as one.

@@ -75,9 +75,10 @@ func New(dir *roster.Directory, cfg Config) *Handler {
 }
 
 // ServeHTTP serves one request of the API; paths it does not serve are
-// 404 NOT_FOUND, methods a path does not serve 405 METHOD_NOT_ALLOWED.
+// 404 NOT_FOUND, methods a path does not serve 405 METHOD_NOT_ALLOWED. It
+// honours the version headers (see Versioned).
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	h.mux.ServeHTTP(w, r)
+	Versioned(h.dir, h.mux).ServeHTTP(w, r)
 }
 
 // Routes returns the method and path patterns the Handler serves, in

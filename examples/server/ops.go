@@ -105,12 +105,17 @@ func (m countingMailer) Send(ctx context.Context, msg invites.Message) error {
 }
 
 // indexCollector reports, at each scrape, the version the index holds, the
-// version committed in the database, the difference (the changelog lag) and
-// whether the database answered. The committed version and the lag are left
-// out of a scrape during which the database did not answer.
+// version committed in the database, the difference (the changelog lag),
+// whether the database answered, and how stale the index may be
+// (roster.Directory.Status): whether it listens for PostgreSQL's change
+// notifications, how many reloads replaced the changelog, and the seconds
+// since it last held every committed change while it lags or cannot read
+// the database. The committed version and the lag are left out of a scrape
+// during which the database did not answer.
 type indexCollector struct {
 	dir                           *roster.Directory
 	version, committed, lag, dbUp *prometheus.Desc
+	listening, reloads, stale     *prometheus.Desc
 }
 
 func newIndexCollector(dir *roster.Directory) *indexCollector {
@@ -119,29 +124,52 @@ func newIndexCollector(dir *roster.Directory) *indexCollector {
 		committed: prometheus.NewDesc("roster_changelog_version", "Version of the last change committed to the database.", nil, nil),
 		lag:       prometheus.NewDesc("roster_changelog_lag", "Changes committed to the database that the index has not applied yet.", nil, nil),
 		dbUp:      prometheus.NewDesc("roster_database_up", "1 if the database answered during the scrape, 0 otherwise.", nil, nil),
+		listening: prometheus.NewDesc("roster_index_listening", "1 while the index receives PostgreSQL's change notifications, 0 otherwise (SQLite, or reconnecting).", nil, nil),
+		reloads:   prometheus.NewDesc("roster_index_reloads_total", "Reloads of the index from the database because the changelog could not be replayed.", nil, nil),
+		stale:     prometheus.NewDesc("roster_index_stale_seconds", "0 while the index holds every committed change; otherwise the seconds since it last did.", nil, nil),
 	}
 }
 
 func (c *indexCollector) Describe(ch chan<- *prometheus.Desc) {
-	ch <- c.version
-	ch <- c.committed
-	ch <- c.lag
-	ch <- c.dbUp
+	for _, d := range []*prometheus.Desc{c.version, c.committed, c.lag, c.dbUp, c.listening, c.reloads, c.stale} {
+		ch <- d
+	}
 }
 
 func (c *indexCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), readyTimeout)
 	defer cancel()
-	applied := c.dir.Version()
-	ch <- prometheus.MustNewConstMetric(c.version, prometheus.GaugeValue, float64(applied))
+	st := c.dir.Status(ctx)
+	gauge := func(d *prometheus.Desc, v float64) { ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v) }
+	gauge(c.version, float64(st.Version))
+	gauge(c.listening, boolValue(st.Listening))
+	ch <- prometheus.MustNewConstMetric(c.reloads, prometheus.CounterValue, float64(st.Reloads))
+	gauge(c.stale, staleSeconds(st, c.dir.Now()))
 	committed, err := c.dir.CommittedVersion(ctx)
 	if err != nil {
-		ch <- prometheus.MustNewConstMetric(c.dbUp, prometheus.GaugeValue, 0)
+		gauge(c.dbUp, 0)
 		return
 	}
-	ch <- prometheus.MustNewConstMetric(c.dbUp, prometheus.GaugeValue, 1)
-	ch <- prometheus.MustNewConstMetric(c.committed, prometheus.GaugeValue, float64(committed))
-	ch <- prometheus.MustNewConstMetric(c.lag, prometheus.GaugeValue, float64(max(0, committed-applied)))
+	gauge(c.dbUp, 1)
+	gauge(c.committed, float64(committed))
+	gauge(c.lag, float64(max(0, committed-st.Version)))
+}
+
+func boolValue(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// staleSeconds is how stale the index may be: 0 while it holds every
+// committed change and nothing failed, else the whole seconds since it last
+// did (since start-up if it never did).
+func staleSeconds(st roster.Status, now time.Time) float64 {
+	if st.Lag() == 0 && st.Err == nil {
+		return 0
+	}
+	return max(0, now.Sub(st.CaughtUp).Truncate(time.Second).Seconds())
 }
 
 // opsRoutes serves the operations endpoints: liveness, readiness and
@@ -157,12 +185,15 @@ func (s *server) opsRoutes(mux *http.ServeMux) {
 }
 
 // readiness is GET /readyz's answer when ready: the version the index
-// holds, the version committed in the database, and the difference (0).
+// holds, the version committed in the database, the difference (0), and
+// what roster.Directory.Status says of how the index follows the database.
 type readiness struct {
 	Status           string `json:"status"` // "ready"
 	Version          int64  `json:"version"`
 	CommittedVersion int64  `json:"committed_version"`
 	Lag              int64  `json:"lag"`
+	Listening        bool   `json:"listening"` // receiving PostgreSQL's change notifications
+	Reloads          int64  `json:"reloads"`   // reloads from the database since start-up
 }
 
 // readyz answers GET /readyz: 200 when the database answers and the index
@@ -198,7 +229,9 @@ func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 		unavailable(fmt.Sprintf("The access index is %d %s behind the database.", lag, changes))
 		return
 	}
-	writeJSON(w, http.StatusOK, readiness{Status: "ready", Version: version, CommittedVersion: committed, Lag: max(0, committed-version)})
+	st := s.dir.Status(ctx)
+	writeJSON(w, http.StatusOK, readiness{Status: "ready", Version: version, CommittedVersion: committed, Lag: max(0, committed-version),
+		Listening: st.Listening, Reloads: st.Reloads})
 }
 
 // requestInfo is what the access log and the throttles learn about a

@@ -25,6 +25,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
 )
 
 // writeCert writes a self-signed certificate for 127.0.0.1 and its key to
@@ -128,7 +130,10 @@ func TestParseOperationsFlagsRefusesBadInput(t *testing.T) {
 func TestMain(m *testing.M) {
 	raw := os.Getenv("ROSTER_TEST_MAIN")
 	if raw == "" {
-		os.Exit(m.Run())
+		// Every goroutine a test starts (servers, Directories, listeners,
+		// browsers) must be gone when the tests end.
+		goleak.VerifyTestMain(m)
+		return
 	}
 	var args []string
 	if err := json.Unmarshal([]byte(raw), &args); err != nil {

@@ -243,10 +243,11 @@ func TestHealthAndReadiness(t *testing.T) {
 }
 
 // An index that cannot catch up with the changelog is not ready: another
-// instance commits a change whose changelog row is then lost, so the
-// database's version runs one ahead of anything the index can apply.
-// /readyz answers 503 with the lag, the metrics show it, and nothing else
-// breaks.
+// instance commits a change whose changelog row is then damaged (it no
+// longer parses), so the database's version runs one ahead of anything the
+// index can apply. /readyz answers 503 with the lag, the metrics show it
+// and how stale the index is, and nothing else breaks. (A row that is lost
+// outright is a gap, which reloads: see TestReadyzAfterAChangelogGap.)
 func TestReadyzWhenTheIndexLags(t *testing.T) {
 	ts := newTestServer(t)
 	c := ts.client()
@@ -259,7 +260,7 @@ func TestReadyzWhenTheIndexLags(t *testing.T) {
 	if _, err := other.Default().Users().Register(t.Context(), users.Registration{Email: "ada@example.com"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := ts.s.db.Exec("DELETE FROM roster_changes WHERE version > ?", before).Error; err != nil {
+	if err := ts.s.db.Exec("UPDATE roster_changes SET added = 'damaged' WHERE version > ?", before).Error; err != nil {
 		t.Fatal(err)
 	}
 	lag := other.Version() - before
@@ -278,7 +279,46 @@ func TestReadyzWhenTheIndexLags(t *testing.T) {
 	if got, want := value(t, m, "roster_index_version"), float64(before); got != want {
 		t.Errorf("roster_index_version = %v, want %v", got, want)
 	}
+	if got := value(t, m, "roster_index_stale_seconds"); got < 0 {
+		t.Errorf("roster_index_stale_seconds = %v while the index lags, want 0 or more", got)
+	}
+	if st := ts.s.dir.Status(t.Context()); st.Err == nil || st.Lag() != 1 {
+		t.Errorf("Status() = %+v while the changelog row cannot be read, want lag 1 and the error", st)
+	}
 	want(t, "healthz", c.do(http.MethodGet, "/healthz", nil), http.StatusOK, "")
+}
+
+// A changelog row lost outright (a pruned changelog) is a gap: the index
+// reloads from the database instead of replaying, /readyz is ready at the
+// committed version and reports the reload, and so do the metrics.
+func TestReadyzAfterAChangelogGap(t *testing.T) {
+	ts := newTestServer(t)
+	c := ts.client()
+	other, err := roster.Open(t.Context(), roster.Config{DSN: ts.s.cfg.Data + "/roster.db", PollInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	before := ts.s.dir.Version()
+	if _, err := other.Default().Users().Register(t.Context(), users.Registration{Email: "ada@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.s.db.Exec("DELETE FROM roster_changes WHERE version > ?", before).Error; err != nil {
+		t.Fatal(err)
+	}
+	r := c.do(http.MethodGet, "/readyz", nil)
+	want(t, "readyz after a gap", r, http.StatusOK, "")
+	got := decodeAs[readiness](t, r)
+	if got.Version != other.Version() || got.Lag != 0 || got.Reloads != 1 || got.Listening {
+		t.Errorf("readyz = %+v, want version %d, lag 0, one reload, not listening (SQLite)", got, other.Version())
+	}
+	m := ts.scrape()
+	if got := value(t, m, "roster_index_reloads_total"); got != 1 {
+		t.Errorf("roster_index_reloads_total = %v, want 1", got)
+	}
+	if got := value(t, m, "roster_index_stale_seconds"); got != 0 {
+		t.Errorf("roster_index_stale_seconds = %v once caught up, want 0", got)
+	}
 }
 
 // syncBuffer is a bytes.Buffer safe for the logger's concurrent writes.
@@ -544,10 +584,15 @@ func TestReadyzWhenTheDatabaseGoesAway(t *testing.T) {
 		}
 		want(t, "healthz, "+what, c.do(http.MethodGet, "/healthz", nil), http.StatusOK, "")
 	}
+	version := ts.s.dir.Version()
 	px.down()
 	notReady("database refusing connections")
 	if got := value(t, ts.scrape(), "roster_database_up"); got != 0 {
 		t.Errorf("roster_database_up = %v with the database down, want 0", got)
+	}
+	// The index keeps its last good state and says it may be stale.
+	if st := ts.s.dir.Status(t.Context()); st.Err == nil || st.Version != version || st.CaughtUp.IsZero() {
+		t.Errorf("Status() with the database down = %+v, want an error, version %d and the last catch-up time", st, version)
 	}
 	px.listen(false)
 	notReady("database hanging")
@@ -566,6 +611,15 @@ func TestReadyzWhenTheDatabaseGoesAway(t *testing.T) {
 	}
 	if got := value(t, ts.scrape(), "roster_database_up"); got != 1 {
 		t.Errorf("roster_database_up = %v with the database back, want 1", got)
+	}
+	// The listener reconnects too.
+	for deadline := time.Now().Add(10 * time.Second); !ts.s.dir.Status(t.Context()).Listening; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("not listening 10 seconds after the database came back: %+v", ts.s.dir.Status(t.Context()))
+		}
+	}
+	if st := ts.s.dir.Status(t.Context()); st.Err != nil {
+		t.Errorf("Status() with the database back = %+v, want no error", st)
 	}
 }
 

@@ -315,7 +315,7 @@ func (s *server) routes() http.Handler {
 // and so through limitBody.
 func (s *server) route(mux *http.ServeMux, pattern string, h http.Handler) {
 	s.patterns = append(s.patterns, pattern)
-	mux.Handle(pattern, s.limitBody(pattern, h))
+	mux.Handle(pattern, s.limitBody(pattern, s.versioned(pattern, h)))
 }
 
 // limitBody refuses, on every route, a body that declares a length over

@@ -152,3 +152,19 @@ func (s *Set) Close() {
 	s.closed = true
 	s.live, s.slots = nil, nil
 }
+
+// Reset drops the enforcers of workspaces (of every workspace if nil), so
+// that the next Get rebuilds them from the database. A reload of the index,
+// which skips the changelog, calls it under the store's apply lock: the
+// dropped enforcers would otherwise miss the changes the reload skipped.
+func (s *Set) Reset(workspaces []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if workspaces == nil {
+		clear(s.live)
+		return
+	}
+	for _, ws := range workspaces {
+		delete(s.live, ws)
+	}
+}

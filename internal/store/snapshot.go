@@ -37,7 +37,7 @@ func (s *Store) AtApplied(fn func(applied int64) error) error {
 	if s.closed.Load() {
 		return ErrClosed
 	}
-	return fn(s.applied)
+	return fn(s.applied.Load())
 }
 
 // Changes reads the committed changes with versions after < v <= upTo from

@@ -51,13 +51,14 @@ const SQLitePragmas = "_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pra
 
 // Options configure Open.
 type Options struct {
-	DSN            string           // "sqlite:<path>", "<path>.db" or "postgres://..."; ignored when DB is set
-	DB             *gorm.DB         // an existing connection, used as is and not closed by Close
-	SkipMigrations bool             // verify the schema version instead of migrating
-	Logger         *slog.Logger     // never nil
-	Now            func() time.Time // never nil
-	Apply          func(Change)     // receives committed changes in version order
-	Steps          []Step           // data steps Open runs once per database, after the SQL migrations
+	DSN            string             // "sqlite:<path>", "<path>.db" or "postgres://..."; ignored when DB is set
+	DB             *gorm.DB           // an existing connection, used as is and not closed by Close
+	SkipMigrations bool               // verify the schema version instead of migrating
+	Logger         *slog.Logger       // never nil
+	Now            func() time.Time   // never nil
+	Apply          func(Change)       // receives committed changes in version order
+	Reload         func(Reload) error // receives a reloaded state when the changelog cannot be replayed; see Reload
+	Steps          []Step             // data steps Open runs once per database, after the SQL migrations
 }
 
 // Store is an open roster database. It is safe for concurrent use.
@@ -71,8 +72,18 @@ type Store struct {
 	apply  func(Change)
 	closed atomic.Bool
 
-	applyMu sync.Mutex // serializes apply and guards applied
-	applied int64      // the highest version handed to apply
+	dsn         string             // the PostgreSQL DSN the listener connects with; "" if unknown
+	reload      func(Reload) error // Options.Reload
+	reloadAfter int64              // a backlog longer than this is reloaded, not replayed
+
+	applyMu  applyLock                     // serializes apply and reload; held while applied changes
+	applied  atomic.Int64                  // the highest version handed to apply; written under applyMu
+	advanced atomic.Pointer[chan struct{}] // closed, and replaced, each time applied moves
+
+	healthMu sync.Mutex // guards the fields below
+	caughtUp time.Time  // when a catch-up last read the whole changelog above applied
+	lastErr  error      // the error of the last catch-up, nil if it succeeded
+	reloads  int64      // reloads done
 }
 
 // Open connects, migrates (unless told not to) and returns the store.
@@ -81,7 +92,14 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{DB: db, Dialect: dialectOf(db), Now: o.Now, Log: o.Logger, ownsDB: owns, apply: o.Apply}
+	s := &Store{DB: db, Dialect: dialectOf(db), Now: o.Now, Log: o.Logger, ownsDB: owns, apply: o.Apply,
+		reload: o.Reload, reloadAfter: DefaultReloadAfter, applyMu: make(applyLock, 1)}
+	s.advanced.Store(new(make(chan struct{})))
+	if owns {
+		s.dsn = dsnOf(db, o.DSN)
+	} else {
+		s.dsn = dsnOf(db, "")
+	}
 	sqlDB, err := db.DB()
 	if err != nil {
 		s.Close()
@@ -149,6 +167,24 @@ func dialectOf(db *gorm.DB) Dialect {
 		return SQLite
 	}
 	return Dialect(db.Dialector.Name())
+}
+
+// applyLock is a mutex whose Lock can give up when a context ends, so that
+// a caller waiting for a long reload to finish (AwaitVersion bounded by a
+// second, say) returns on time; sync.Mutex cannot.
+type applyLock chan struct{}
+
+func (l applyLock) Lock()   { l <- struct{}{} }
+func (l applyLock) Unlock() { <-l }
+
+// LockContext locks, or returns ctx's error if ctx ends first.
+func (l applyLock) LockContext(ctx context.Context) error {
+	select {
+	case l <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // ErrClosed is returned by every call on a closed store.

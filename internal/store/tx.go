@@ -120,6 +120,9 @@ func (s *Store) Mutate(ctx context.Context, ws string, actor access.Actor, fn fu
 		if err := s.writeChange(db, tx, ch); err != nil {
 			return err
 		}
+		if err := s.notify(db, version); err != nil {
+			return err
+		}
 		after = tx.after
 		return nil
 	})
@@ -178,76 +181,143 @@ func (s *Store) writeChange(db *gorm.DB, tx *Tx, ch Change) error {
 // deliver hands committed changes to the index in version order. A change
 // that arrives ahead of one not yet delivered (another goroutine committed
 // first but has not reached deliver) pulls the missing versions from the
-// changelog first, so the index never skips a version.
+// changelog first, so the index never skips a version. If that catch-up
+// reloaded instead (see CatchUp), the reload holds ch already.
 func (s *Store) deliver(ctx context.Context, ch Change) {
 	s.applyMu.Lock()
 	defer s.applyMu.Unlock()
-	if ch.Version <= s.applied {
+	if ch.Version <= s.applied.Load() {
 		return
 	}
-	if ch.Version > s.applied+1 {
+	if ch.Version > s.applied.Load()+1 {
 		if err := s.catchUpLocked(ctx, ch.Version-1); err != nil {
 			s.Log.Error("roster: reading the changelog failed; the index lags until the next catch-up (the Directory polls)",
-				"from_version", s.applied+1, "error", err)
+				"from_version", s.applied.Load()+1, "error", err)
 			return
 		}
 	}
-	s.applyLocked(ch)
+	switch {
+	case ch.Version == s.applied.Load()+1:
+		s.applyLocked(ch)
+	case ch.Version > s.applied.Load(): // the versions between are missing from the changelog
+		if err := s.reloadLocked(ctx, fmt.Sprintf("version %d is missing from the changelog", s.applied.Load()+1)); err != nil {
+			s.Log.Error("roster: reloading the index failed; it lags until the next catch-up (the Directory polls)", "error", err)
+		}
+	}
 }
 
 func (s *Store) applyLocked(ch Change) {
 	if s.apply != nil {
 		s.apply(ch)
 	}
-	s.applied = ch.Version
+	s.setAppliedLocked(ch.Version)
 }
+
+// setAppliedLocked records the applied version and wakes those waiting for
+// it to move (see Advanced). applyMu must be held.
+func (s *Store) setAppliedLocked(v int64) {
+	s.applied.Store(v)
+	next := make(chan struct{})
+	close(*s.advanced.Swap(&next))
+}
+
+// Advanced returns a channel that is closed the next time the applied
+// version moves. AwaitVersion-style waiters read Applied, then wait on it.
+func (s *Store) Advanced() <-chan struct{} { return *s.advanced.Load() }
 
 // CatchUp applies every committed change above the applied version, reading
-// them from the changelog, and returns the applied version. On a closed store
-// it returns ErrClosed.
+// them from the changelog, and returns the applied version. A backlog the
+// changelog cannot replay, because a version is missing from it (a pruned
+// changelog) or because it is longer than DefaultReloadAfter changes, is
+// reloaded instead (see Reload). It waits for a catch-up or reload in
+// progress only as long as ctx lasts. On a closed store it returns
+// ErrClosed. Health reports the time and error of the last catch-up.
 func (s *Store) CatchUp(ctx context.Context) (int64, error) {
-	s.applyMu.Lock()
+	if err := s.applyMu.LockContext(ctx); err != nil {
+		return s.applied.Load(), err
+	}
 	defer s.applyMu.Unlock()
 	if s.closed.Load() {
-		return s.applied, ErrClosed
+		return s.applied.Load(), ErrClosed
 	}
+	start := s.Now()
 	err := s.catchUpLocked(ctx, 0)
-	return s.applied, err
+	s.healthMu.Lock()
+	defer s.healthMu.Unlock()
+	if err == nil {
+		s.caughtUp = start
+	}
+	if ctx.Err() == nil || err == nil {
+		s.lastErr = err // a caller that gave up says nothing about the database
+	}
+	return s.applied.Load(), err
 }
 
-// Applied returns the highest version the index has.
-func (s *Store) Applied() int64 {
-	s.applyMu.Lock()
-	defer s.applyMu.Unlock()
-	return s.applied
-}
+// Applied returns the highest version the index has. It never waits.
+func (s *Store) Applied() int64 { return s.applied.Load() }
 
 // SetApplied records the version a freshly loaded index reflects.
 func (s *Store) SetApplied(v int64) {
 	s.applyMu.Lock()
 	defer s.applyMu.Unlock()
-	s.applied = v
+	s.setAppliedLocked(v)
+	s.healthMu.Lock()
+	defer s.healthMu.Unlock()
+	s.caughtUp = s.Now()
 }
 
-// catchUpLocked applies changelog rows above s.applied, up to limit (0: all).
-func (s *Store) catchUpLocked(ctx context.Context, limit int64) error {
-	q := s.DB.WithContext(ctx).Where("version > ?", s.applied).Order("version")
-	if limit > 0 {
-		q = q.Where("version <= ?", limit)
+// Health is what the store knows of its own staleness.
+type Health struct {
+	Applied  int64     // the highest version the index has
+	CaughtUp time.Time // when a catch-up last read the whole changelog above Applied; zero if none did
+	Err      error     // the error of the last catch-up; nil if it succeeded
+	Reloads  int64     // how many reloads replaced a backlog (see CatchUp)
+}
+
+// Health returns the store's Health. It never waits for a catch-up.
+func (s *Store) Health() Health {
+	s.healthMu.Lock()
+	defer s.healthMu.Unlock()
+	return Health{Applied: s.applied.Load(), CaughtUp: s.caughtUp, Err: s.lastErr, Reloads: s.reloads}
+}
+
+// catchUpLocked applies changelog rows above s.applied.Load(), up to upTo (0: the
+// committed version), or reloads when the rows cannot be replayed: more
+// than s.reloadAfter of them, or a version missing. The committed version
+// is read before the rows: a changelog row commits with its version, so
+// every row up to it must be there, and one that is not is a gap.
+func (s *Store) catchUpLocked(ctx context.Context, upTo int64) error {
+	if upTo == 0 {
+		v, err := s.CurrentVersion(ctx)
+		if err != nil {
+			return fmt.Errorf("roster: read the committed version: %w", err)
+		}
+		upTo = v
+	}
+	if upTo <= s.applied.Load() {
+		return nil
 	}
 	var rows []changeRow
-	if err := q.Find(&rows).Error; err != nil {
-		return err
+	err := s.DB.WithContext(ctx).Where("version > ? AND version <= ?", s.applied.Load(), upTo).Order("version").
+		Limit(int(s.reloadAfter) + 1).Find(&rows).Error
+	if err != nil {
+		return fmt.Errorf("roster: read changelog: %w", err)
+	}
+	if int64(len(rows)) > s.reloadAfter {
+		return s.reloadLocked(ctx, fmt.Sprintf("more than %d changes behind", s.reloadAfter))
 	}
 	for _, r := range rows {
+		if r.Version != s.applied.Load()+1 {
+			break
+		}
 		ch, err := r.change()
 		if err != nil {
 			return err
 		}
-		if ch.Version != s.applied+1 {
-			return fmt.Errorf("roster: changelog gap: have version %d, next row is %d", s.applied, ch.Version)
-		}
 		s.applyLocked(ch)
+	}
+	if s.applied.Load() < upTo {
+		return s.reloadLocked(ctx, fmt.Sprintf("version %d is missing from the changelog", s.applied.Load()+1))
 	}
 	return nil
 }
