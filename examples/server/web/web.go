@@ -87,6 +87,8 @@ func (h *Handler) routes() {
 	h.signedIn("GET /ui/limits", h.limitsPage)
 	h.signedIn("GET /ui/audit", h.auditPage)
 	h.signedIn("GET /ui/settings", h.settingsPage)
+	h.signedIn("GET /ui/settings/scim", h.scimPage)
+	h.signedIn("GET /ui/settings/api-keys", h.apiKeysPage)
 	h.signedIn("GET /ui/connectors", h.connectorsPage)
 	h.signedIn("GET /ui/document-sets", h.documentSetsPage)
 	h.signedIn("GET /ui/agents", h.agentsPage)
