@@ -28,7 +28,8 @@ func (c GroupContents) validate() error {
 // CreateGroup creates a group with its first members and connectors in one
 // transaction (Onyx's POST /manage/admin/user-group): if any part is refused
 // (a duplicate name, an unknown user or connector, a connector the actor may
-// not edit), nothing is written. Admin only; a name in use is
+// not edit), nothing is written. Admin only, or the actor of a live SCIM
+// token of the workspace for a group without connectors; a name in use is
 // groups.ErrDuplicateName. It is the one way to create a group: a group's
 // first connectors are resources' facts, so its creation spans packages
 // groups and resources in one transaction, which only the workspace can
@@ -42,6 +43,11 @@ func (w *Workspace) CreateGroup(ctx context.Context, actor Actor, name string, c
 		var err error
 		if g, err = construct.Get[func(*store.Tx, string) (groups.Group, error)]("groups.Create")(tx, name); err != nil {
 			return err
+		}
+		if len(c.Connectors) == 0 {
+			// A new group has no connectors to detach: only members change,
+			// which SCIM provisioning may do too.
+			return construct.Get[func(*store.Tx, string, []string) error]("groups.SetMembers")(tx, g.ID, c.Members)
 		}
 		return replaceContents(tx, g.ID, c)
 	})

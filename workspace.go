@@ -15,6 +15,7 @@ import (
 	"github.com/rosterhq/roster/invites"
 	"github.com/rosterhq/roster/ratelimit"
 	"github.com/rosterhq/roster/resources"
+	"github.com/rosterhq/roster/tokens"
 	"github.com/rosterhq/roster/users"
 )
 
@@ -39,6 +40,7 @@ type Workspace struct {
 	resources *resources.Service
 	invites   *invites.Service
 	limits    *ratelimit.Service
+	tokens    *tokens.Service
 	access    *Access
 }
 
@@ -167,6 +169,7 @@ func (d *Directory) handle(id string) *Workspace {
 	w.users = newUsers(d.st, id, d.cfg.AdminEmails, uh)
 	w.groups = newGroups(d.st, id, gh)
 	w.resources = newResources(d.st, id)
+	w.tokens = construct.Get[func(*store.Store, string) *tokens.Service]("tokens.New")(d.st, id)
 	w.access = &Access{w: w}
 	d.workspaces[id] = w
 	return w

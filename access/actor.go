@@ -28,8 +28,18 @@ func (a Actor) UserID() (string, bool) {
 	return id, true
 }
 
+// SCIMTokenID returns the token id of a SCIM actor, and false for any other
+// actor. The id alone grants nothing: see Privileged.
+func (a Actor) SCIMTokenID() (string, bool) {
+	id, ok := strings.CutPrefix(string(a), scimPrefix)
+	if !ok || id == "" {
+		return "", false
+	}
+	return id, true
+}
+
 // Privileged reports whether the actor bypasses permission checks: only
 // System. A SCIM actor is no shortcut: provisioning (a later package) checks
 // its token against the workspace's live tokens inside the transaction and
-// gets no power from the string alone.
+// gets no power from the string alone (package tokens holds the check).
 func (a Actor) Privileged() bool { return a == System }

@@ -73,7 +73,7 @@ func normalizeName(name string) (string, error) {
 }
 
 // createTx creates a group inside a transaction the caller runs. Admin
-// only; a name in use is ErrDuplicateName. Package roster's
+// or a live SCIM token's actor only; a name in use is ErrDuplicateName. Package roster's
 // Workspace.CreateGroup, the one way to create a group, composes it with the
 // group's first members and connectors.
 func createTx(tx *store.Tx, name string) (Group, error) {
@@ -81,7 +81,7 @@ func createTx(tx *store.Tx, name string) (Group, error) {
 	if err != nil {
 		return Group{}, err
 	}
-	if err := authz.RequireAdmin(tx); err != nil {
+	if err := authz.RequireAdminOrSCIM(tx); err != nil {
 		return Group{}, err
 	}
 	r := row{ID: uuid.NewString(), WorkspaceID: tx.Workspace, Name: n, CreatedAt: tx.Now}
@@ -103,7 +103,8 @@ func insertUnique(tx *store.Tx, r *row) error {
 	return tx.DB.Create(r).Error
 }
 
-// Rename renames a group. Admin only. Renaming changes no policy line and no
+// Rename renames a group. Admin only, or the actor of a live SCIM token of
+// the workspace (SCIM groups are roster groups). Renaming changes no policy line and no
 // ACL token: groups are known by id.
 func (s *Service) Rename(ctx context.Context, actor access.Actor, id, name string) (Group, error) {
 	n, err := normalizeName(name)
@@ -112,7 +113,7 @@ func (s *Service) Rename(ctx context.Context, actor access.Actor, id, name strin
 	}
 	var g Group
 	_, err = s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {
-		if err := authz.RequireAdmin(tx); err != nil {
+		if err := authz.RequireAdminOrSCIM(tx); err != nil {
 			return err
 		}
 		r, err := load(tx.DB, s.ws, id)
@@ -150,10 +151,11 @@ func checkNameFree(tx *store.Tx, name string) error {
 
 // Delete deletes a group with its memberships, curator flags, attachments
 // and (through the hooks) its token rate limits. The attached resources
-// survive, detached. Admin only.
+// survive, detached. Admin only, or the actor of a live SCIM token of the
+// workspace.
 func (s *Service) Delete(ctx context.Context, actor access.Actor, id string) (int64, error) {
 	ch, err := s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {
-		if err := authz.RequireAdmin(tx); err != nil {
+		if err := authz.RequireAdminOrSCIM(tx); err != nil {
 			return err
 		}
 		if _, err := load(tx.DB, s.ws, id); err != nil {

@@ -131,8 +131,14 @@ func memberIDs(tx *store.Tx, id string) ([]string, error) {
 // is required. The target must be a member (ErrNotAMember) and basic or
 // curator: admins and global curators are ErrAlreadyPrivileged, limited
 // users ErrNotEligible. Clearing the last flag makes the user basic again.
+// SCIM provisioning never sets curator flags: a SCIM token's actor is
+// refused (an error matching access.ErrForbidden).
 func (s *Service) SetCurator(ctx context.Context, actor access.Actor, id, userID string, curator bool) (int64, error) {
 	ch, err := s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {
+		if authz.IsSCIM(tx) {
+			_, err := authz.ActorRole(tx) // refuses every SCIM actor
+			return err
+		}
 		if err := requireScope(tx, id); err != nil {
 			return err
 		}

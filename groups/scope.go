@@ -9,8 +9,16 @@ import (
 
 // requireScope returns nil when tx's actor may change group id's members,
 // curator flags and attachments (see the package documentation), and
-// ErrGroupNotFound, ErrOutOfScope or the actor's refusal otherwise.
+// ErrGroupNotFound, ErrOutOfScope or the actor's refusal otherwise. The
+// actor of a live SCIM token of the workspace has scope over every group
+// (provisioning manages members); SetCurator refuses it before this check.
 func requireScope(tx *store.Tx, id string) error {
+	if authz.IsSCIM(tx) {
+		if err := authz.RequireSCIMToken(tx); err != nil {
+			return err
+		}
+		return exists(tx, id)
+	}
 	if err := exists(tx, id); err != nil {
 		return err
 	}

@@ -209,8 +209,8 @@ func (g Gate) RequiresInvite(src Source) bool {
 }
 
 // Check decides a sign-up. It checks, in order: the settings and source are
-// known, the email's domain is allowed, then the invite gate (skipped for
-// existing users). It returns nil to admit the sign-up, or a *[SignupError]
+// known, the email's domain is allowed (not for SourceService), then the
+// invite gate (skipped for existing users). It returns nil to admit the sign-up, or a *[SignupError]
 // wrapping [ErrInvalidSettings], [ErrInvalidSource], [ErrDomainNotAllowed] or
 // [ErrInviteRequired].
 func (g Gate) Check(su Signup) error {
@@ -225,7 +225,9 @@ func (g Gate) Check(su Signup) error {
 	if _, err := ParseSource(string(su.Source)); err != nil {
 		return refuse(ErrInvalidSource, "")
 	}
-	if domain, ok := g.Settings.domainAllowed(su.Email); !ok {
+	// A service principal's email is made up by roster for its API key:
+	// the domain check is for people (SEMANTICS, Actors).
+	if domain, ok := g.Settings.domainAllowed(su.Email); !ok && su.Source != SourceService {
 		return refuse(ErrDomainNotAllowed, domain)
 	}
 	if su.ExistingUser || su.Invited || !g.RequiresInvite(su.Source) {

@@ -2,6 +2,7 @@ package users
 
 import (
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/authz"
 	"github.com/rosterhq/roster/internal/errs"
 	"github.com/rosterhq/roster/internal/store"
 )
@@ -9,10 +10,15 @@ import (
 // actorRole returns the effective role of the actor inside tx: Admin for
 // System; the user's role for an active user of tx's
 // workspace. Any other actor (unknown, deactivated, of another workspace) is
-// refused with access.ErrForbidden.
+// refused with access.ErrForbidden. A SCIM token's actor has no role: it is
+// refused here (ErrSCIMNotAllowed) and accepted only by the calls
+// provisioning may make, which check its token themselves.
 func actorRole(tx *store.Tx) (Role, error) {
 	if tx.Actor.Privileged() {
 		return access.Admin, nil
+	}
+	if _, scim := tx.Actor.SCIMTokenID(); scim {
+		return "", ErrSCIMNotAllowed
 	}
 	id, ok := tx.Actor.UserID()
 	if !ok {
@@ -47,6 +53,17 @@ func requireAdmin(tx *store.Tx) error {
 	return nil
 }
 
+// requireAdminOrSCIM accepts an active admin and System (false), and the
+// actor of a live SCIM token of tx's workspace (true); it refuses everyone
+// else as requireAdmin does, and a revoked token's actor with
+// tokens.ErrTokenRevoked.
+func requireAdminOrSCIM(tx *store.Tx) (scim bool, err error) {
+	if authz.IsSCIM(tx) {
+		return true, authz.RequireSCIMToken(tx)
+	}
+	return false, requireAdmin(tx)
+}
+
 // refuseSelf refuses an actor acting on their own user.
 func refuseSelf(tx *store.Tx, target string) error {
 	if id, ok := tx.Actor.UserID(); ok && id == target {
@@ -70,12 +87,14 @@ func mustLoad(tx *store.Tx, id string) (row, state, error) {
 	return r, st, err
 }
 
-// activeAdmins counts the workspace's active admins inside tx. Mutations are
-// serialized by the store, so the count cannot change before commit.
+// activeAdmins counts the workspace's active admins who are people inside
+// tx: service users (API keys) never count as the admin the last-admin rule
+// protects. Mutations are serialized by the store, so the count cannot
+// change before commit.
 func activeAdmins(tx *store.Tx) (int64, error) {
 	var n int64
 	isAdmin, args := access.UserHasRoleSQL(userCol, wsCol, access.Admin)
-	err := tx.DB.Model(&row{}).Where("workspace_id = ?", tx.Workspace).
+	err := tx.DB.Model(&row{}).Where("workspace_id = ? AND kind = ?", tx.Workspace, string(KindPerson)).
 		Where(isAdmin, args...).
 		Where("NOT " + access.UserDeactivatedSQL(userCol, wsCol)).
 		Count(&n).Error
@@ -83,9 +102,11 @@ func activeAdmins(tx *store.Tx) (int64, error) {
 }
 
 // guardLastAdmin refuses a change that takes an active admin away when they
-// are the last one.
-func guardLastAdmin(tx *store.Tx, st state) error {
-	if st.stored != access.Admin || !st.active {
+// are the last one. Only people count and are protected: a service user's
+// change never leaves the workspace without an admin, and an admin service
+// user does not make its last person admin removable.
+func guardLastAdmin(tx *store.Tx, r row, st state) error {
+	if st.stored != access.Admin || !st.active || r.Kind != string(KindPerson) {
 		return nil
 	}
 	n, err := activeAdmins(tx)

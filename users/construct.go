@@ -17,3 +17,11 @@ func init() {
 	construct.Register[func(*store.Tx, string) (access.Role, error)]("users.RoleOf", roleOf)
 	construct.Register[func(*store.Tx, string) error]("users.Exists", exists)
 }
+
+// init registers what package roster composes into an API key's
+// transactions: its service user's creation, role change and deletion.
+func init() {
+	construct.Register[func(*Service, *store.Tx, string, string, Role) (User, error)]("users.CreateService", (*Service).createServiceTx)
+	construct.Register[func(*Service, *store.Tx, string, Role) (User, error)]("users.SetServiceRole", (*Service).setServiceRoleTx)
+	construct.Register[func(*Service, *store.Tx, string, string) error]("users.DeleteService", (*Service).deleteServiceTx)
+}

@@ -11,7 +11,8 @@ import (
 )
 
 // Delete deletes a deactivated user. Admin only, never yourself
-// (ErrSelfChange); an active user is ErrUserActive; a user who still owns
+// (ErrSelfChange); an active user is ErrUserActive; a service user is
+// ErrServiceUser (roster.Workspace.DeleteAPIKey deletes it with its key); a user who still owns
 // document sets or agents is an *OwnsResourcesError naming them. Otherwise
 // the hooks' clean-up runs (memberships, shares, invites, limits' state) and
 // every policy line of the user and their row go, in one transaction.
@@ -28,6 +29,9 @@ func (s *Service) Delete(ctx context.Context, actor access.Actor, userID string)
 		r, st, err := mustLoad(tx, userID)
 		if err != nil {
 			return err
+		}
+		if r.Kind == string(KindService) {
+			return ErrServiceUser
 		}
 		if st.active {
 			return ErrUserActive

@@ -22,6 +22,19 @@ var (
 	ErrUserActive       = newError("users: deactivate the user before deleting it", "Deactivate the user before deleting them.", access.ErrConflict)
 	ErrOwnsResources    = newError("users: the user owns document sets or agents", "The user still owns document sets or agents; transfer them to someone else first.", access.ErrConflict)
 	ErrNotAdmin         = newError("users: only an admin may do this", "Only an admin may do this.", access.ErrForbidden)
+	// ErrServiceEmail refuses a change of a service user's email, which
+	// roster makes up for its API key.
+	ErrServiceEmail = newError("users: a service user's email cannot be changed", "An API key's user has no email address to change.", access.ErrInvalid)
+	// ErrServiceUser refuses Delete of a service user: it is deleted with
+	// its API key (roster.Workspace.DeleteAPIKey).
+	ErrServiceUser = newError("users: a service user is deleted with its API key", "An API key's user is deleted by deleting the API key.", access.ErrConflict)
+	// ErrSCIMNotAllowed refuses a SCIM token's actor a call provisioning may
+	// not make: roles, deletion, ownership, curator flags, and every admin
+	// call outside provisioning.
+	ErrSCIMNotAllowed = newError("users: SCIM provisioning may not do this", "SCIM provisioning may not do this.", access.ErrForbidden)
+	// ErrSCIMAdminStatus refuses SCIM provisioning a change of an admin's
+	// status: an admin demotes them first.
+	ErrSCIMAdminStatus = newError("users: SCIM provisioning never changes an admin's status", "Provisioning never changes an admin's status; an admin must demote them first.", access.ErrForbidden)
 )
 
 // newError is errs.New under this package's own name: go doc prints the
@@ -37,7 +50,10 @@ func newError(text, sentence string, wraps ...error) error {
 type OwnsResourcesError struct {
 	UserID string
 	// Email is the user's email address, which the sentence names them by.
-	Email     string
+	Email string
+	// KeyName is, for a service user, the name of its API key, which the
+	// sentence names it by instead of its made-up email.
+	KeyName   string
 	Resources []access.Resource
 }
 
@@ -50,12 +66,16 @@ func (e *OwnsResourcesError) Error() string {
 	return fmt.Sprintf("users: user %s still owns %s; transfer ownership first", e.UserID, strings.Join(names, ", "))
 }
 
-// Sentence names the user by email and the resources through name, as in
+// Sentence names the user by email (a service user by its API key's name)
+// and the resources through name, as in
 // `The user ada@example.com still owns the agent "Helper" and the document
 // set "Handbook"; transfer them to someone else first.`
 func (e *OwnsResourcesError) Sentence(name func(access.Resource) string) string {
 	who := "The user"
-	if e.Email != "" {
+	switch {
+	case e.KeyName != "":
+		who = `The API key "` + e.KeyName + `"`
+	case e.Email != "":
 		who += " " + e.Email
 	}
 	names := make([]string, len(e.Resources))

@@ -13,13 +13,19 @@ import (
 // MaxPageSize is the largest page List returns.
 const MaxPageSize = 1000
 
-// Filter selects users for List. Zero fields select everything.
+// Filter selects users for List. Zero fields select everything, except
+// Kinds: people are listed apart from service users.
 type Filter struct {
 	Query  string // substring of the email, case-insensitive
 	Roles  []Role // effective roles, OR-ed
 	Active *bool  // only active (true) or deactivated (false) users
-	Offset int    // users to skip, for paging
-	Limit  int    // page size; 100 if zero, at most MaxPageSize
+	// Kinds selects users by kind, OR-ed. Empty selects people only
+	// (KindPerson): the admin's user list and its CSV show people, and the
+	// service users of API keys are listed apart, with
+	// Kinds: []Kind{KindService}. An unknown kind is access.ErrInvalid.
+	Kinds  []Kind
+	Offset int // users to skip, for paging
+	Limit  int // page size; 100 if zero, at most MaxPageSize
 }
 
 // Page is one page of users and the count of every user the filter matches.
@@ -83,6 +89,17 @@ const (
 
 func (s *Service) filtered(db *gorm.DB, f Filter) (*gorm.DB, error) {
 	q := db.Model(&row{}).Where("workspace_id = ?", s.ws)
+	kinds := []string{string(KindPerson)}
+	if len(f.Kinds) > 0 {
+		kinds = kinds[:0]
+		for _, k := range f.Kinds {
+			if k != KindPerson && k != KindService {
+				return nil, errs.Errorf(access.ErrInvalid, `There is no kind of user "`+string(k)+`".`, "users: unknown kind %q", k)
+			}
+			kinds = append(kinds, string(k))
+		}
+	}
+	q = q.Where("kind IN ?", kinds)
 	if f.Query != "" {
 		q = q.Where("email LIKE ? ESCAPE '\\'", "%"+escapeLike(strings.ToLower(f.Query))+"%")
 	}

@@ -6,6 +6,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/authz"
 	"github.com/rosterhq/roster/internal/errs"
 	"github.com/rosterhq/roster/internal/store"
 )
@@ -29,7 +30,10 @@ type Registration struct {
 // creation, where an existing email is ErrDuplicate. The first person of a
 // workspace and every configured admin email become admin; everyone else
 // starts basic. The registration is its own actor: it is recorded as the new
-// user. It returns ErrInvalidEmail, ErrDuplicate, or the gate's error.
+// user. It returns ErrInvalidEmail, ErrDuplicate, or the gate's error. A
+// SCIM token's actor (Actor access.SCIMActor) registers only with
+// SourceSCIM and only while its token is a live SCIM token of the workspace
+// (tokens.ErrTokenRevoked otherwise).
 func (s *Service) Register(ctx context.Context, reg Registration) (User, error) {
 	email, err := NormalizeEmail(reg.Email)
 	if err != nil {
@@ -59,6 +63,16 @@ func (s *Service) Register(ctx context.Context, reg Registration) (User, error) 
 }
 
 func (s *Service) register(tx *store.Tx, id, email string, reg Registration) (User, error) {
+	if authz.IsSCIM(tx) {
+		// Provisioning registers only while its token is live, and only as
+		// SCIM.
+		if err := authz.RequireSCIMToken(tx); err != nil {
+			return User{}, err
+		}
+		if reg.Source != SourceSCIM {
+			return User{}, ErrSCIMNotAllowed
+		}
+	}
 	// The gate runs first and judges every email as a newcomer's, so that a
 	// refused sign-up (no invite, a bad link) answers the same whether or
 	// not the email already belongs to a user; only one the gate would let

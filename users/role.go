@@ -12,7 +12,8 @@ import (
 // checked before anything else: a non-admin is refused whatever the target
 // or the role), never on themselves (ErrSelfChange), and only to Admin,
 // GlobalCurator, Basic or Limited: Curator is refused (ErrCuratorViaGroups),
-// any other string is ErrInvalidRole. Demoting the last active admin is
+// any other string is ErrInvalidRole, and so is a role other than basic,
+// limited or admin for a service user (an API key's). Demoting the last active admin is
 // ErrLastAdmin. A curator who is given any role leaves curator: every curator
 // flag they hold is cleared.
 func (s *Service) SetRole(ctx context.Context, actor access.Actor, userID string, role Role) (User, error) {
@@ -36,12 +37,17 @@ func (s *Service) SetRole(ctx context.Context, actor access.Actor, userID string
 		if err != nil {
 			return err
 		}
+		if r.Kind == string(KindService) {
+			if err := validServiceRole(role); err != nil {
+				return err
+			}
+		}
 		if st.stored == role && !st.curator {
 			u = r.user(st) // nothing changes: no write, no version
 			return nil
 		}
 		if role != access.Admin {
-			if err := guardLastAdmin(tx, st); err != nil {
+			if err := guardLastAdmin(tx, r, st); err != nil {
 				return err
 			}
 		}

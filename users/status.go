@@ -11,11 +11,18 @@ import (
 // while their memberships, curator flags and ownership are kept. Admin only,
 // never yourself (ErrSelfChange), never the last active admin
 // (ErrLastAdmin). Deactivating an inactive user changes nothing.
+//
+// The actor of a live SCIM token of the workspace may deactivate (and
+// activate) users who are not admins; an admin's status is ErrSCIMAdminStatus
+// (an admin demotes them first). The audit event then says "by": "scim", so
+// the trail tells provisioning's deactivations from an admin's.
 func (s *Service) Deactivate(ctx context.Context, actor access.Actor, userID string) (User, error) {
 	return s.setActive(ctx, actor, userID, false)
 }
 
-// Activate restores a deactivated user with everything they had. Admin only.
+// Activate restores a deactivated user with everything they had. Admin only,
+// or a live SCIM token's actor for a user who is not an admin (see
+// Deactivate).
 func (s *Service) Activate(ctx context.Context, actor access.Actor, userID string) (User, error) {
 	return s.setActive(ctx, actor, userID, true)
 }
@@ -25,7 +32,8 @@ func (s *Service) setActive(ctx context.Context, actor access.Actor, userID stri
 	_, err := s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {
 		// Authorization before validation: a non-admin is refused for the
 		// role before the self-change rule is looked at.
-		if err := requireAdmin(tx); err != nil {
+		scim, err := requireAdminOrSCIM(tx)
+		if err != nil {
 			return err
 		}
 		if err := refuseSelf(tx, userID); err != nil {
@@ -35,12 +43,15 @@ func (s *Service) setActive(ctx context.Context, actor access.Actor, userID stri
 		if err != nil {
 			return err
 		}
+		if scim && st.stored == access.Admin {
+			return ErrSCIMAdminStatus
+		}
 		if !active {
-			if err := guardLastAdmin(tx, st); err != nil {
+			if err := guardLastAdmin(tx, r, st); err != nil {
 				return err
 			}
 		}
-		if err := s.writeActive(tx, userID, st.active, active); err != nil {
+		if err := s.writeActive(tx, userID, st.active, active, scim); err != nil {
 			return err
 		}
 		st.active = active
@@ -50,15 +61,19 @@ func (s *Service) setActive(ctx context.Context, actor access.Actor, userID stri
 	return u, err
 }
 
-func (s *Service) writeActive(tx *store.Tx, userID string, was, active bool) error {
+func (s *Service) writeActive(tx *store.Tx, userID string, was, active, scim bool) error {
 	if was == active {
 		return nil
 	}
+	var details map[string]any
+	if scim {
+		details = map[string]any{"by": "scim"}
+	}
 	line := access.DeactivatedLine(s.ws, userID)
 	if active {
-		tx.Audit("user.activate", userID, nil)
+		tx.Audit("user.activate", userID, details)
 		return tx.RemoveLines(line)
 	}
-	tx.Audit("user.deactivate", userID, nil)
+	tx.Audit("user.deactivate", userID, details)
 	return tx.AddLines(line)
 }

@@ -73,3 +73,28 @@ func OutOfScope(tx *store.Tx, id string) error {
 func Curatable(tx *store.Tx, userID string, role access.Role, id string) (bool, error) {
 	return construct.Get[func(*store.Tx, string, access.Role, string) (bool, error)]("groups.Curatable")(tx, userID, role, id)
 }
+
+// RequireSCIMToken accepts tx's actor only while it is the actor of a live
+// SCIM token of tx's workspace (access.SCIMActor), checked in tx, and
+// refuses it with tokens.ErrTokenRevoked otherwise (package tokens).
+func RequireSCIMToken(tx *store.Tx) error {
+	return construct.Get[func(*store.Tx) error]("tokens.RequireSCIMToken")(tx)
+}
+
+// IsSCIM reports whether tx's actor is a SCIM token's actor, live or not.
+// Callers that give SCIM a power check RequireSCIMToken as well.
+func IsSCIM(tx *store.Tx) bool {
+	_, ok := tx.Actor.SCIMTokenID()
+	return ok
+}
+
+// RequireAdminOrSCIM accepts an active admin, System, and the actor of a
+// live SCIM token of tx's workspace: the calls provisioning may make. A
+// SCIM actor whose token is revoked is tokens.ErrTokenRevoked; anyone else
+// gets RequireAdmin's refusal.
+func RequireAdminOrSCIM(tx *store.Tx) error {
+	if IsSCIM(tx) {
+		return RequireSCIMToken(tx)
+	}
+	return RequireAdmin(tx)
+}

@@ -91,7 +91,7 @@ func Wait(d time.Duration) string {
 // are.
 func Cause(err error) string {
 	s := err.Error()
-	for _, p := range [...]string{"roster: ", "access: ", "users: ", "groups: ", "resources: ", "invites: ", "ratelimit: ", "httpapi: "} {
+	for _, p := range [...]string{"roster: ", "access: ", "users: ", "groups: ", "resources: ", "invites: ", "ratelimit: ", "tokens: ", "httpapi: "} {
 		if rest, ok := strings.CutPrefix(s, p); ok {
 			return rest
 		}
