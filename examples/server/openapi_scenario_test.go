@@ -178,6 +178,34 @@ func driveOpenAPIScenario(t *testing.T, a *apiCheck) {
 	a.call(ac, "GET", "/admin/token-usage?since=2000-01-01T00:00:00Z&until=2100-01-01T00:00:00Z&user_id="+id["bob"], nil, s200)
 	a.call(ac, "GET", "/admin/token-usage?group_id="+eng+"&user_id="+id["bob"], nil, s400)
 
+	// SCIM tokens and API keys: a key acts as its service user, until it
+	// is deleted.
+	const scimTokens, apiKeys = "/admin/enterprise-settings/scim/token", "/admin/api-key"
+	scimTok := decodeAs[obj](t, a.call(ac, "POST", scimTokens, obj{"name": "Okta"}, s201))
+	a.call(ac, "POST", scimTokens, obj{"name": "Okta"}, s409)
+	a.call(ac, "GET", scimTokens, nil, s200)
+	a.call(cl["bob"], "GET", scimTokens, nil, s403)
+	key := decodeAs[obj](t, a.call(ac, "POST", apiKeys, obj{"name": "CI", "role": "basic"}, s201))
+	a.call(ac, "POST", apiKeys, obj{"name": "CI 2", "role": "curator"}, s400)
+	a.call(ac, "GET", apiKeys, nil, s200)
+	a.call(cl["bob"], "GET", apiKeys, nil, s403)
+	keyID := key["id"].(string)
+	bot := ts.client()
+	bot.bearer = key["raw_key"].(string)
+	a.call(bot, "GET", "/me", nil, s200)
+	a.call(bot, "GET", apiKeys, nil, s403)
+	a.call(ac, "PATCH", apiKeys+"/"+keyID, obj{"role": "admin"}, s200)
+	a.call(ac, "PATCH", apiKeys+"/no-such-key", obj{"role": "admin"}, s404)
+	a.call(bot, "GET", apiKeys, nil, s200)
+	a.call(ac, "DELETE", apiKeys+"/"+keyID, nil, s204)
+	a.call(ac, "DELETE", apiKeys+"/"+keyID, nil, s404)
+	a.call(bot, "GET", "/me", nil, s401)
+	scim := ts.client()
+	scim.bearer = scimTok["raw_token"].(string)
+	a.call(scim, "GET", "/me", nil, s401) // a SCIM token is no API key
+	a.call(ac, "DELETE", scimTokens+"/"+scimTok["id"].(string), nil, s204)
+	a.call(ac, "DELETE", scimTokens+"/"+scimTok["id"].(string), nil, s404)
+
 	// Passwords, and sign-out last.
 	newPW := "a new password for erin"
 	a.call(cl["erin"], "POST", "/auth/password", obj{"current_password": "wrong password", "new_password": newPW}, s400)

@@ -169,6 +169,10 @@ type server struct {
 	// patterns are the patterns routes registered on its mux, in order
 	// (see route); written only while routes runs.
 	patterns []string
+
+	// keyAuth authenticates a request by its API key (a bearer token) or
+	// else its session (sessionUser); set by open, read-only after.
+	keyAuth httpapi.Authenticator
 }
 
 // newServer opens the database, migrates roster's tables and the
@@ -226,6 +230,7 @@ func (s *server) open(ctx context.Context) error {
 		return err
 	}
 	s.dir, s.ws = dir, dir.Default()
+	s.keyAuth = httpapi.WithAPIKeys(dir, s.sessionUser)
 	return nil
 }
 
