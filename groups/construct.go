@@ -21,3 +21,14 @@ func init() {
 	construct.Register[func(*store.Tx, string) error]("groups.OutOfScope", outOfScope)
 	construct.Register[func(*store.Tx, string, access.Role, string) (bool, error)]("groups.Curatable", curatable)
 }
+
+// init registers what package scim composes with its SCIM record in one
+// transaction.
+func init() {
+	construct.Register[func(*store.Tx, string, string) (Group, error)]("groups.RenameTx", renameNamed)
+	construct.Register[func(*Service, *store.Tx, string) error]("groups.DeleteTx", (*Service).deleteTx)
+	construct.Register[func(*store.Tx, string, []string) error]("groups.AddMembersTx", addMembersTx)
+	construct.Register[func(*store.Tx, string, []string) error]("groups.RemoveMembersTx", removeMembersTx)
+	construct.Register[func(*store.Tx, string) ([]string, error)]("groups.MemberIDs", memberIDs)
+	construct.Register[func(*store.Tx, string) (Group, error)]("groups.GetTx", getTx)
+}

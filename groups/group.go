@@ -113,29 +113,34 @@ func (s *Service) Rename(ctx context.Context, actor access.Actor, id, name strin
 	}
 	var g Group
 	_, err = s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {
-		if err := authz.RequireAdminOrSCIM(tx); err != nil {
-			return err
-		}
-		r, err := load(tx.DB, s.ws, id)
-		if err != nil {
-			return err
-		}
-		if r.Name == n {
-			g = r.group()
-			return nil
-		}
-		if err := checkNameFree(tx, n); err != nil {
-			return err
-		}
-		if err := tx.DB.Model(&row{}).Where("id = ?", id).Update("name", n).Error; err != nil {
-			return err
-		}
-		tx.Audit("group.rename", id, map[string]any{"from": r.Name, "to": n})
-		r.Name = n
-		g = r.group()
-		return nil
+		g, err = renameTx(tx, id, n)
+		return err
 	})
 	return g, err
+}
+
+// renameTx is Rename inside a transaction the caller runs, with the name
+// normalized.
+func renameTx(tx *store.Tx, id, n string) (Group, error) {
+	if err := authz.RequireAdminOrSCIM(tx); err != nil {
+		return Group{}, err
+	}
+	r, err := load(tx.DB, tx.Workspace, id)
+	if err != nil {
+		return Group{}, err
+	}
+	if r.Name == n {
+		return r.group(), nil
+	}
+	if err := checkNameFree(tx, n); err != nil {
+		return Group{}, err
+	}
+	if err := tx.DB.Model(&row{}).Where("id = ?", id).Update("name", n).Error; err != nil {
+		return Group{}, err
+	}
+	tx.Audit("group.rename", id, map[string]any{"from": r.Name, "to": n})
+	r.Name = n
+	return r.group(), nil
 }
 
 func checkNameFree(tx *store.Tx, name string) error {
@@ -155,24 +160,29 @@ func checkNameFree(tx *store.Tx, name string) error {
 // workspace.
 func (s *Service) Delete(ctx context.Context, actor access.Actor, id string) (int64, error) {
 	ch, err := s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {
-		if err := authz.RequireAdminOrSCIM(tx); err != nil {
-			return err
-		}
-		if _, err := load(tx.DB, s.ws, id); err != nil {
-			return err
-		}
-		for _, h := range s.hooks.BeforeDelete {
-			if err := h(tx, id); err != nil {
-				return err
-			}
-		}
-		if err := removeGroupLines(tx, id); err != nil {
-			return err
-		}
-		tx.Audit("group.delete", id, nil)
-		return tx.DB.Delete(&row{}, "id = ? AND workspace_id = ?", id, s.ws).Error
+		return s.deleteTx(tx, id)
 	})
 	return ch.Version, err
+}
+
+// deleteTx is Delete inside a transaction the caller runs.
+func (s *Service) deleteTx(tx *store.Tx, id string) error {
+	if err := authz.RequireAdminOrSCIM(tx); err != nil {
+		return err
+	}
+	if _, err := load(tx.DB, s.ws, id); err != nil {
+		return err
+	}
+	for _, h := range s.hooks.BeforeDelete {
+		if err := h(tx, id); err != nil {
+			return err
+		}
+	}
+	if err := removeGroupLines(tx, id); err != nil {
+		return err
+	}
+	tx.Audit("group.delete", id, nil)
+	return tx.DB.Delete(&row{}, "id = ? AND workspace_id = ?", id, s.ws).Error
 }
 
 // removeGroupLines deletes the memberships, curator flags and attachments

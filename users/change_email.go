@@ -18,45 +18,52 @@ import (
 func (s *Service) ChangeEmail(ctx context.Context, actor access.Actor, id, email string) (User, error) {
 	var u User
 	_, err := s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {
-		scim, err := requireAdminOrSCIM(tx)
-		if err != nil {
-			return err
-		}
-		e, err := NormalizeEmail(email)
-		if err != nil {
-			return err
-		}
-		r, st, err := mustLoad(tx, id)
-		if err != nil {
-			return err
-		}
-		u = r.user(st)
-		if r.Email == e {
-			return nil
-		}
-		if r.Kind != string(KindPerson) {
-			return ErrServiceEmail
-		}
-		if err := emailFree(tx, e); err != nil {
-			return err
-		}
-		if err := tx.DB.Model(&row{}).Where("id = ? AND workspace_id = ?", id, s.ws).Update("email", e).Error; err != nil {
-			if store.IsUniqueViolation(err) {
-				return ErrDuplicate
-			}
-			return err
-		}
-		details := map[string]any{"from_domain": domainOf(r.Email), "to_domain": domainOf(e)}
-		if scim {
-			details["by"] = "scim"
-		}
-		tx.Audit("user.email", id, details)
-		u.Email = e
-		return nil
+		var err error
+		u, err = s.changeEmailTx(tx, id, email)
+		return err
 	})
 	if err != nil {
 		return User{}, err
 	}
+	return u, nil
+}
+
+// changeEmailTx is ChangeEmail inside a transaction the caller runs.
+func (s *Service) changeEmailTx(tx *store.Tx, id, email string) (User, error) {
+	scim, err := requireAdminOrSCIM(tx)
+	if err != nil {
+		return User{}, err
+	}
+	e, err := NormalizeEmail(email)
+	if err != nil {
+		return User{}, err
+	}
+	r, st, err := mustLoad(tx, id)
+	if err != nil {
+		return User{}, err
+	}
+	u := r.user(st)
+	if r.Email == e {
+		return u, nil
+	}
+	if r.Kind != string(KindPerson) {
+		return User{}, ErrServiceEmail
+	}
+	if err := emailFree(tx, e); err != nil {
+		return User{}, err
+	}
+	if err := tx.DB.Model(&row{}).Where("id = ? AND workspace_id = ?", id, s.ws).Update("email", e).Error; err != nil {
+		if store.IsUniqueViolation(err) {
+			return User{}, ErrDuplicate
+		}
+		return User{}, err
+	}
+	details := map[string]any{"from_domain": domainOf(r.Email), "to_domain": domainOf(e)}
+	if scim {
+		details["by"] = "scim"
+	}
+	tx.Audit("user.email", id, details)
+	u.Email = e
 	return u, nil
 }
 

@@ -25,3 +25,13 @@ func init() {
 	construct.Register[func(*Service, *store.Tx, string, Role) (User, error)]("users.SetServiceRole", (*Service).setServiceRoleTx)
 	construct.Register[func(*Service, *store.Tx, string, string) error]("users.DeleteService", (*Service).deleteServiceTx)
 }
+
+// init registers what package scim composes with its SCIM record in one
+// transaction.
+func init() {
+	construct.Register[func(*Service, *store.Tx, Registration) (User, error)]("users.RegisterTx", (*Service).registerTx)
+	construct.Register[func(*Service, *store.Tx, string, bool) (User, error)]("users.SetActiveTx", (*Service).setActiveTx)
+	construct.Register[func(*Service, *store.Tx, string, string) (User, error)]("users.ChangeEmailTx", (*Service).changeEmailTx)
+	construct.Register[func(*store.Tx, string) (User, error)]("users.GetTx", getTx)
+	construct.Register[func(*store.Tx, string) (User, error)]("users.ByEmailTx", byEmailTx)
+}

@@ -30,35 +30,42 @@ func (s *Service) Activate(ctx context.Context, actor access.Actor, userID strin
 func (s *Service) setActive(ctx context.Context, actor access.Actor, userID string, active bool) (User, error) {
 	var u User
 	_, err := s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {
-		// Authorization before validation: a non-admin is refused for the
-		// role before the self-change rule is looked at.
-		scim, err := requireAdminOrSCIM(tx)
-		if err != nil {
-			return err
-		}
-		if err := refuseSelf(tx, userID); err != nil {
-			return err
-		}
-		r, st, err := mustLoad(tx, userID)
-		if err != nil {
-			return err
-		}
-		if scim && st.stored == access.Admin {
-			return ErrSCIMAdminStatus
-		}
-		if !active {
-			if err := guardLastAdmin(tx, r, st); err != nil {
-				return err
-			}
-		}
-		if err := s.writeActive(tx, userID, st.active, active, scim); err != nil {
-			return err
-		}
-		st.active = active
-		u = r.user(st)
-		return nil
+		var err error
+		u, err = s.setActiveTx(tx, userID, active)
+		return err
 	})
 	return u, err
+}
+
+// setActiveTx is Activate or Deactivate inside a transaction the caller
+// runs (package scim writes its record in the same one).
+func (s *Service) setActiveTx(tx *store.Tx, userID string, active bool) (User, error) {
+	// Authorization before validation: a non-admin is refused for the
+	// role before the self-change rule is looked at.
+	scim, err := requireAdminOrSCIM(tx)
+	if err != nil {
+		return User{}, err
+	}
+	if err := refuseSelf(tx, userID); err != nil {
+		return User{}, err
+	}
+	r, st, err := mustLoad(tx, userID)
+	if err != nil {
+		return User{}, err
+	}
+	if scim && st.stored == access.Admin {
+		return User{}, ErrSCIMAdminStatus
+	}
+	if !active {
+		if err := guardLastAdmin(tx, r, st); err != nil {
+			return User{}, err
+		}
+	}
+	if err := s.writeActive(tx, userID, st.active, active, scim); err != nil {
+		return User{}, err
+	}
+	st.active = active
+	return r.user(st), nil
 }
 
 func (s *Service) writeActive(tx *store.Tx, userID string, was, active, scim bool) error {
