@@ -43,6 +43,7 @@ func notJSONAPI() map[string]string {
 		"/ui/":                 "the web admin pages (HTML)",
 		"GET /{$}":             "redirects to /ui/",
 		"/":                    "hands every other path to httpapi, whose own routes (Handler.Routes) are compared",
+		"/scim/v2/":            "every other path and method under /scim/v2, answered by package scim with its own 404 or 405 envelope",
 		"GET /invite/accept":   "the invitation link's HTML page",
 		"POST /invite/accept":  "the invitation page's form (HTML)",
 		"GET /password/reset":  "the reset mail's HTML page",
@@ -249,9 +250,12 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 	doc := openAPIDoc(t)
 	a := newAPICheck(t, ts, doc)
 	noError := map[string]string{
-		"getOpenAPI": "anyone may read it, whatever the request carries: no error is the caller's doing",
-		"getHealthz": "it answers while the process serves, whatever the request carries",
-		"getMetrics": "anyone may read them, whatever the request carries",
+		"getOpenAPI":                "anyone may read it, whatever the request carries: no error is the caller's doing",
+		"getHealthz":                "it answers while the process serves, whatever the request carries",
+		"getMetrics":                "anyone may read them, whatever the request carries",
+		"scimServiceProviderConfig": "SCIM discovery: anyone may read it, whatever the request carries",
+		"scimResourceTypes":         "SCIM discovery: anyone may read it, whatever the request carries",
+		"scimSchemas":               "SCIM discovery: anyone may read it, whatever the request carries",
 	}
 	driveOpenAPIScenario(t, a)
 

@@ -276,9 +276,9 @@ func closeDB(db *gorm.DB) error {
 	return sqlDB.Close()
 }
 
-// routes builds the handler: the application's routes, the operations
-// endpoints, /ui/ for the web pages, and roster's httpapi for every other
-// path, all behind net/http's cross-origin protection, which refuses
+// routes builds the handler: the application's routes, SCIM at /scim/v2,
+// the operations endpoints, /ui/ for the web pages, and roster's httpapi for
+// every other path, all behind net/http's cross-origin protection, which refuses
 // cookie-carrying writes from other sites (by Sec-Fetch-Site, or Origin
 // against Host), and observed (observe: metrics and the access log).
 func (s *server) routes() http.Handler {
@@ -290,6 +290,7 @@ func (s *server) routes() http.Handler {
 	s.endSessionsRoutes(mux)
 	s.resourceRoutes(mux)
 	s.chatRoutes(mux)
+	s.scimRoutes(mux)
 	s.openAPIRoutes(mux)
 	s.opsRoutes(mux)
 	var ui http.Handler = http.HandlerFunc(s.uiPlaceholder)
