@@ -95,7 +95,7 @@ type config struct {
 	// API, the handler of every other route (the JSON API of docs/http.md and
 	// the application's routes) for in-process reads; MailPrinted, whether
 	// mail goes to the development mailer; NoUsers, whether no one has signed
-	// up yet. A placeholder page if nil.
+	// up yet; SCIMURL, PublicURL and /scim/v2. A placeholder page if nil.
 	UI func(opts web.Options) http.Handler
 }
 
@@ -295,7 +295,7 @@ func (s *server) routes() http.Handler {
 	s.opsRoutes(mux)
 	var ui http.Handler = http.HandlerFunc(s.uiPlaceholder)
 	if s.cfg.UI != nil {
-		ui = s.cfg.UI(web.Options{API: mux, MailPrinted: s.mailPrinted, NoUsers: s.noUsers})
+		ui = s.cfg.UI(web.Options{API: mux, MailPrinted: s.mailPrinted, NoUsers: s.noUsers, SCIMURL: s.cfg.PublicURL + scimPrefix})
 	}
 	s.route(mux, "/ui/", ui)
 	s.route(mux, "GET /{$}", http.RedirectHandler("/ui/", http.StatusSeeOther))

@@ -36,8 +36,8 @@ var keyRoles = []string{"limited", "basic", "admin"}
 
 type scimView struct {
 	Tokens []scimTokenJSON
-	// BaseURL is the SCIM endpoint an identity provider is given: this
-	// server's /scim/v2, as the browser reached it.
+	// BaseURL is the SCIM endpoint an identity provider is given
+	// (Options.SCIMURL).
 	BaseURL string
 }
 
@@ -48,7 +48,10 @@ type apiKeysView struct {
 
 // scimPage lists the SCIM tokens, with the forms that create and revoke them.
 func (h *Handler) scimPage(c *call) (view, error) {
-	v := scimView{BaseURL: origin(c.r) + "/scim/v2"}
+	v := scimView{BaseURL: h.opts.SCIMURL}
+	if v.BaseURL == "" {
+		v.BaseURL = origin(c.r) + "/scim/v2"
+	}
 	if _, err := c.api.get("/admin/enterprise-settings/scim/token", nil, &v.Tokens); err != nil {
 		return view{}, err
 	}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -23,6 +24,7 @@ func TestKeyPages(t *testing.T) {
 	}
 	rec := get(t, api, "/ui/settings/scim", "s")
 	body := rec.Body.String()
+	// Without Options.SCIMURL, the URL is the browser's host's.
 	for _, w := range []string{"Okta", "roster_scim_Ab…", "2026-03-01 12:00 UTC", "Never", "2026-03-09 08:30 UTC",
 		`data-api="DELETE /admin/enterprise-settings/scim/token/t1"`, "Revoke Okta? Your identity provider's requests with it are refused at once.",
 		`data-secret="raw_token"`, `value="http://example.com/scim/v2"`, `aria-current="page">SCIM<`} {
@@ -32,7 +34,7 @@ func TestKeyPages(t *testing.T) {
 	}
 	rec = get(t, api, "/ui/settings/api-keys", "s")
 	body = rec.Body.String()
-	for _, w := range []string{`value="Nightly export"`, `<option value="limited" selected>Limited</option>`, "roster_key_Ef…",
+	for _, w := range []string{`value="Nightly export"`, `title="2026-03-03 12:00 UTC">2026-03-03<`, `<option value="limited" selected>Limited</option>`, "roster_key_Ef…",
 		`data-api="PATCH /admin/api-key/k1"`, `data-api="DELETE /admin/api-key/k1"`, "Delete Nightly export? Programs using it are refused at once.",
 		`data-secret="raw_key"`, `<option value="basic" selected>Basic</option>`} {
 		if !strings.Contains(body, w) {
@@ -56,5 +58,21 @@ func TestKeyPagesRefuseNonAdmins(t *testing.T) {
 			strings.Contains(rec.Body.String(), "data-secret") {
 			t.Errorf("GET %s as basic: %d", p, rec.Code)
 		}
+	}
+}
+
+// With Options.SCIMURL (the server's public URL), the page shows it, not the
+// host the request came to (a proxy's, say).
+func TestSCIMPageShowsThePublicURL(t *testing.T) {
+	api := newFake(t, "admin")
+	api.answers["/admin/enterprise-settings/scim/token"] = []scimTokenJSON{}
+	h := New(Options{API: api, SCIMURL: "https://roster.example.org/scim/v2"})
+	r := httptest.NewRequest(http.MethodGet, "/ui/settings/scim", nil)
+	r.Header.Set("Cookie", "roster_session=s")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, r)
+	if body := rec.Body.String(); rec.Code != http.StatusOK || !strings.Contains(body, `value="https://roster.example.org/scim/v2"`) ||
+		!strings.Contains(body, "No SCIM token yet.") {
+		t.Errorf("SCIM page: %d %s", rec.Code, body)
 	}
 }
