@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/rostertest"
 	"github.com/rosterhq/roster/users"
 )
 
@@ -28,11 +29,22 @@ func (ts *testServer) serviceUser(name string, role users.Role) (string, users.U
 	return raw, u
 }
 
+// onBothStores runs fn on a server on SQLite and, when ROSTER_TEST_POSTGRES
+// is set, on one on PostgreSQL.
+func onBothStores(t *testing.T, fn func(t *testing.T, ts *testServer)) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, newTestServer(t)) })
+	t.Run("postgres", func(t *testing.T) {
+		dsn := rostertest.PostgresDSN(t)
+		fn(t, newTestServer(t, func(c *config) { c.Postgres = dsn }))
+	})
+}
+
 // A service user never signs in by password or reset link: no reset mail is
 // sent for its address, a reset link stored for it is refused, and a
 // password stored for it does not sign it in.
-func TestServiceUsersNeverSignIn(t *testing.T) {
-	ts := newTestServer(t)
+func TestServiceUsersNeverSignIn(t *testing.T) { onBothStores(t, testServiceUsersNeverSignIn) }
+
+func testServiceUsersNeverSignIn(t *testing.T, ts *testServer) {
 	ts.register("admin@example.com", "")
 	_, svc := ts.serviceUser("CI", users.RoleAdmin)
 	anon := ts.client()
@@ -77,8 +89,9 @@ func TestServiceUsersNeverSignIn(t *testing.T) {
 // creates an agent it then owns, an admin key creates a connector; a bad
 // bearer token is refused even with a valid session; a deleted key is
 // refused at once, also on the server's routes.
-func TestAPIKeysOnServerRoutes(t *testing.T) {
-	ts := newTestServer(t)
+func TestAPIKeysOnServerRoutes(t *testing.T) { onBothStores(t, testAPIKeysOnServerRoutes) }
+
+func testAPIKeysOnServerRoutes(t *testing.T, ts *testServer) {
 	ts.register("admin@example.com", "")
 	admin := ts.login("admin@example.com")
 	basicKey, basicUser := ts.serviceUser("bot", users.RoleBasic)
