@@ -219,6 +219,10 @@ func useSCIMToken(t *testing.T, env *brEnv, admin *brTab, tok string) {
 	if st, body := env.bearerGet("/scim/v2/Users", tok); st != http.StatusUnauthorized {
 		t.Fatalf("the revoked token: %d %s, want 401", st, body)
 	}
+	// The audit trail names the token and the key, gone as they are, by
+	// the names the admin gave them.
+	admin.open("/ui/audit")
+	admin.contains("#audit-table", "deleted SCIM token «Okta»", "dana@example.com", "deleted API key «Nightly export»", "Token deleted")
 }
 
 // basicRefused: a basic user finds neither page in the navigation, and
