@@ -3,12 +3,14 @@ package httpapi_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/httpapi"
 	"github.com/rosterhq/roster/resources"
+	"github.com/rosterhq/roster/tokens"
 	"github.com/rosterhq/roster/users"
 )
 
@@ -78,6 +80,20 @@ func TestWithAPIKeys(t *testing.T) {
 		status                             int
 		code, detail                       string
 	}
+	keyUser := map[string]string{} // raw key → its service user's id
+	for _, ws := range []*roster.Workspace{w.ws, acme} {
+		ks, err := ws.Tokens().List(w.ctx, roster.System, tokens.KindAPIKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range ks {
+			for raw, name := range map[string]string{adminKey: "admin key", basicKey: "basic key", limitedKey: "limited key", acmeKey: "acme key"} {
+				if k.Name == name {
+					keyUser[raw] = k.UserID
+				}
+			}
+		}
+	}
 	bearer := func(k string) string { return "Bearer " + k }
 	rows := []row{
 		{"admin key on an admin route", "GET", "/manage/users/accepted", bearer(adminKey), "", 200, "", ""},
@@ -111,7 +127,34 @@ func TestWithAPIKeys(t *testing.T) {
 			if w.dir.Version() != before {
 				t.Errorf("%s: refused, yet the version moved", r.name)
 			}
+			continue
 		}
+		// The guarded handler saw the key's service user as the caller.
+		if raw, isKey := strings.CutPrefix(r.authz, "Bearer "); isKey && strings.HasPrefix(r.path, "/agents/") && rec.Body.String() != keyUser[raw] {
+			t.Errorf("%s: the guarded handler saw caller %q, want the key's service user %q", r.name, rec.Body, keyUser[raw])
+		}
+	}
+
+	// An admin key writes as its service user: the audit trail names it.
+	req := httptest.NewRequest("POST", "/manage/admin/user-group", strings.NewReader(`{"name": "made by a key"}`))
+	req.Header.Set("Authorization", bearer(adminKey))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusCreated {
+		t.Fatalf("POST a group with the admin key: %d %s", rec.Code, rec.Body)
+	}
+	trail, err := w.ws.Audit(w.ctx, roster.System, roster.AuditFilter{Action: "group.create", Actor: access.UserActor(keyUser[adminKey])})
+	if err != nil || len(trail.Events) != 1 {
+		t.Errorf("the key's group.create in the audit trail: %+v %v", trail.Events, err)
+	}
+	// A basic key may not, and writes nothing.
+	before := w.dir.Version()
+	req = httptest.NewRequest("POST", "/manage/admin/user-group", strings.NewReader(`{"name": "not by a basic key"}`))
+	req.Header.Set("Authorization", bearer(basicKey))
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusForbidden || w.dir.Version() != before {
+		t.Errorf("POST a group with the basic key: %d %s, version %d → %d", rec.Code, rec.Body, before, w.dir.Version())
 	}
 
 	// The key acts as its service user, in its own workspace.
@@ -122,7 +165,7 @@ func TestWithAPIKeys(t *testing.T) {
 		IsActive bool   `json:"is_active"`
 		Groups   []any  `json:"groups"`
 	}
-	rec := sendAuth(h, "GET", "/me", bearer(acmeKey), "")
+	rec = sendAuth(h, "GET", "/me", bearer(acmeKey), "")
 	decodeBody(t, rec, &me)
 	acmeKeys, err := acme.Tokens().List(w.ctx, roster.System, "api_key")
 	if err != nil || len(acmeKeys) != 1 {
