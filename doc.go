@@ -2,8 +2,9 @@
 // of an AI knowledge product: users with roles, invitations and the invite
 // gate, groups that grant their members access to private connectors,
 // document sets and agents, token rate limits per group, user and workspace,
-// and (later) SCIM provisioning. It is a library: it owns no main, prints
-// nothing, and stores its state in the application's database.
+// and bearer tokens for SCIM provisioning and API keys (service users). It
+// is a library: it owns no main, prints nothing, and stores its state in the
+// application's database.
 //
 // # Opening
 //
@@ -24,7 +25,7 @@
 //
 // Every fact lives in a workspace (a tenant; casbin's domain). A
 // [Workspace] hands out the nouns: Users, Groups, Resources, Invites, Limits,
-// Access, each a handle built once per workspace. Roles, deactivation,
+// Tokens, Access, each a handle built once per workspace. Roles, deactivation,
 // memberships, curator flags, attachments, public flags, ownership and
 // direct shares are casbin RBAC-with-domains policy lines in
 // casbin_rule (package access documents the spelling and the model); names,
@@ -32,8 +33,9 @@
 //
 // # Writes
 //
-// Every mutating call names its [Actor]: a user (access.UserActor) or [System], the
-// application's own jobs. Each runs as one transaction that checks the
+// Every mutating call names its [Actor]: a user (access.UserActor), [System], the
+// application's own jobs, or a live SCIM token (access.SCIMActor), which may
+// do only what provisioning does. Each runs as one transaction that checks the
 // actor's permission against the state inside it, writes rows and policy
 // lines, appends audit events and a changelog row with the next version, and
 // commits; then the in-memory index takes the change. Writers are serialized
@@ -92,6 +94,16 @@
 //     rules of Check and Record (check.go, engine.go); admin management
 //     (manage.go) and usage reports (usage.go, usage_report.go); bucket
 //     levels saved across restarts (state.go; Service.Flush writes them).
+//   - tokens: bearer tokens of a workspace, SCIM tokens and API keys:
+//     names, raw values shown once and stored as SHA-256 (token.go),
+//     listing, creating and revoking SCIM tokens (service.go), the SCIM
+//     actor's live-token check (tx.go requireSCIMToken); package roster
+//     authenticates any token (tokens.go Directory.Authenticate) and
+//     composes an API key with its service user in one transaction
+//     (apikeys.go). Service users' rules (never the first or the protected
+//     last admin, listed apart): package users (register.go, authz.go,
+//     service_user.go, list.go); what SCIM may do: users (status.go,
+//     change_email.go) and groups (group.go, scope.go, members.go).
 //   - httpapi: the admin JSON API as an http.Handler (handler.go; limited
 //     users refused by the handler's gate), errors as problem documents
 //     (errors.go), the per-resource Guard middleware (guard.go).

@@ -3,6 +3,7 @@ package roster_test
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/rosterhq/roster"
@@ -172,6 +173,10 @@ func TestSCIMActorRefusals(t *testing.T) {
 		s.refused("CreateGroup with connectors", before, err, users.ErrSCIMNotAllowed, notAllowed)
 		_, err = e.W.Audit(e.Ctx, s.scim, roster.AuditFilter{})
 		s.refused("Audit", before, err, users.ErrSCIMNotAllowed, notAllowed)
+		for _, src := range []users.Source{users.SourcePassword, users.SourceSSO, users.SourceService} {
+			_, err = us.Register(e.Ctx, users.Registration{Email: "dave@example.com", Source: src, Actor: s.scim})
+			s.refused("Register by SCIM as "+string(src), before, err, users.ErrSCIMNotAllowed, notAllowed)
+		}
 	})
 }
 
@@ -266,4 +271,49 @@ func checkSCIMActorRefused(s *scimEnv, actor roster.Actor, what string) {
 	call("SetMembers", err)
 	_, err = gs.Delete(e.Ctx, actor, eng)
 	call("Delete group", err)
+}
+
+// TestChangeEmail: an admin changes a user's email (normalized, audited
+// without "by"); the same email changes nothing; non-admins, unknown ids and
+// another workspace's users are refused, writing nothing.
+func TestChangeEmail(t *testing.T) {
+	rostertest.ForEachEnv(t, func(e *rostertest.Env) {
+		s := newSCIMEnv(e)
+		us, bob := e.W.Users(), e.Users["bob"]
+		u, err := us.ChangeEmail(e.Ctx, e.As("admin"), bob, "Robert@Example.com")
+		e.Must("ChangeEmail by admin", err)
+		if u.Email != "robert@example.com" || u.ID != bob {
+			t.Errorf("ChangeEmail = %+v, want robert@example.com", u)
+		}
+		ev := s.lastEvent()
+		if ev.Action != "user.email" || ev.Actor != e.As("admin") || ev.Target != bob || ev.Details["by"] != nil {
+			t.Errorf("an admin's email change: event %+v", ev)
+		}
+		for _, v := range ev.Details {
+			if strings.Contains(fmt.Sprint(v), "robert") || strings.Contains(fmt.Sprint(v), "bob@") {
+				t.Errorf("the audit event names an address: %v", ev.Details)
+			}
+		}
+		before := s.state()
+		if _, err := us.ChangeEmail(e.Ctx, e.As("admin"), bob, " ROBERT@example.com"); err != nil {
+			t.Errorf("ChangeEmail to the same address: %v", err)
+		}
+		s.unchanged("ChangeEmail to the same address", before)
+		other, err := e.D.CreateWorkspace(e.Ctx, roster.System, "other", "Other")
+		e.Must("CreateWorkspace", err)
+		stranger, err := other.Users().Register(e.Ctx, users.Registration{Email: "carol@example.com"})
+		e.Must("Register in other", err)
+		before = s.state()
+		_, err = us.ChangeEmail(e.Ctx, e.As("bob"), bob, "bob@example.com")
+		s.refused("ChangeEmail by a basic user", before, err, users.ErrNotAdmin, "Only an admin may do this.")
+		_, err = us.ChangeEmail(e.Ctx, e.As("admin"), "no-such-user", "x@example.com")
+		s.refused("ChangeEmail of an unknown id", before, err, users.ErrUserNotFound, "The user does not exist.")
+		_, err = us.ChangeEmail(e.Ctx, e.As("admin"), stranger.ID, "x@example.com")
+		s.refused("ChangeEmail of another workspace's user", before, err, users.ErrUserNotFound, "The user does not exist.")
+		_, err = us.ChangeEmail(e.Ctx, s.scim, stranger.ID, "x@example.com")
+		s.refused("ChangeEmail by SCIM of another workspace's user", before, err, users.ErrUserNotFound, "The user does not exist.")
+		if got, err := other.Users().Get(e.Ctx, stranger.ID); err != nil || got.Email != "carol@example.com" {
+			t.Errorf("another workspace's user after the refusals = %+v, %v", got, err)
+		}
+	})
 }

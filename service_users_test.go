@@ -7,9 +7,11 @@ import (
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/groups"
 	"github.com/rosterhq/roster/internal/rostertest"
 	"github.com/rosterhq/roster/invites"
 	"github.com/rosterhq/roster/ratelimit"
+	"github.com/rosterhq/roster/resources"
 	"github.com/rosterhq/roster/users"
 )
 
@@ -136,6 +138,46 @@ func TestAPIKeyMeetsGlobalLimitsOnly(t *testing.T) {
 		e.Must("Status", err)
 		if !st.User.Limited || !st.Group.Limited {
 			t.Errorf("Status of a person = %+v, want user and group limits", st)
+		}
+	})
+}
+
+// TestServiceUserIsNeverACurator: an API key's basic user in a group cannot
+// be given the group's curator flag.
+func TestServiceUserIsNeverACurator(t *testing.T) {
+	rostertest.ForEachEnv(t, func(e *rostertest.Env) {
+		s := &scimEnv{Env: e}
+		key, _, err := e.W.CreateAPIKey(e.Ctx, e.As("admin"), "CI", users.RoleBasic)
+		e.Must("CreateAPIKey", err)
+		g := e.Group("eng", "admin")
+		_, err = e.GS.AddMembers(e.Ctx, e.As("admin"), g, []string{key.UserID})
+		e.Must("AddMembers", err)
+		before := s.state()
+		_, err = e.GS.SetCurator(e.Ctx, e.As("admin"), g, key.UserID, true)
+		s.refused("SetCurator of a key's user", before, err, groups.ErrNotEligible, "An API key's user cannot be a curator.")
+	})
+}
+
+// TestDeactivatedKeyUser: a deactivated service user's key authenticates,
+// but every check and call of that user is denied until it is activated.
+func TestDeactivatedKeyUser(t *testing.T) {
+	rostertest.ForEachEnv(t, func(e *rostertest.Env) {
+		key, raw, err := e.W.CreateAPIKey(e.Ctx, e.As("admin"), "Ops", users.RoleAdmin)
+		e.Must("CreateAPIKey", err)
+		conn := e.Register(rostertest.Connector("c1"), resources.Facts{})
+		_, err = e.W.Users().Deactivate(e.Ctx, e.As("admin"), key.UserID)
+		e.Must("Deactivate", err)
+		got, err := e.D.Authenticate(e.Ctx, raw)
+		e.Must("Authenticate", err)
+		if ok, _ := e.W.Access().Can(e.Ctx, got.UserID, access.View, conn); ok {
+			t.Error("a deactivated admin key's user may view c1")
+		}
+		_, _, err = e.W.Tokens().CreateSCIM(e.Ctx, access.UserActor(got.UserID), "x")
+		rostertest.WantErr(t, "CreateSCIM by a deactivated key's user", err, roster.ErrForbidden)
+		_, err = e.W.Users().Activate(e.Ctx, e.As("admin"), key.UserID)
+		e.Must("Activate", err)
+		if ok, _ := e.W.Access().Can(e.Ctx, got.UserID, access.View, conn); !ok {
+			t.Error("an activated admin key's user may not view c1")
 		}
 	})
 }

@@ -28,16 +28,17 @@ func TestWorkspaceAccessorsReturnOneHandle(t *testing.T) {
 		"Invites":   ws.Invites() == again.Invites(),
 		"Limits":    ws.Limits() == again.Limits(),
 		"Access":    ws.Access() == again.Access(),
+		"Tokens":    ws.Tokens() == again.Tokens(),
 	}
 	for name, ok := range same {
 		if !ok {
 			t.Errorf("Workspace.%s returned two handles", name)
 		}
 	}
-	var sink [6]any // keeps the handles escaping, as a caller's would
+	var sink [7]any // keeps the handles escaping, as a caller's would
 	allocs := testing.AllocsPerRun(100, func() {
 		w := d.Default()
-		sink = [6]any{w.Users(), w.Groups(), w.Resources(), w.Invites(), w.Limits(), w.Access()}
+		sink = [7]any{w.Users(), w.Groups(), w.Resources(), w.Invites(), w.Limits(), w.Access(), w.Tokens()}
 	})
 	if sink[0] == nil {
 		t.Fatal("no handle")

@@ -12,7 +12,10 @@
 // without scope gets ErrOutOfScope, a basic or limited member
 // access.ErrForbidden, anyone else ErrGroupNotFound, so a group's existence
 // does not leak to non-members (Onyx bug #12525 let curators edit other groups;
-// roster checks every call).
+// roster checks every call). The actor of a live SCIM token of the
+// workspace (provisioning; SCIM groups are roster groups) may create,
+// rename and delete groups and change their members, never curator flags
+// or attachments.
 //
 // The curator role is derived: a basic user holding at least one curator
 // flag is a curator. Losing the last flag (unset, removal from the group,

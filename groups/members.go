@@ -7,6 +7,7 @@ import (
 
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/internal/authz"
+	"github.com/rosterhq/roster/internal/errs"
 	"github.com/rosterhq/roster/internal/store"
 )
 
@@ -130,9 +131,9 @@ func memberIDs(tx *store.Tx, id string) ([]string, error) {
 // SetCurator sets or clears a member's curator flag on a group. Group scope
 // is required. The target must be a member (ErrNotAMember) and basic or
 // curator: admins and global curators are ErrAlreadyPrivileged, limited
-// users ErrNotEligible. Clearing the last flag makes the user basic again.
-// SCIM provisioning never sets curator flags: a SCIM token's actor is
-// refused (an error matching access.ErrForbidden).
+// users and service users (API keys) ErrNotEligible. Clearing the last flag
+// makes the user basic again. SCIM provisioning never sets curator flags: a
+// SCIM token's actor is refused (an error matching access.ErrForbidden).
 func (s *Service) SetCurator(ctx context.Context, actor access.Actor, id, userID string, curator bool) (int64, error) {
 	ch, err := s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {
 		if authz.IsSCIM(tx) {
@@ -176,5 +177,10 @@ func checkCuratorTarget(tx *store.Tx, id, userID string) error {
 	case role == access.Limited:
 		return ErrNotEligible
 	}
-	return nil
+	// A service user's role is basic, limited or admin, never a curator.
+	service, err := authz.IsService(tx, userID)
+	if err != nil || !service {
+		return err
+	}
+	return errs.Errorf(ErrNotEligible, "An API key's user cannot be a curator.", "%v: a service user", ErrNotEligible)
 }

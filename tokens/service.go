@@ -13,8 +13,10 @@ import (
 // Service manages the bearer tokens of one workspace: listing both kinds,
 // and creating and revoking SCIM tokens (API keys are created, changed and
 // deleted with their service users by package roster's Workspace). Every
-// method is for admins (and System) only and refuses anyone else with
-// users.ErrNotAdmin, writing nothing. A Service is safe for concurrent use;
+// method is for active admins (and System) only: it refuses anyone else
+// (users.ErrNotAdmin for a user who is not an admin, an error matching
+// access.ErrForbidden for a deactivated or unknown user or a SCIM token's
+// actor), writing nothing. A Service is safe for concurrent use;
 // package roster's Workspace.Tokens returns it, and its zero value is not
 // usable.
 type Service struct {

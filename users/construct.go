@@ -19,8 +19,10 @@ func init() {
 }
 
 // init registers what package roster composes into an API key's
-// transactions: its service user's creation, role change and deletion.
+// transactions: its service user's creation, role change and deletion; and
+// for package groups whether a user is a service user.
 func init() {
+	construct.Register[func(*store.Tx, string) (bool, error)]("users.IsService", isService)
 	construct.Register[func(*Service, *store.Tx, string, string, Role) (User, error)]("users.CreateService", (*Service).createServiceTx)
 	construct.Register[func(*Service, *store.Tx, string, Role) (User, error)]("users.SetServiceRole", (*Service).setServiceRoleTx)
 	construct.Register[func(*Service, *store.Tx, string, string) error]("users.DeleteService", (*Service).deleteServiceTx)

@@ -15,6 +15,18 @@
 // deleted only once deactivated and while they own no document set or agent
 // (OwnsResourcesError names them; TransferOwnership moves them).
 //
+// Users are of two kinds: people, and the service users of API keys
+// (KindService, created, changed and deleted with their key by package
+// roster's Workspace). Service users never become the first admin, never
+// count as (nor are protected as) the last active admin, pass no invite
+// gate or domain check, and are listed apart (Filter.Kinds).
+//
+// The actor of a live SCIM token of the workspace (access.SCIMActor) does
+// what provisioning does: Register with SourceSCIM, ChangeEmail, and
+// Deactivate or Activate of users who are not admins (ErrSCIMAdminStatus
+// for an admin); every other call refuses it with ErrSCIMNotAllowed, and a
+// revoked token's actor is refused everywhere.
+//
 // Operations that span packages (the invite gate at sign-up, clean-up at
 // delete) are composed by package roster through hooks, inside the same
 // transaction, so users imports none of them.

@@ -44,6 +44,13 @@ func (s *Service) createServiceTx(tx *store.Tx, id, email string, role Role) (Us
 	return r.user(state{stored: role, active: true}), nil
 }
 
+// isService reports whether user id of tx's workspace is a service user, or
+// returns ErrUserNotFound.
+func isService(tx *store.Tx, id string) (bool, error) {
+	r, _, err := mustLoad(tx, id)
+	return r.Kind == string(KindService), err
+}
+
 // loadService returns service user id, or ErrUserNotFound if id is not a
 // service user of tx's workspace.
 func loadService(tx *store.Tx, id string) (row, state, error) {

@@ -98,3 +98,9 @@ func RequireAdminOrSCIM(tx *store.Tx) error {
 	}
 	return RequireAdmin(tx)
 }
+
+// IsService reports whether user id of tx's workspace is a service user (an
+// API key's), or returns users.ErrUserNotFound (package users).
+func IsService(tx *store.Tx, id string) (bool, error) {
+	return construct.Get[func(*store.Tx, string) (bool, error)]("users.IsService")(tx, id)
+}
