@@ -104,6 +104,13 @@
 //     last admin, listed apart): package users (register.go, authz.go,
 //     service_user.go, list.go); what SCIM may do: users (status.go,
 //     change_email.go) and groups (group.go, scope.go, members.go).
+//   - scim: the SCIM 2.0 http.Handler (handler.go; New, Config); bearer
+//     SCIM tokens only and the per-token throttle (resource.go,
+//     throttle.go); Users (users.go) and Groups (groups.go), each write and
+//     its SCIM record (record.go, migration 0008) in one transaction;
+//     filters through an allow-list (filter.go, attrs.go); PATCH with
+//     Okta's and Entra's quirks (patch.go, members.go); discovery
+//     (discovery.go). The reference is docs/scim.md.
 //   - httpapi: the admin JSON API as an http.Handler (handler.go; limited
 //     users refused by the handler's gate), errors as problem documents
 //     (errors.go), the per-resource Guard middleware (guard.go).

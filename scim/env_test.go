@@ -17,7 +17,7 @@ import (
 // person admin (so provisioned users are never its first admin) and a SCIM
 // token, served by a Handler mounted at /scim/v2.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	d     *roster.Directory
 	w     *roster.Workspace
 	h     http.Handler
@@ -26,7 +26,7 @@ type env struct {
 	admin users.User
 }
 
-func newEnv(t *testing.T, dsn string, cfg scim.Config) *env {
+func newEnv(t testing.TB, dsn string, cfg scim.Config) *env {
 	t.Helper()
 	d, err := roster.Open(t.Context(), roster.Config{DSN: dsn, Now: rostertest.NewClock().Now})
 	if err != nil {
@@ -105,7 +105,7 @@ func (e *env) do(method, path string, body any, headers ...string) resp {
 
 // want fails unless r has the status, and for an error the scimType and
 // detail (empty scimType: none).
-func (r resp) want(t *testing.T, what string, status int, scimType, detail string) {
+func (r resp) want(t testing.TB, what string, status int, scimType, detail string) {
 	t.Helper()
 	if r.code != status {
 		t.Fatalf("%s: status %d (%s), want %d", what, r.code, r.raw, status)

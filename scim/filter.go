@@ -3,6 +3,7 @@ package scim
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	filter "github.com/scim2/filter-parser/v2"
 )
@@ -69,7 +70,9 @@ func parseFilter(raw string, sa schemaAttrs) (cond, *Error) {
 		return cond{}, badRequest(TypeInvalidFilter, fmt.Sprintf("The filter is longer than %d bytes.", maxFilterLen))
 	}
 	expr, err := filter.ParseFilter([]byte(raw))
-	if err != nil {
+	// A NUL or invalid UTF-8 could reach no row, and PostgreSQL refuses it
+	// as a bind argument: refused as bad syntax.
+	if err != nil || !utf8.ValidString(raw) || strings.ContainsRune(raw, 0) {
 		return cond{}, badRequest(TypeInvalidFilter, "The filter is not valid SCIM filter syntax.")
 	}
 	var c cond

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"time"
 
 	"golang.org/x/time/rate"
 
@@ -201,11 +200,4 @@ func mountPrefix(r *http.Request) string {
 		return ""
 	}
 	return strings.TrimSuffix(p, "/")
-}
-
-// retryAfter is the Retry-After value for d: whole seconds, rounded up, at
-// least 1.
-func retryAfter(d time.Duration) int {
-	s := int((d + time.Second - 1) / time.Second)
-	return max(1, s)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/groups"
 	"github.com/rosterhq/roster/internal/construct"
+	"github.com/rosterhq/roster/internal/errs"
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/tokens"
 	"github.com/rosterhq/roster/users"
@@ -38,8 +39,8 @@ func (h *Handler) resource(w http.ResponseWriter, r *http.Request, segs []string
 		return
 	}
 	if ok, wait := h.throttle.allow(tok.ID); !ok {
-		w.Header().Set("Retry-After", strconv.Itoa(retryAfter(wait)))
-		h.fail(w, r, scimErr(http.StatusTooManyRequests, "", "Too many requests for this SCIM token; try again in "+strconv.Itoa(retryAfter(wait))+" seconds."))
+		w.Header().Set("Retry-After", strconv.FormatInt(errs.Seconds(wait), 10))
+		h.fail(w, r, scimErr(http.StatusTooManyRequests, "", "Too many requests for this SCIM token; try again in "+errs.Wait(wait)+"."))
 		return
 	}
 	ws, err := h.dir.Workspace(r.Context(), tok.Workspace)
@@ -179,12 +180,18 @@ func projectionOf(r *http.Request) projection {
 			return nil
 		}
 		m := map[string]bool{}
+		ext := strings.ToLower(EnterpriseUserSchema)
 		for _, a := range strings.Split(v, ",") {
 			a = strings.ToLower(strings.TrimSpace(a))
-			if i := strings.LastIndex(a, ":"); i >= 0 && !strings.HasPrefix(a, "urn:ietf:params:scim:schemas:extension") {
-				a = a[i+1:]
+			switch {
+			case strings.HasPrefix(a, ext): // the extension, or one of its attributes: the extension's object
+				a = ext
+			case strings.HasPrefix(a, "urn:"): // a core attribute with its schema URN
+				a = a[strings.LastIndex(a, ":")+1:]
+				fallthrough
+			default:
+				a, _, _ = strings.Cut(a, ".")
 			}
-			a, _, _ = strings.Cut(a, ".")
 			m[a] = true
 		}
 		return m

@@ -169,8 +169,12 @@ func canonicalSingle(a attrDef, v any, prefix string) (any, *Error) {
 		}
 		return b, nil
 	case "string", "reference", "binary", "dateTime":
-		if _, ok := v.(string); !ok {
+		s, ok := v.(string)
+		if !ok {
 			return nil, wrong("a string")
+		}
+		if strings.ContainsRune(s, 0) { // PostgreSQL's text refuses NUL
+			return nil, badRequest(TypeInvalidValue, fmt.Sprintf("%q cannot hold a NUL character.", prefix+a.name))
 		}
 	}
 	return v, nil

@@ -1,0 +1,82 @@
+package scim_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rosterhq/roster/internal/rostertest"
+	"github.com/rosterhq/roster/scim"
+	"github.com/rosterhq/roster/users"
+)
+
+// FuzzHandler sends arbitrary requests to one workspace: bad input is never
+// a 500, every refusal is the SCIM envelope, and the admin keeps their role
+// and status whatever SCIM is asked to do.
+func FuzzHandler(f *testing.F) {
+	e := newEnv(f, rostertest.SQLiteDSN(f), scim.Config{Rate: 1e6, Burst: 1e6})
+	uid := e.provision("fuzz@example.com")
+	r := e.do("POST", "/scim/v2/Groups", map[string]any{"displayName": "Fuzz", "members": []any{map[string]any{"value": uid}}})
+	gid := r.body["id"].(string)
+	adopt := e.do("POST", "/scim/v2/Users", map[string]any{"userName": "admin@example.com"})
+	if adopt.code != http.StatusCreated {
+		f.Fatalf("adopt the admin: %s", adopt.raw)
+	}
+	seeds := []struct{ method, path, body string }{
+		{"PATCH", "/Users/" + uid, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","value":{"name.givenName":"x","active":"False"}}]}`},
+		{"PATCH", "/Users/" + e.admin.ID, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"active","value":false}]}`},
+		{"PATCH", "/Groups/" + gid, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Remove","path":"members","value":[{"value":"` + uid + `"}]}]}`},
+		{"PUT", "/Users/" + uid, `{"userName":"fuzz@example.com","emails":[{"value":"x","primary":"True"}]}`},
+		{"POST", "/Groups", `{"displayName":"G2","members":[{"value":"` + e.admin.ID + `"}]}`},
+		{"GET", "/Users?filter=userName%20sw%20%22f%22&startIndex=2&count=1", ""},
+		{"DELETE", "/Users/" + e.admin.ID, ""},
+		{"PUT", "/Groups/" + gid, `{"displayName":"Fuzz","members":[]}`},
+	}
+	for _, s := range seeds {
+		f.Add(s.method, s.path, s.body)
+	}
+	f.Fuzz(func(t *testing.T, method, path, body string) {
+		switch method {
+		case "GET", "POST", "PUT", "PATCH", "DELETE":
+		default:
+			return
+		}
+		if !strings.HasPrefix(path, "/") || strings.ContainsAny(path, " \r\n#") {
+			return
+		}
+		req, err := http.NewRequest(method, "http://x/scim/v2"+path, strings.NewReader(body))
+		if err != nil {
+			return
+		}
+		req.RequestURI = "/scim/v2" + path
+		req.Header.Set("Authorization", "Bearer "+e.token)
+		req.Header.Set("Content-Type", "application/scim+json")
+		rec := httptest.NewRecorder()
+		done := make(chan struct{})
+		go func() { e.h.ServeHTTP(rec, req); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			buf := make([]byte, 1<<20)
+			n := runtime.Stack(buf, true)
+			t.Fatalf("%s %s %q: no answer in 10 s\n%s", method, path, body, buf[:n])
+		}
+		if rec.Code >= 500 {
+			t.Fatalf("%s %s %s: %d %s", method, path, body, rec.Code, rec.Body.String())
+		}
+		if rec.Code >= 400 {
+			var env map[string]any
+			if json.Unmarshal(rec.Body.Bytes(), &env) != nil || env["status"] == nil || env["detail"] == "" {
+				t.Fatalf("%s %s: refusal %q is not the SCIM envelope", method, path, rec.Body.String())
+			}
+		}
+		a, err := e.w.Users().Get(t.Context(), e.admin.ID)
+		if err != nil || !a.Active || a.Role != users.RoleAdmin {
+			t.Fatalf("%s %s %s: the admin is now %+v (%v)", method, path, body, a, err)
+		}
+	})
+}
