@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -41,12 +42,15 @@ type newSCIMTokenJSON struct {
 }
 
 // apiKeyJSON is an API key as the lists show it: the service user it acts
-// as and that user's role, never its raw value.
+// as, that user's role and address (an .invalid one that receives no mail,
+// for the routes that name users by email, such as transfer-ownership),
+// never its raw value.
 type apiKeyJSON struct {
 	ID         string     `json:"id"`
 	Name       string     `json:"name"`
 	Role       string     `json:"role"`
 	UserID     string     `json:"user_id"`
+	UserEmail  string     `json:"user_email"`
 	Prefix     string     `json:"prefix"`
 	CreatedAt  time.Time  `json:"created_at"`
 	LastUsedAt *time.Time `json:"last_used_at"`
@@ -69,9 +73,14 @@ func scimTokenOut(t tokens.Token) scimTokenJSON {
 	return scimTokenJSON{ID: t.ID, Name: t.Name, Prefix: t.Prefix, CreatedAt: t.CreatedAt.UTC(), LastUsedAt: lastUsed(t)}
 }
 
-func apiKeyOut(t tokens.Token) apiKeyJSON {
-	return apiKeyJSON{ID: t.ID, Name: t.Name, Role: string(t.Role), UserID: t.UserID, Prefix: t.Prefix,
-		CreatedAt: t.CreatedAt.UTC(), LastUsedAt: lastUsed(t)}
+// apiKeyOut is key t as the API shows it, with its service user's address.
+func apiKeyOut(ctx context.Context, c Caller, t tokens.Token) (apiKeyJSON, error) {
+	u, err := c.Workspace.Users().Get(ctx, t.UserID)
+	if err != nil {
+		return apiKeyJSON{}, err
+	}
+	return apiKeyJSON{ID: t.ID, Name: t.Name, Role: string(t.Role), UserID: t.UserID, UserEmail: u.Email, Prefix: t.Prefix,
+		CreatedAt: t.CreatedAt.UTC(), LastUsedAt: lastUsed(t)}, nil
 }
 
 // nameRequest is the body creating a SCIM token.
@@ -126,7 +135,9 @@ func (h *Handler) listAPIKeys(w http.ResponseWriter, r *http.Request, c Caller) 
 	}
 	out := make([]apiKeyJSON, len(ts))
 	for i, t := range ts {
-		out[i] = apiKeyOut(t)
+		if out[i], err = apiKeyOut(r.Context(), c, t); err != nil {
+			return err
+		}
 	}
 	return ok(w, out)
 }
@@ -168,7 +179,11 @@ func (h *Handler) createAPIKey(w http.ResponseWriter, r *http.Request, c Caller)
 	if err != nil {
 		return err
 	}
-	return created(w, newAPIKeyJSON{apiKeyJSON: apiKeyOut(t), RawKey: raw})
+	k, err := apiKeyOut(r.Context(), c, t)
+	if err != nil {
+		return err
+	}
+	return created(w, newAPIKeyJSON{apiKeyJSON: k, RawKey: raw})
 }
 
 // updateAPIKey answers PATCH /admin/api-key/{id}: a new name, a new role,
@@ -204,7 +219,11 @@ func (h *Handler) updateAPIKey(w http.ResponseWriter, r *http.Request, c Caller)
 	if err != nil {
 		return err
 	}
-	return ok(w, apiKeyOut(t))
+	k, err := apiKeyOut(r.Context(), c, t)
+	if err != nil {
+		return err
+	}
+	return ok(w, k)
 }
 
 // apiKey returns the workspace's API key id, or the library's not-found

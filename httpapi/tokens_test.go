@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/httpapi"
+	"github.com/rosterhq/roster/resources"
 	"github.com/rosterhq/roster/tokens"
 	"github.com/rosterhq/roster/users"
 )
@@ -54,6 +56,7 @@ type apiKeyJSON struct {
 	Name       string     `json:"name"`
 	Role       string     `json:"role"`
 	UserID     string     `json:"user_id"`
+	UserEmail  string     `json:"user_email"`
 	Prefix     string     `json:"prefix"`
 	CreatedAt  time.Time  `json:"created_at"`
 	LastUsedAt *time.Time `json:"last_used_at"`
@@ -228,6 +231,9 @@ func TestAPIKeyRoutes(t *testing.T) {
 		!strings.HasPrefix(key.RawKey, key.Prefix) || key.LastUsedAt != nil {
 		t.Fatalf("created %+v", key)
 	}
+	if u := w.user(key.UserID); key.UserEmail != u.Email || !strings.HasSuffix(u.Email, ".invalid") || u.Kind != users.KindService {
+		t.Errorf("the key's user_email is %q; its service user is %+v", key.UserEmail, u)
+	}
 	// The service user is not one of the people the users list shows.
 	if got := w.peopleCount(); got != people {
 		t.Errorf("the users list holds %d people after a key was created, want %d", got, people)
@@ -314,4 +320,30 @@ func (w *world) peopleCount() int64 {
 	}
 	decodeBody(w.t, rec, &p)
 	return p.TotalItems
+}
+
+// A key whose service user owns an agent is not deleted (409, naming the
+// key); its user_email serves transfer-ownership, after which it is.
+func TestAPIKeyOwningResources(t *testing.T) {
+	w := newWorld(t)
+	k, _, err := w.ws.CreateAPIKey(w.ctx, roster.System, "Agent builder", users.RoleBasic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.must(w.ws.Resources().Register(w.ctx, roster.System, access.Resource{Kind: access.Agent, ID: "a1"},
+		resources.Facts{Owner: k.UserID}))
+	one := "/admin/api-key/" + k.ID
+	w.run(t, "DELETE", one, []scenario{exactly(admin, nil, http.StatusConflict, httpapi.CodeOwnsResources,
+		`The API key "Agent builder" still owns the agent "Helper"; transfer it to someone else first.`)})
+	var ks []apiKeyJSON
+	decodeBody(t, w.do(admin, "GET", "/admin/api-key", nil), &ks)
+	if len(ks) != 1 {
+		t.Fatalf("keys %+v", ks)
+	}
+	w.run(t, "POST", "/manage/admin/transfer-ownership", []scenario{okRow(admin,
+		map[string]any{"from_user_email": ks[0].UserEmail, "to_user_email": w.users[admin].Email}, nil)})
+	w.run(t, "DELETE", one, []scenario{{as: admin, status: http.StatusNoContent}})
+	if ks := w.apiKeys(); len(ks) != 0 {
+		t.Errorf("keys after the delete: %+v", ks)
+	}
 }

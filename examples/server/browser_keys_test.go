@@ -23,15 +23,17 @@ func (env *brEnv) bearerGet(path, tok string) (int, string) {
 }
 
 // bearerDo sends a request with a bearer token and, if body is not empty,
-// that body as application/scim+json.
+// that body as application/scim+json under /scim/, else as JSON.
 func (env *brEnv) bearerDo(method, path, tok, body string) (int, string) {
 	env.t.Helper()
 	req, err := http.NewRequest(method, env.base+path, strings.NewReader(body))
 	if err != nil {
 		env.t.Fatal(err)
 	}
-	if body != "" {
+	if body != "" && strings.HasPrefix(path, "/scim/") {
 		req.Header.Set("Content-Type", "application/scim+json")
+	} else if body != "" {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Authorization", "Bearer "+tok)
 	resp, err := http.DefaultClient.Do(req)
@@ -158,8 +160,23 @@ func useAPIKey(t *testing.T, env *brEnv, admin *brTab, raw string) {
 	if st, body := env.bearerGet("/me", raw); st != http.StatusOK {
 		t.Fatalf("the basic key on /me: %d %s", st, body)
 	}
+	// The key makes an agent it then owns: the key is not deleted until
+	// the agent is handed over, which the page offers.
+	if st, body := env.bearerDo(http.MethodPost, "/persona", raw, `{"name": "Export helper"}`); st != http.StatusCreated {
+		t.Fatalf("POST /persona with the basic key: %d %s", st, body)
+	}
+	admin.open("/ui/settings/api-keys")
+	admin.refusedConfirmed(row+" button.delete", "Delete Nightly export?",
+		`The API key "Nightly export" still owns the agent "Export helper"; transfer it to someone else first.`)
+	admin.expand(row + " details.handover")
+	admin.choose(row+" details.handover select[name=to_user_email]", "admin@example.com")
+	if got := admin.ok(row + " button.transfer"); got != "1 resource(s) transferred." {
+		t.Fatalf("handing the agent over reported %q", got)
+	}
 	admin.okConfirmed(row+" button.delete", "Delete Nightly export? Programs using it are refused at once.")
 	admin.contains("#api-keys-empty", "No API key yet.")
+	admin.open("/ui/agents")
+	admin.contains("#content", "Export helper")
 	if st, body := env.bearerGet("/me", raw); st != http.StatusUnauthorized || !strings.Contains(body, "The bearer token is not a valid API key.") {
 		t.Fatalf("the deleted key: %d %s, want 401", st, body)
 	}

@@ -26,6 +26,7 @@ type apiKeyJSON struct {
 	Name       string     `json:"name"`
 	Role       string     `json:"role"`
 	UserID     string     `json:"user_id"`
+	UserEmail  string     `json:"user_email"`
 	Prefix     string     `json:"prefix"`
 	CreatedAt  time.Time  `json:"created_at"`
 	LastUsedAt *time.Time `json:"last_used_at"`
@@ -44,6 +45,9 @@ type scimView struct {
 type apiKeysView struct {
 	Keys  []apiKeyJSON
 	Roles []string
+	// People are the active people a key's document sets and agents may be
+	// handed to before it is deleted (a key that owns some is not).
+	People []userJSON
 }
 
 // scimPage lists the SCIM tokens, with the forms that create and revoke them.
@@ -64,6 +68,19 @@ func (h *Handler) apiKeysPage(c *call) (view, error) {
 	v := apiKeysView{Roles: keyRoles}
 	if _, err := c.api.get("/admin/api-key", nil, &v.Keys); err != nil {
 		return view{}, err
+	}
+	if len(v.Keys) > 0 {
+		var all struct {
+			Accepted []userJSON `json:"accepted"`
+		}
+		if _, err := c.api.get("/manage/users", nil, &all); err != nil {
+			return view{}, err
+		}
+		for _, u := range all.Accepted {
+			if u.IsActive {
+				v.People = append(v.People, u)
+			}
+		}
 	}
 	return view{name: "apikeys", title: "API keys", nav: "apikeys", data: v}, nil
 }

@@ -20,8 +20,13 @@ func TestKeyPages(t *testing.T) {
 		{ID: "t2", Name: "Entra", Prefix: "roster_scim_Cd", CreatedAt: time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC), LastUsedAt: &used},
 	}
 	api.answers["/admin/api-key"] = []apiKeyJSON{
-		{ID: "k1", Name: "Nightly export", Role: "limited", Prefix: "roster_key_Ef", CreatedAt: time.Date(2026, 3, 3, 12, 0, 0, 0, time.UTC)},
+		{ID: "k1", Name: "Nightly export", Role: "limited", Prefix: "roster_key_Ef", CreatedAt: time.Date(2026, 3, 3, 12, 0, 0, 0, time.UTC),
+			UserID: "s1", UserEmail: "k1@api-key.invalid"},
 	}
+	api.answers["/manage/users"] = map[string]any{"accepted": []userJSON{
+		{ID: "u1", Email: "ada@example.com", Role: "admin", IsActive: true},
+		{ID: "u2", Email: "gone@example.com", Role: "basic", IsActive: false},
+	}}
 	rec := get(t, api, "/ui/settings/scim", "s")
 	body := rec.Body.String()
 	// Without Options.SCIMURL, the URL is the browser's host's.
@@ -36,13 +41,18 @@ func TestKeyPages(t *testing.T) {
 	body = rec.Body.String()
 	for _, w := range []string{`value="Nightly export"`, `title="2026-03-03 12:00 UTC">2026-03-03<`, `<option value="limited" selected>Limited</option>`, "roster_key_Ef…",
 		`data-api="PATCH /admin/api-key/k1"`, `data-api="DELETE /admin/api-key/k1"`, "Delete Nightly export? Programs using it are refused at once.",
-		`data-secret="raw_key"`, `<option value="basic" selected>Basic</option>`} {
+		`data-secret="raw_key"`, `<option value="basic" selected>Basic</option>`,
+		`data-api="POST /manage/admin/transfer-ownership"`, `name="from_user_email" value="k1@api-key.invalid"`,
+		`<option value="ada@example.com" selected>ada@example.com</option>`} {
 		if !strings.Contains(body, w) {
 			t.Errorf("API keys page lacks %q", w)
 		}
 	}
 	if strings.Contains(body, "global_curator") || strings.Contains(body, `value="curator"`) {
 		t.Error("the API keys page offers a role a key may not have")
+	}
+	if strings.Contains(body, "gone@example.com") {
+		t.Error("the API keys page offers to hand a key's resources to a deactivated user")
 	}
 }
 
