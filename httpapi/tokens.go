@@ -203,17 +203,22 @@ func (h *Handler) updateAPIKey(w http.ResponseWriter, r *http.Request, c Caller)
 			return err
 		}
 	}
-	id := r.PathValue("id")
-	cur, err := h.apiKey(r, c, id)
-	if err != nil {
-		return err
-	}
-	name := cur.Name
+	id, name := r.PathValue("id"), ""
 	if req.Name != nil {
 		name = *req.Name
 	}
-	if req.Role == nil {
-		role = cur.Role
+	if req.Name == nil || req.Role == nil {
+		// The library takes both: the one left out keeps its value.
+		cur, err := h.apiKey(r, c, id)
+		if err != nil {
+			return err
+		}
+		if req.Name == nil {
+			name = cur.Name
+		}
+		if req.Role == nil {
+			role = cur.Role
+		}
 	}
 	t, err := c.Workspace.UpdateAPIKey(r.Context(), c.Actor(), id, name, role)
 	if err != nil {
@@ -226,8 +231,8 @@ func (h *Handler) updateAPIKey(w http.ResponseWriter, r *http.Request, c Caller)
 	return ok(w, k)
 }
 
-// apiKey returns the workspace's API key id, or the library's not-found
-// error for it.
+// apiKey returns the workspace's API key id, or an error matching
+// tokens.ErrTokenNotFound.
 func (h *Handler) apiKey(r *http.Request, c Caller, id string) (tokens.Token, error) {
 	ts, err := c.Workspace.Tokens().List(r.Context(), c.Actor(), tokens.KindAPIKey)
 	if err != nil {
@@ -238,7 +243,7 @@ func (h *Handler) apiKey(r *http.Request, c Caller, id string) (tokens.Token, er
 			return t, nil
 		}
 	}
-	return tokens.Token{}, errs.Errorf(access.ErrNotFound, "The API key does not exist.", "httpapi: API key %q not found", id)
+	return tokens.Token{}, errs.Errorf(tokens.ErrTokenNotFound, "The API key does not exist.", "httpapi: API key %q not found", id)
 }
 
 // deleteAPIKey answers DELETE /admin/api-key/{id}: the key and its service
