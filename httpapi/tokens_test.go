@@ -347,3 +347,26 @@ func TestAPIKeyOwningResources(t *testing.T) {
 		t.Errorf("keys after the delete: %+v", ks)
 	}
 }
+
+// A SCIM token's id is no API key's and the other way round: each route
+// refuses the other kind's id with 404 and writes nothing.
+func TestTokenKindsAreApart(t *testing.T) {
+	w := newWorld(t)
+	scimTok, _, err := w.ws.Tokens().CreateSCIM(w.ctx, roster.System, "Okta")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, _, err := w.ws.CreateAPIKey(w.ctx, roster.System, "CI", users.RoleBasic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.run(t, "DELETE", "/admin/enterprise-settings/scim/token/"+key.ID, []scenario{
+		exactly(admin, nil, http.StatusNotFound, httpapi.CodeNotFound, "The SCIM token does not exist.")})
+	w.run(t, "DELETE", "/admin/api-key/"+scimTok.ID, []scenario{
+		exactly(admin, nil, http.StatusNotFound, httpapi.CodeNotFound, "The API key does not exist.")})
+	w.run(t, "PATCH", "/admin/api-key/"+scimTok.ID, []scenario{
+		exactly(admin, map[string]any{"role": "admin"}, http.StatusNotFound, httpapi.CodeNotFound, "The API key does not exist.")})
+	if len(w.scimTokens()) != 1 || len(w.apiKeys()) != 1 {
+		t.Errorf("refusals removed a token: %d SCIM tokens, %d API keys", len(w.scimTokens()), len(w.apiKeys()))
+	}
+}
