@@ -16,6 +16,13 @@
 // 404). Each token is throttled (Config.Rate, Config.Burst). docs/scim.md
 // has the attribute mapping, the provider quirks handled and the limits.
 //
+// Every write goes through the transaction-level calls of packages users
+// and groups (the same checks and audit events as their Service methods),
+// composed with the record in one store transaction. Reads of a list are
+// one SQL query over roster_users or roster_groups joined with the records,
+// so that a filter, translated through the allow-list, is a WHERE clause:
+// the one place this package reads those packages' tables, read-only.
+//
 // # Why roster writes the handler itself
 //
 // github.com/elimity-com/scim offers a whole server over a ResourceHandler

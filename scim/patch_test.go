@@ -268,3 +268,17 @@ func FuzzPatch(f *testing.F) {
 		}
 	})
 }
+
+func TestMaxMembersIsAllowed(t *testing.T) {
+	list := make([]any, MaxMembers)
+	for i := range list {
+		list[i] = map[string]any{"value": fmt.Sprintf("0b7e3f6a-1c1d-4c4e-9a0e-%012d", i)}
+	}
+	ids, err := memberIDs(list)
+	if err != nil || len(ids) != MaxMembers {
+		t.Fatalf("%d members: %d ids, %+v", MaxMembers, len(ids), err)
+	}
+	if _, err := memberIDs(append(list, list[0])); err == nil || err.Detail != "A request carries at most 10000 members." {
+		t.Fatalf("%d members: %+v", MaxMembers+1, err)
+	}
+}
