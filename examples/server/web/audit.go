@@ -56,8 +56,18 @@ func actionName(action string) string {
 	return action
 }
 
-// sourceNames are the sign-up sources of user.register as people read them.
-var sourceNames = map[string]string{"password": "password", "sso": "single sign-on", "scim": "SCIM", "service": "API key"}
+// sourceName is a sign-up source of user.register as people read it.
+func sourceName(src string) string {
+	switch src {
+	case "sso":
+		return "single sign-on"
+	case "scim":
+		return "SCIM"
+	case "service":
+		return "API key"
+	}
+	return strings.ReplaceAll(src, "_", " ")
+}
 
 type auditView struct {
 	Actor, Action, Target string
@@ -453,10 +463,8 @@ func auditSentence(e auditJSON, n namer) string {
 		if r := str("role"); r != "" {
 			s += " as " + roleName(r)
 		}
-		if src := str("source"); sourceNames[src] != "" {
-			s += " (" + sourceNames[src] + ")"
-		} else if src != "" {
-			s += " (" + strings.ReplaceAll(src, "_", " ") + ")"
+		if src := str("source"); src != "" {
+			s += " (" + sourceName(src) + ")"
 		}
 		return s + "."
 	case "user.set_role":

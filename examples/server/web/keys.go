@@ -33,7 +33,7 @@ type apiKeyJSON struct {
 }
 
 // keyRoles are the roles an API key may have, least powerful first.
-var keyRoles = []string{"limited", "basic", "admin"}
+func keyRoles() []string { return []string{"limited", "basic", "admin"} }
 
 type scimView struct {
 	Tokens []scimTokenJSON
@@ -65,7 +65,7 @@ func (h *Handler) scimPage(c *call) (view, error) {
 // apiKeysPage lists the API keys, with the forms that create, change and
 // delete them.
 func (h *Handler) apiKeysPage(c *call) (view, error) {
-	v := apiKeysView{Roles: keyRoles}
+	v := apiKeysView{Roles: keyRoles()}
 	if _, err := c.api.get("/admin/api-key", nil, &v.Keys); err != nil {
 		return view{}, err
 	}
