@@ -45,7 +45,8 @@ type Config struct {
 }
 
 // Handler serves the admin HTTP API of docs/http.md (the Me, Users and invites,
-// Groups and Token rate limits sections) over a roster Directory. Create it
+// Groups, Token rate limits and SCIM and API keys sections) over a roster
+// Directory. Create it
 // with New; it is safe for concurrent use and holds no state of its own.
 type Handler struct {
 	dir *roster.Directory
@@ -112,10 +113,14 @@ func CallerFrom(ctx context.Context) (Caller, bool) {
 
 // resolve authenticates the request and loads the caller: an authenticator
 // error, an empty user, an unknown workspace or user, and a deactivated user
-// are all ErrNotSignedIn.
+// are all ErrNotSignedIn (an authenticator error that wraps it is kept, with
+// its sentence).
 func resolve(ctx context.Context, dir *roster.Directory, auth Authenticator, r *http.Request) (Caller, error) {
 	wsID, userID, err := auth(r)
 	if err != nil || userID == "" {
+		if errors.Is(err, ErrNotSignedIn) {
+			return Caller{}, err // its sentence says why (WithAPIKeys')
+		}
 		return Caller{}, ErrNotSignedIn
 	}
 	if wsID == "" {
