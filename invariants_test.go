@@ -161,7 +161,11 @@ func indexAnswers(ix *access.Index, ws string, un universe) map[string]string {
 func diffAnswers(want, got map[string]string, max int) []string {
 	var out []string
 	for k, v := range want {
-		if got[k] != v {
+		switch {
+		case got[k] == v:
+		case strings.Contains(v+got[k], "\n"):
+			out = append(out, fmt.Sprintf("%s: rows %q gone, rows %q new", k, missing(v, got[k]), missing(got[k], v)))
+		default:
 			out = append(out, fmt.Sprintf("%s = %q, want %q", k, got[k], v))
 		}
 	}
@@ -201,6 +205,18 @@ func readFacts(ctx context.Context, w *roster.Workspace) (dbFacts, error) {
 		f.groups = append(f.groups, s.ID)
 	}
 	return f, nil
+}
+
+// missing returns the lines of a that b lacks.
+func missing(a, b string) []string {
+	bl := strings.Split(b, "\n")
+	var out []string
+	for _, l := range strings.Split(a, "\n") {
+		if !slices.Contains(bl, l) {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // oracleProblems checks the database's lines against roster's rows and the
