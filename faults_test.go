@@ -240,8 +240,8 @@ func (e *faultEnv) state(when string) map[string]string {
 func (e *faultEnv) run(name string, op func(ctx context.Context) error) {
 	e.t.Helper()
 	ctx := context.WithValue(e.ctx, faultKey{}, true)
+	before := e.state(name + ": before")
 	for n := int64(1); ; n++ {
-		before := e.state(name + ": before")
 		e.in.arm(n)
 		err := op(ctx)
 		hit := e.in.seen.Load() >= n
