@@ -31,8 +31,9 @@ func New(lines []Line) *Model {
 	return m
 }
 
-// Stored roles a user may hold as a role line.
-var storedRoles = [...]string{"admin", "global_curator", "basic", "limited"}
+// storedRoles are the roles a user may hold as a role line, in the order
+// StoredRole reports them.
+func storedRoles() []string { return []string{"admin", "global_curator", "basic", "limited"} }
 
 func g(v0, v1, ws string) Line                    { return Line{"g", v0, v1, ws} }
 func p(v0, ws, v2, v3 string) Line                { return Line{"p", v0, ws, v2, v3} }
@@ -52,7 +53,7 @@ func (m *Model) Flag(ws, u, gr string) bool { return m.has(p("u:"+u, ws, "g:"+gr
 // StoredRole returns u's stored role; false if u holds none. A user holding
 // two is reported with the first of admin, global_curator, basic, limited.
 func (m *Model) StoredRole(ws, u string) (string, bool) {
-	for _, r := range storedRoles {
+	for _, r := range storedRoles() {
 		if m.roleLine(ws, u, r) {
 			return r, true
 		}
