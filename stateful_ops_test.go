@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/invites"
+	"github.com/rosterhq/roster/ratelimit"
 	"github.com/rosterhq/roster/resources"
 	"github.com/rosterhq/roster/users"
 )
@@ -47,6 +50,8 @@ func (s *sim) ops() []simOp {
 		{"attach", opAttach}, {"attach", opAttach}, {"detach", opDetach},
 		{"create API key", opCreateAPIKey}, {"delete API key", opDeleteAPIKey},
 		{"create SCIM token", opCreateSCIM}, {"revoke SCIM token", opRevokeSCIM},
+		{"set members", opSetMembers}, {"set attached", opSetAttached}, {"transfer ownership", opTransfer},
+		{"create limit", opCreateLimit}, {"delete limit", opDeleteLimit}, {"set invite mode", opSetMode},
 	}
 }
 
@@ -86,7 +91,9 @@ func opRegister(s *sim, w *roster.Workspace, _ principal) stepResult {
 	src := pickOf(s, users.SourcePassword, users.SourceSSO)
 	u, err := w.Users().Register(s.ctx, users.Registration{Email: email, Source: src, InviteToken: token, Actor: roster.System})
 	desc := fmt.Sprintf("%s via %s, token %v", email, src, token != "")
-	invited := len(s.tok) > 0 // an invite row was inserted once: the auto gate requires invites
+	// The auto gate requires invites once an invite row was inserted (each
+	// inserted invite mails a link); invite_only always, open never.
+	invited := s.mode == invites.ModeInviteOnly || s.mode != invites.ModeOpen && len(s.tok) > 0
 	pending := slices.ContainsFunc(s.tokensOf(email), func(t string) bool { return !s.used[t] })
 	return stepResult{desc: desc, err: err, allowed: true, post: func(s *sim) string {
 		s.seen[u.ID] = true
@@ -158,6 +165,7 @@ func opSetRole(s *sim, w *roster.Workspace, p principal) stepResult {
 	role := pickOf(s, users.RoleAdmin, users.RoleGlobalCurator, users.RoleBasic, users.RoleLimited, users.RoleCurator)
 	_, err := w.Users().SetRole(s.ctx, p.actor, target, role)
 	r := adminOnly(s, p, fmt.Sprintf("%s to %s", short(target), role), err)
+	r.allowed = r.allowed && target != p.id && role != users.RoleCurator
 	r.post = func(s *sim) string {
 		u, err := w.Users().Get(s.ctx, target)
 		if err != nil || u.Role != role {
@@ -182,6 +190,7 @@ func opDeactivate(s *sim, w *roster.Workspace, p principal) stepResult {
 	target := s.pickUser()
 	_, err := w.Users().Deactivate(s.ctx, p.actor, target)
 	r := adminOnly(s, p, short(target), err)
+	r.allowed = r.allowed && target != p.id
 	r.post = wantActive(w, target, false)
 	return r
 }
@@ -196,8 +205,14 @@ func opActivate(s *sim, w *roster.Workspace, p principal) stepResult {
 
 func opDeleteUser(s *sim, w *roster.Workspace, p principal) stepResult {
 	target := s.pickUser()
+	owns := false
+	for _, res := range s.un.res {
+		owns = owns || res.Kind != access.Connector && s.st.model.Owns(s.ws, target, string(res.Kind), res.ID)
+	}
 	err := w.Users().Delete(s.ctx, p.actor, target)
 	r := adminOnly(s, p, short(target), err)
+	// Only a deactivated user who owns no document set or agent is deleted.
+	r.allowed = r.allowed && target != p.id && s.st.model.Deactivated(s.ws, target) && !owns
 	r.post = func(s *sim) string {
 		if _, err := w.Users().Get(s.ctx, target); !errors.Is(err, roster.ErrNotFound) {
 			return fmt.Sprintf("afterwards Get answers %v, want ErrNotFound", err)
@@ -265,7 +280,11 @@ func opSetCurator(s *sim, w *roster.Workspace, p principal) stepResult {
 		u = members[s.rng.IntN(len(members))]
 	}
 	_, err := w.Groups().SetCurator(s.ctx, p.actor, g, u, on)
-	return groupScoped(s, p, g, fmt.Sprintf("%s in %s to %v", short(u), short(g), on), err)
+	r := groupScoped(s, p, g, fmt.Sprintf("%s in %s to %v", short(u), short(g), on), err)
+	// Only a member who is basic (or curator) gets the flag.
+	role, _ := s.st.model.StoredRole(s.ws, u)
+	r.allowed = r.allowed && (!on || s.st.model.Member(s.ws, u, g) && role == "basic")
+	return r
 }
 
 // pickFacts draws a resource's facts: an owner, a public flag, groups,
@@ -298,8 +317,14 @@ func opRegisterResource(s *sim, w *roster.Workspace, _ principal) stepResult {
 func opUpdateResource(s *sim, w *roster.Workspace, p principal) stepResult {
 	r := s.pickRes()
 	f := s.pickFacts(r)
+	m := s.st.model
+	// Making a resource public or changing an agent's shares is for its
+	// owner and admins only.
+	sharing := f.Public != m.Public(s.ws, string(r.Kind), r.ID) ||
+		r.Kind == access.Agent && !slices.Equal(slices.Compact(slices.Sorted(slices.Values(f.SharedWith))), m.SharedWith(s.ws, r.ID))
 	_, err := w.Resources().Update(s.ctx, p.actor, r, f)
-	return stepResult{desc: fmt.Sprintf("%s %+v", r, f), err: err, allowed: s.isAdmin(p) || s.can(p.id, access.Edit, r)}
+	allowed := s.isAdmin(p) || s.can(p.id, access.Edit, r) && (!sharing || m.Owns(s.ws, p.id, string(r.Kind), r.ID))
+	return stepResult{desc: fmt.Sprintf("%s %+v", r, f), err: err, allowed: allowed}
 }
 
 func opUnregisterResource(s *sim, w *roster.Workspace, p principal) stepResult {
@@ -367,4 +392,78 @@ func opRevokeSCIM(s *sim, w *roster.Workspace, p principal) stepResult {
 	id := pickID(s, s.scims)
 	err := w.Tokens().Revoke(s.ctx, p.actor, id)
 	return adminOnly(s, p, short(id), err)
+}
+
+func opSetMembers(s *sim, w *roster.Workspace, p principal) stepResult {
+	g := s.pickGroup()
+	var now []string
+	for _, id := range s.un.users {
+		if s.st.model.Member(s.ws, id, g) {
+			now = append(now, id)
+		}
+	}
+	us := s.pickUsers()
+	if len(now) > 0 && s.rng.IntN(2) == 0 {
+		us = append(slices.Clone(now[:s.rng.IntN(len(now))]), us...)
+	}
+	_, err := w.Groups().SetMembers(s.ctx, p.actor, g, us)
+	r := groupScoped(s, p, g, fmt.Sprintf("%s to %v", short(g), us), err)
+	// Replacing checks permission only for what changes.
+	r.allowed = r.allowed || slices.Equal(slices.Compact(slices.Sorted(slices.Values(us))), now)
+	return r
+}
+
+func opSetAttached(s *sim, w *roster.Workspace, p principal) stepResult {
+	g := s.pickGroup()
+	kind := pickOf(s, access.Connector, access.Agent)
+	var ids []string
+	for _, r := range s.un.res {
+		if r.Kind == kind && s.rng.IntN(3) == 0 {
+			ids = append(ids, r.ID)
+		}
+	}
+	_, err := w.Resources().SetAttached(s.ctx, p.actor, g, kind, ids)
+	// Each resource whose attachment changes needs what Attach needs.
+	allowed := true
+	for _, r := range s.un.res {
+		if r.Kind != kind {
+			continue
+		}
+		attached := slices.Contains(s.st.model.Attached(s.ws, string(r.Kind), r.ID), g)
+		if attached != slices.Contains(ids, r.ID) && !s.attachAllowed(p, g, r) {
+			allowed = false
+		}
+	}
+	return stepResult{desc: fmt.Sprintf("%s %v to %s", kind, ids, short(g)), err: err, allowed: allowed && (s.isAdmin(p) || s.mayCurate(p, g) || s.st.model.Member(s.ws, p.id, g))}
+}
+
+func opTransfer(s *sim, w *roster.Workspace, p principal) stepResult {
+	from, to := s.pickUser(), s.pickUser()
+	_, err := w.Users().TransferOwnership(s.ctx, p.actor, from, to)
+	return adminOnly(s, p, fmt.Sprintf("%s to %s", short(from), short(to)), err)
+}
+
+func opCreateLimit(s *sim, w *roster.Workspace, p principal) stepResult {
+	l := ratelimit.Limit{Scope: ratelimit.ScopeGroup, GroupID: s.pickGroup(), Budget: 1000, Period: time.Hour, Enabled: true}
+	if s.rng.IntN(3) == 0 {
+		l.Scope, l.GroupID = ratelimit.ScopeGlobal, ""
+	}
+	got, err := w.Limits().CreateLimit(s.ctx, p.actor, l)
+	r := adminOnly(s, p, fmt.Sprintf("%s %s", l.Scope, short(l.GroupID)), err)
+	r.post = func(s *sim) string { s.limits = append(s.limits, got.ID); return "" }
+	return r
+}
+
+func opDeleteLimit(s *sim, w *roster.Workspace, p principal) stepResult {
+	id := pickID(s, s.limits)
+	err := w.Limits().DeleteLimit(s.ctx, p.actor, id)
+	return adminOnly(s, p, short(id), err)
+}
+
+func opSetMode(s *sim, w *roster.Workspace, p principal) stepResult {
+	mode := pickOf(s, invites.ModeAuto, invites.ModeAuto, invites.ModeInviteOnly, invites.ModeOpen)
+	_, err := w.Invites().SetSettings(s.ctx, p.actor, invites.Settings{Mode: mode})
+	r := adminOnly(s, p, string(mode), err)
+	r.post = func(s *sim) string { s.mode = mode; return "" }
+	return r
 }

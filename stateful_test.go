@@ -107,6 +107,8 @@ type sim struct {
 	group   []string          // every group id seen, deleted ones too
 	keys    []string          // API key ids seen
 	scims   []string          // SCIM token ids seen
+	limits  []string          // rate limit ids seen
+	mode    invites.Mode      // the invite gate mode set last ("" is auto)
 	tok     map[string]string // invite link token → the email it was issued to
 	used    map[string]bool   // tokens a registration used, or rotated or revoked
 	checked map[string]bool   // dead tokens checked dead

@@ -156,3 +156,20 @@ func (m *Model) Flags(ws string) [][2]string {
 	}
 	return out
 }
+
+// Public reports whether the resource is public.
+func (m *Model) Public(ws, kind, id string) bool {
+	return m.has(p("public", ws, obj(kind, id), "view"))
+}
+
+// SharedWith returns the users an agent is shared with directly, sorted.
+func (m *Model) SharedWith(ws, id string) []string {
+	var us []string
+	for l := range m.lines {
+		if l[0] == "p" && l[2] == ws && l[3] == obj("agent", id) && l[4] == "view" && strings.HasPrefix(l[1], "u:") {
+			us = append(us, strings.TrimPrefix(l[1], "u:"))
+		}
+	}
+	slices.Sort(us)
+	return us
+}
