@@ -26,6 +26,9 @@ type stepResult struct {
 	// mustNotForbid: when allowed, a refusal must not be ErrForbidden
 	// (other refusals, such as the last-admin rule, remain possible).
 	mustNotForbid bool
+	// mustForbid: the principal's role does not allow the operation, so it
+	// must be refused with ErrForbidden before any other rule is looked at.
+	mustForbid bool
 	// post, run after a success, returns what is wrong with its effect.
 	post func(s *sim) string
 }
@@ -58,7 +61,7 @@ func (s *sim) ops() []simOp {
 func short(id string) string { return id[:min(8, len(id))] }
 
 func adminOnly(s *sim, p principal, desc string, err error) stepResult {
-	return stepResult{desc: desc, err: err, allowed: s.isAdmin(p), mustNotForbid: true}
+	return stepResult{desc: desc, err: err, allowed: s.isAdmin(p), mustNotForbid: true, mustForbid: !s.isAdmin(p)}
 }
 
 // tokensOf returns the known link tokens of email, sorted.

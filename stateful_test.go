@@ -67,7 +67,7 @@ func TestStateful(t *testing.T) {
 		}
 		t.Cleanup(func() {
 			if t.Failed() {
-				t.Logf("replay: ROSTER_SEED=%d go test -run 'TestStateful/%s' .", seed, t.Name()[strings.LastIndex(t.Name(), "/")+1:])
+				t.Logf("replay: ROSTER_SEED=%d ROSTER_STEPS=%d go test -run 'TestStateful/%s' .", seed, steps, t.Name()[strings.LastIndex(t.Name(), "/")+1:])
 			}
 		})
 		n := 1
@@ -203,13 +203,14 @@ func (s *sim) committed() int64 {
 // step runs one random operation and checks every invariant; false stops
 // the run.
 func (s *sim) step(i int) bool {
-	w := s.dirs[s.rng.IntN(len(s.dirs))].Default()
+	inst := s.rng.IntN(len(s.dirs))
+	w := s.dirs[inst].Default()
 	p := s.pickPrincipal()
 	op := s.ops()[s.rng.IntN(len(s.ops()))]
 	before := s.committed()
 	res := op.run(s, w, p)
 	after := s.committed()
-	desc := fmt.Sprintf("%d: instance %p, %s by %s: %s → %v", i, w, op.name, s.who(p), res.desc, res.err)
+	desc := fmt.Sprintf("%d: instance %d, %s by %s: %s → %v", i, inst, op.name, s.who(p), res.desc, res.err)
 	s.history = append(s.history, desc)
 	if len(s.history) > 12 {
 		s.history = s.history[1:]
@@ -222,13 +223,12 @@ func (s *sim) step(i int) bool {
 		s.fail("step %s succeeded, but the contract does not let %s do it", desc, s.who(p))
 	case res.err != nil && res.allowed && res.mustNotForbid && errors.Is(res.err, roster.ErrForbidden):
 		s.fail("step %s was forbidden, but the contract lets %s do it", desc, s.who(p))
+	case res.mustForbid && !errors.Is(res.err, roster.ErrForbidden):
+		s.fail("step %s: want ErrForbidden, since authorization comes before validation", desc)
 	}
 	if res.err != nil {
 		s.refused++
 		s.refusals[op.name]++
-		if os.Getenv("DBG") != "" {
-			fmt.Println("REFUSED", op.name, s.who(p), res.err)
-		}
 	}
 	if res.post != nil && res.err == nil {
 		if msg := res.post(s); msg != "" {
