@@ -26,9 +26,10 @@ type stepResult struct {
 	// mustNotForbid: when allowed, a refusal must not be ErrForbidden
 	// (other refusals, such as the last-admin rule, remain possible).
 	mustNotForbid bool
-	// mustForbid: the principal's role does not allow the operation, so it
-	// must be refused with ErrForbidden before any other rule is looked at.
-	mustForbid bool
+	// refuseWith, if set, are the errors one of which the refusal must
+	// match, whatever else is wrong with the input: the principal may not
+	// do this, and authorization comes before validation.
+	refuseWith []error
 	// post, run after a success, returns what is wrong with its effect.
 	post func(s *sim) string
 }
@@ -61,7 +62,11 @@ func (s *sim) ops() []simOp {
 func short(id string) string { return id[:min(8, len(id))] }
 
 func adminOnly(s *sim, p principal, desc string, err error) stepResult {
-	return stepResult{desc: desc, err: err, allowed: s.isAdmin(p), mustNotForbid: true, mustForbid: !s.isAdmin(p)}
+	r := stepResult{desc: desc, err: err, allowed: s.isAdmin(p), mustNotForbid: true}
+	if !r.allowed {
+		r.refuseWith = []error{roster.ErrForbidden}
+	}
+	return r
 }
 
 // tokensOf returns the known link tokens of email, sorted.
@@ -255,8 +260,19 @@ func (s *sim) pickUsers() []string {
 	return out
 }
 
+// groupScoped: admins, and those who may curate the group. Others are
+// refused: forbidden, or, when they are not members, told the group does
+// not exist.
 func groupScoped(s *sim, p principal, g, desc string, err error) stepResult {
-	return stepResult{desc: desc, err: err, allowed: s.mayCurate(p, g), mustNotForbid: s.isAdmin(p)}
+	r := stepResult{desc: desc, err: err, allowed: s.mayCurate(p, g), mustNotForbid: s.isAdmin(p)}
+	switch {
+	case r.allowed:
+	case s.st.model.Member(s.ws, p.id, g) && s.st.model.Active(s.ws, p.id):
+		r.refuseWith = []error{roster.ErrForbidden}
+	default:
+		r.refuseWith = []error{roster.ErrForbidden, roster.ErrNotFound}
+	}
+	return r
 }
 
 func opAddMembers(s *sim, w *roster.Workspace, p principal) stepResult {
@@ -327,13 +343,23 @@ func opUpdateResource(s *sim, w *roster.Workspace, p principal) stepResult {
 		r.Kind == access.Agent && !slices.Equal(slices.Compact(slices.Sorted(slices.Values(f.SharedWith))), m.SharedWith(s.ws, r.ID))
 	_, err := w.Resources().Update(s.ctx, p.actor, r, f)
 	allowed := s.isAdmin(p) || s.can(p.id, access.Edit, r) && (!sharing || m.Owns(s.ws, p.id, string(r.Kind), r.ID))
-	return stepResult{desc: fmt.Sprintf("%s %+v", r, f), err: err, allowed: allowed}
+	return denied(stepResult{desc: fmt.Sprintf("%s %+v", r, f), err: err, allowed: allowed})
 }
 
 func opUnregisterResource(s *sim, w *roster.Workspace, p principal) stepResult {
 	r := s.pickRes()
 	_, err := w.Resources().Unregister(s.ctx, p.actor, r)
-	return stepResult{desc: r.String(), err: err, allowed: s.isAdmin(p) || s.can(p.id, access.Edit, r)}
+	return denied(stepResult{desc: r.String(), err: err, allowed: s.isAdmin(p) || s.can(p.id, access.Edit, r)})
+}
+
+// denied: an operation on a resource that the contract does not allow is
+// refused as forbidden, or as not found (the resource, or the group, is not
+// the principal's to see), whatever else is wrong with the input.
+func denied(r stepResult) stepResult {
+	if !r.allowed {
+		r.refuseWith = []error{roster.ErrForbidden, roster.ErrNotFound}
+	}
+	return r
 }
 
 // attachAllowed: group scope and edit access to the resource; a basic user
@@ -348,13 +374,13 @@ func (s *sim) attachAllowed(p principal, g string, r access.Resource) bool {
 func opAttach(s *sim, w *roster.Workspace, p principal) stepResult {
 	g, r := s.pickGroup(), s.pickRes()
 	_, err := w.Resources().Attach(s.ctx, p.actor, g, r)
-	return stepResult{desc: fmt.Sprintf("%s to %s", r, short(g)), err: err, allowed: s.attachAllowed(p, g, r)}
+	return denied(stepResult{desc: fmt.Sprintf("%s to %s", r, short(g)), err: err, allowed: s.attachAllowed(p, g, r)})
 }
 
 func opDetach(s *sim, w *roster.Workspace, p principal) stepResult {
 	g, r := s.pickGroup(), s.pickRes()
 	_, err := w.Resources().Detach(s.ctx, p.actor, g, r)
-	return stepResult{desc: fmt.Sprintf("%s from %s", r, short(g)), err: err, allowed: s.attachAllowed(p, g, r)}
+	return denied(stepResult{desc: fmt.Sprintf("%s from %s", r, short(g)), err: err, allowed: s.attachAllowed(p, g, r)})
 }
 
 func pickID(s *sim, ids []string) string {

@@ -223,8 +223,8 @@ func (s *sim) step(i int) bool {
 		s.fail("step %s succeeded, but the contract does not let %s do it", desc, s.who(p))
 	case res.err != nil && res.allowed && res.mustNotForbid && errors.Is(res.err, roster.ErrForbidden):
 		s.fail("step %s was forbidden, but the contract lets %s do it", desc, s.who(p))
-	case res.mustForbid && !errors.Is(res.err, roster.ErrForbidden):
-		s.fail("step %s: want ErrForbidden, since authorization comes before validation", desc)
+	case res.refuseWith != nil && !slices.ContainsFunc(res.refuseWith, func(want error) bool { return errors.Is(res.err, want) }):
+		s.fail("step %s: want an error matching one of %v: authorization comes before validation", desc, res.refuseWith)
 	}
 	if res.err != nil {
 		s.refused++
