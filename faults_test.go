@@ -2,6 +2,7 @@ package roster_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net/http"
@@ -35,8 +36,10 @@ import (
 // index must equal the one rebuilt from casbin_rule.
 //
 // The error comes from gorm callbacks registered on the connection the
-// test gives the Directory (Config.DB); they fail only statements whose
-// context carries faultKey, so nothing but the call under test is touched.
+// test gives the Directory (Config.DB), and from a wrapper of its pool that
+// fails a mutation's COMMIT (the last write step of each); they fail only
+// statements whose context carries faultKey, so nothing but the call under
+// test is touched.
 
 // errInjected is the database error the test injects.
 var errInjected = errors.New("injected database error")
@@ -128,6 +131,8 @@ type faultEnv struct {
 func newFaultEnv(t *testing.T, dsn string) *faultEnv {
 	e := &faultEnv{t: t, ctx: context.Background(), db: openGorm(t, dsn), in: &injector{}, mail: &mailbox{}, keys: map[string]string{}}
 	e.in.install(t, e.db)
+	e.db.ConnPool = faultPool{ConnPool: e.db.ConnPool, in: e.in}
+	e.db.Statement.ConnPool = e.db.ConnPool
 	d, err := roster.Open(e.ctx, roster.Config{DB: e.db, Now: rostertest.NewClock().Now, PollInterval: -1,
 		Limits:  roster.LimitsConfig{FlushInterval: time.Hour},
 		Invites: roster.InvitesConfig{Mailer: e.mail, Link: func(_, token string) string { return linkPrefix + token }}})
@@ -519,4 +524,40 @@ func (e *faultEnv) faultTokens(ids map[string]string) {
 	})
 	e.run("DeleteAPIKey", func(ctx context.Context) error { return e.w.DeleteAPIKey(ctx, admin, keyID) })
 	e.run("Revoke SCIM token", func(ctx context.Context) error { return e.w.Tokens().Revoke(ctx, admin, scimID) })
+}
+
+// faultPool wraps a gorm connection pool so that the injector can fail a
+// mutation's COMMIT too: the write step after its last statement. The
+// transaction is rolled back and the commit reports errInjected, as when
+// the database refuses a commit.
+type faultPool struct {
+	gorm.ConnPool
+	in *injector
+}
+
+// BeginTx begins a transaction whose Commit may fail.
+func (p faultPool) BeginTx(ctx context.Context, opts *sql.TxOptions) (gorm.ConnPool, error) {
+	tx, err := p.ConnPool.(*sql.DB).BeginTx(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &faultTx{Tx: tx, in: p.in}, nil
+}
+
+// GetDBConn returns the pool's *sql.DB, for gorm's DB().
+func (p faultPool) GetDBConn() (*sql.DB, error) { return p.ConnPool.(*sql.DB), nil }
+
+type faultTx struct {
+	*sql.Tx
+	in *injector
+}
+
+// Commit fails, rolling back, when the transaction is a mutation's and the
+// injector's step has come.
+func (t *faultTx) Commit() error {
+	if _, ok := t.in.txs.Load(gorm.ConnPool(t)); ok && t.in.fail.Load() > 0 && t.in.seen.Add(1) == t.in.fail.Load() {
+		t.Tx.Rollback()
+		return fmt.Errorf("commit, write step %d: %w", t.in.fail.Load(), errInjected)
+	}
+	return t.Tx.Commit()
 }
