@@ -14,6 +14,7 @@ import (
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/groups"
 	"github.com/rosterhq/roster/internal/oracle"
 	"github.com/rosterhq/roster/users"
 )
@@ -186,6 +187,7 @@ func diffAnswers(want, got map[string]string, max int) []string {
 type dbFacts struct {
 	users  []users.User
 	groups []string
+	sums   []groups.Summary // the groups as groups.List describes them
 }
 
 func readFacts(ctx context.Context, w *roster.Workspace) (dbFacts, error) {
@@ -204,6 +206,7 @@ func readFacts(ctx context.Context, w *roster.Workspace) (dbFacts, error) {
 	for _, s := range sums {
 		f.groups = append(f.groups, s.ID)
 	}
+	f.sums = sums
 	return f, nil
 }
 
@@ -264,7 +267,48 @@ func oracleProblems(ws string, st dbState, facts dbFacts, un universe, answers m
 			out = append(out, fmt.Sprintf("user %s holds the curator flag of group %s: member %v, stored role %q", f[0], f[1], m.Member(ws, f[0], f[1]), role))
 		}
 	}
+	for _, g := range facts.sums {
+		var members, curators []string
+		for _, u := range un.users {
+			if m.Member(ws, u, g.ID) {
+				members = append(members, u)
+			}
+			if m.Flag(ws, u, g.ID) {
+				curators = append(curators, u)
+			}
+		}
+		if !slices.Equal(sortedIDs(g.MemberIDs), members) || !slices.Equal(sortedIDs(g.CuratorIDs), curators) {
+			out = append(out, fmt.Sprintf("group %s lists members %v and curators %v, the lines say %v and %v", g.Name, g.MemberIDs, g.CuratorIDs, members, curators))
+		}
+	}
+	out = append(out, aclProblems(m, ws, un, answers)...)
 	return append(out, diffAnswers(oracleAnswers(m, ws, un), pickAnswers(answers, "Can(", "Visible(", "WhoCan("), 10)...)
+}
+
+func sortedIDs(ids []string) []string { return slices.Sorted(slices.Values(ids)) }
+
+// aclProblems: a user's and a registered resource's ACL tokens intersect
+// exactly when the user may view the resource, and a user who is not
+// active holds none.
+func aclProblems(m *oracle.Model, ws string, un universe, answers map[string]string) []string {
+	var out []string
+	for _, u := range un.users {
+		held := strings.Fields(answers["ACLFor("+u+")"])
+		if len(held) > 0 && !m.Active(ws, u) {
+			out = append(out, fmt.Sprintf("user %s is not active but holds ACL tokens %v", u, held))
+		}
+		for _, r := range un.res {
+			if !m.Exists(ws, string(r.Kind), r.ID) {
+				continue
+			}
+			of := strings.Fields(answers["ACLOf("+r.String()+")"])
+			meet := slices.ContainsFunc(held, func(t string) bool { return slices.Contains(of, t) })
+			if want := m.Can(ws, u, "view", string(r.Kind), r.ID); meet != want {
+				out = append(out, fmt.Sprintf("ACLFor(%s) %v and ACLOf(%s) %v meet: %v, but Can(view) is %v", u, held, r, of, meet, want))
+			}
+		}
+	}
+	return out
 }
 
 // oracleAnswers renders the model's Can, Visible and WhoCan over un; un
