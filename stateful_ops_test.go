@@ -98,7 +98,7 @@ func opRegister(s *sim, w *roster.Workspace, _ principal) stepResult {
 	}
 	src := pickOf(s, users.SourcePassword, users.SourceSSO)
 	u, err := w.Users().Register(s.ctx, users.Registration{Email: email, Source: src, InviteToken: token, Actor: roster.System})
-	desc := fmt.Sprintf("%s via %s, token %v", email, src, token != "")
+	desc := fmt.Sprintf("%s via %s, token %v, as System", email, src, token != "")
 	// The auto gate requires invites once an invite row was inserted (each
 	// inserted invite mails a link); invite_only always, open never.
 	invited := s.mode == invites.ModeInviteOnly || s.mode != invites.ModeOpen && len(s.tok) > 0

@@ -150,6 +150,8 @@ func newSim(t *testing.T, dsn string, instances int, seed uint64) *sim {
 		mail: &mailbox{}, counts: map[string]int{}, refusals: map[string]int{}}
 	clock := rostertest.NewClock()
 	for range instances {
+		// A throttle so generous that the checks' lookups of dead links
+		// never throttle the sign-ups under test.
 		thr, err := invites.NewThrottle(invites.ThrottleConfig{
 			Sends:             invites.Budget{Events: 1 << 20, Per: time.Hour},
 			Redemptions:       invites.Budget{Events: 1 << 20, Per: time.Hour},
