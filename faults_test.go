@@ -247,6 +247,7 @@ func (e *faultEnv) run(name string, op func(ctx context.Context) error) {
 	ctx := context.WithValue(e.ctx, faultKey{}, true)
 	before := e.state(name + ": before")
 	for n := int64(1); ; n++ {
+		mailed := e.mail.count()
 		e.in.arm(n)
 		err := op(ctx)
 		hit := e.in.seen.Load() >= n
@@ -265,6 +266,9 @@ func (e *faultEnv) run(name string, op func(ctx context.Context) error) {
 			e.t.Errorf("%s: write step %d failed, but the call returned no error", name, n)
 		} else if !errors.Is(err, errInjected) {
 			e.t.Errorf("%s: write step %d failed, and the call returned %v, which does not wrap the database's error", name, n, err)
+		}
+		if e.mail.count() != mailed {
+			e.t.Errorf("%s: write step %d failed, but an invitation was mailed", name, n)
 		}
 		after := e.state(fmt.Sprintf("%s, write step %d failed", name, n))
 		if diff := diffAnswers(before, after, 10); len(diff) > 0 {

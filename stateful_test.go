@@ -134,6 +134,13 @@ func (m *mailbox) Send(_ context.Context, msg invites.Message) error {
 	return nil
 }
 
+// count returns how many links wait to be taken.
+func (m *mailbox) count() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.links)
+}
+
 func (m *mailbox) take() []string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
