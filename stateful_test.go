@@ -293,7 +293,28 @@ func (s *sim) check(step string) bool {
 		s.fail("after %s: the database breaks the contract:\n  %s", step, strings.Join(probs, "\n  "))
 		ok = false
 	}
-	return s.checkIndexes(step) && s.checkTokens(step) && ok
+	return s.checkIndexes(step) && s.checkLimits(step) && s.checkTokens(step) && ok
+}
+
+// checkLimits: every instance reports the same rate-limit status for every
+// user (nothing is spent in this test, so the status shows which limits
+// bind whom, and a limit change must reach every instance).
+func (s *sim) checkLimits(step string) bool {
+	if len(s.dirs) < 2 {
+		return true
+	}
+	ok := true
+	for _, u := range s.un.users {
+		want, werr := s.dirs[0].Default().Limits().Status(s.ctx, u)
+		for i, d := range s.dirs[1:] {
+			got, err := d.Default().Limits().Status(s.ctx, u)
+			if fmt.Sprint(got, err) != fmt.Sprint(want, werr) {
+				s.fail("after %s: instance %d says user %s's limits are %+v (%v), instance 0 %+v (%v)", step, i+1, u, got, err, want, werr)
+				ok = false
+			}
+		}
+	}
+	return ok
 }
 
 // checkIndexes compares every instance's answers with those of the index
