@@ -17,7 +17,9 @@ import (
 // casbin_rule row.
 type Line [7]string
 
-// Model is a set of policy lines. The zero value is not usable; call New.
+// Model is a set of policy lines and the contract's answers over them. The
+// zero value is not usable; call New. A Model never changes after New, so
+// it is safe for concurrent use. Most callers want Can.
 type Model struct {
 	lines map[Line]bool
 }
