@@ -73,19 +73,44 @@ func TestStateful(t *testing.T) {
 				t.Logf("replay: ROSTER_SEED=%d ROSTER_STEPS=%d go test -run 'TestStateful/%s' .", seed, steps, t.Name()[strings.LastIndex(t.Name(), "/")+1:])
 			}
 		})
-		n := 1
-		if strings.HasPrefix(dsn, "postgres://") {
-			n = statefulInstances
-		}
-		s := newSim(t, dsn, n, seed)
-		for i := range steps {
-			if !s.step(i) {
-				return
-			}
-		}
-		s.finish()
-		t.Logf("seed %d: %d steps, %d refused; steps per operation %v, refused %v", seed, steps, s.refused, s.counts, s.refusals)
+		runSim(t, dsn, seed, steps)
 	})
+}
+
+// TestStatefulRegressions replays the seeds that found bugs, up to the step
+// that failed.
+func TestStatefulRegressions(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		seed  uint64
+		steps int
+		bug   string
+	}{
+		{2481284486562612080, 346, "TransferOwnership told a deleted actor that naming one user twice is invalid, not forbidden"},
+	} {
+		t.Run(fmt.Sprint(c.seed), func(t *testing.T) {
+			t.Parallel()
+			t.Log(c.bug)
+			runSim(t, rostertest.SQLiteDSN(t), c.seed, c.steps)
+		})
+	}
+}
+
+// runSim runs steps random steps from seed on dsn: one instance on SQLite,
+// statefulInstances on PostgreSQL.
+func runSim(t *testing.T, dsn string, seed uint64, steps int) {
+	n := 1
+	if strings.HasPrefix(dsn, "postgres://") {
+		n = statefulInstances
+	}
+	s := newSim(t, dsn, n, seed)
+	for i := range steps {
+		if !s.step(i) {
+			return
+		}
+	}
+	s.finish()
+	t.Logf("seed %d: %d steps, %d refused; steps per operation %v, refused %v", seed, steps, s.refused, s.counts, s.refusals)
 }
 
 // principal is who acts in a step: System (id "") or a user.
