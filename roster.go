@@ -317,8 +317,11 @@ var (
 // dirty after a failed migration (Dirty), or, while Config.SkipMigrations is
 // set, at another version than this build's or missing a data step this
 // build runs once per database (Pending; open once without SkipMigrations).
-// Repair a dirty schema, force its version in the roster_schema_migrations
-// table, and open again.
+// Repair a dirty schema by undoing what the failed migration Version did,
+// then mark the version before it clean (UPDATE roster_schema_migrations SET
+// version = Version-1, dirty = false; for version 1, DELETE FROM
+// roster_schema_migrations) and open again: the error names the statement.
+// docs/instances.md, Troubleshooting, says more.
 type SchemaError struct {
 	Version int      // the version recorded in the migrations table; -1 if none
 	Dirty   bool     // a migration to Version failed halfway
