@@ -251,8 +251,11 @@ func (d *Directory) apply(ch store.Change) {
 
 // Close stops every goroutine the Directory started (the follower, the
 // PostgreSQL listener and its connection, the limits flusher) and waits for
-// them, then closes the database if Open opened it. Calls after Close fail
-// with ErrClosed. Close is idempotent.
+// them, then closes the database if Open opened it. Before closing it
+// writes the rate limits' usage and bucket levels still in memory (see
+// LimitsConfig.FlushInterval), waiting for the database CloseFlushTimeout at
+// most: what could not be written then is lost and the error says why.
+// Calls after Close fail with ErrClosed. Close is idempotent.
 func (d *Directory) Close() error {
 	if d.st.Closed() {
 		return nil
