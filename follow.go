@@ -54,7 +54,10 @@ func (d *Directory) runFollower(ctx context.Context, f *follower) {
 		case <-tick.C:
 		case <-f.wake:
 		}
-		if _, err := d.st.CatchUp(ctx); err != nil && ctx.Err() == nil {
+		got, err := d.st.CatchUp(ctx)
+		if err == nil {
+			f.forgetAbove(got)
+		} else if ctx.Err() == nil {
 			d.cfg.Logger.Warn("roster: reading the changelog failed; the index answers from its last good state until a later catch-up succeeds",
 				"version", d.st.Applied(), "error", err)
 		}
@@ -95,6 +98,17 @@ func (f *follower) poke() {
 	case f.wake <- struct{}{}:
 	default:
 	}
+}
+
+// forgetAbove discards a notified version above v, the committed version a
+// successful catch-up just read and applied: no change was committed with
+// it (a stray or forged notification), so it must not make Status report a
+// lag. A real change committed since notifies again, or has poked the
+// catch-up loop already.
+func (f *follower) forgetAbove(v int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.notified = min(f.notified, v)
 }
 
 func (f *follower) setListening(on bool, err error) {
@@ -195,8 +209,10 @@ type Status struct {
 	// Version is the version of the last change the index holds.
 	Version int64
 	// Committed is the version of the last change committed to the
-	// database: read by Status, or, when the database did not answer, the
-	// highest version known (from notifications or the index itself).
+	// database, as Status read it; when the database did not answer, the
+	// highest version known (from notifications or the index itself), where
+	// a notification naming a version never committed counts only until the
+	// next successful catch-up.
 	Committed int64
 	// CaughtUp is when the index last held every change committed before
 	// it (a catch-up read the whole changelog above Version then), on the
@@ -239,11 +255,11 @@ func (d *Directory) Status(ctx context.Context) Status {
 	case err != nil:
 		s.Err = err
 	case h.Err != nil:
-		s.Committed, s.Err = max(committed, s.Committed), h.Err
+		s.Committed, s.Err = committed, h.Err
 	case listenErr != nil:
-		s.Committed, s.Err = max(committed, s.Committed), listenErr
+		s.Committed, s.Err = committed, listenErr
 	default:
-		s.Committed = max(committed, s.Committed)
+		s.Committed = committed
 	}
 	return s
 }
