@@ -92,8 +92,12 @@ func (d *Directory) runListener(ctx context.Context, f *follower) {
 	}
 }
 
-// poke wakes the catch-up loop, unless a wake is pending already.
+// poke wakes the catch-up loop, unless a wake is pending already. A nil
+// follower (following is off) has nothing to wake.
 func (f *follower) poke() {
+	if f == nil {
+		return
+	}
 	select {
 	case f.wake <- struct{}{}:
 	default:

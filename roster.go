@@ -191,7 +191,8 @@ func Open(ctx context.Context, cfg Config) (*Directory, error) {
 	}
 	d := &Directory{cfg: cfg, index: access.NewIndex(), workspaces: map[string]*Workspace{}}
 	so := store.Options{DSN: cfg.DSN, DB: cfg.DB, SkipMigrations: cfg.SkipMigrations,
-		Logger: cfg.Logger, Now: cfg.Now, Apply: d.apply, Reload: d.reload, Steps: dataSteps()}
+		Logger: cfg.Logger, Now: cfg.Now, Apply: d.apply, Reload: d.reload, Steps: dataSteps(),
+		Behind: func() { d.follow.poke() }}
 	if err := cfg.Limits.check(store.DialectOf(so)); err != nil {
 		return nil, err
 	}
@@ -314,6 +315,10 @@ var (
 	ErrConflict  = access.ErrConflict
 	ErrClosed    = access.ErrClosed
 	ErrLimited   = access.ErrLimited
+	// ErrNotApplied: a write committed but this Directory's index could not
+	// apply it before the call returned (see access.NotAppliedError, which
+	// carries the version).
+	ErrNotApplied = access.ErrNotApplied
 )
 
 // SchemaError is returned by Open for a database schema roster cannot use:

@@ -111,6 +111,9 @@ var errorTable = []struct {
 	{access.ErrForbidden, http.StatusForbidden, CodeForbidden},
 	// Every other conflict roster reports is a name or id that exists.
 	{access.ErrConflict, http.StatusConflict, CodeDuplicate},
+	// A write committed that this instance's index could not apply yet:
+	// before the database error it wraps can match anything else.
+	{access.ErrNotApplied, http.StatusServiceUnavailable, CodeUnavailable},
 	{access.ErrClosed, http.StatusServiceUnavailable, CodeUnavailable},
 	{ErrVersionNotReached, http.StatusServiceUnavailable, CodeUnavailable},
 	// The request's context ended: the client went away or a deadline
@@ -208,6 +211,13 @@ func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 		if s, ok := retryAfter(err); ok {
 			w.Header().Set("Retry-After", s)
 		}
+	}
+	var na *access.NotAppliedError
+	if errors.As(err, &na) {
+		// The write is saved at na.Version: Roster-Version names it, so
+		// that the client can ask for it (Roster-Min-Version) anywhere.
+		w.Header().Set("Retry-After", "1")
+		w.Header().Set(VersionHeader, strconv.FormatInt(na.Version, 10))
 	}
 	writeJSON(w, status, errorBody{Detail: detail, Code: code})
 }

@@ -15,9 +15,11 @@ import (
 const (
 	// VersionHeader is on the response to every write request (POST, PUT,
 	// PATCH, DELETE): the version the instance's index holds once the
-	// request is done, which includes the request's own change. A client
-	// sends it back as MinVersionHeader to read its own writes on any
-	// instance.
+	// request is done, which includes the request's own change. A write
+	// that committed but that this instance could not apply yet is 503
+	// UNAVAILABLE (access.ErrNotApplied) with Retry-After: 1, and the
+	// header then names the write's own version. A client sends it back as
+	// MinVersionHeader to read its own writes on any instance.
 	VersionHeader = "Roster-Version"
 	// MinVersionHeader, on any request, asks the instance to answer only
 	// once its index holds that version (it waits up to MinVersionWait).
@@ -91,7 +93,10 @@ func awaitMinVersion(dir *roster.Directory, r *http.Request) error {
 }
 
 // versionWriter sets Roster-Version just before the response's header is
-// written: by then the request's change, if any, is in the index.
+// written: by then the request's change, if any, is in the index (a write
+// returns only then). A write committed that the index could not apply is
+// answered 503 with Roster-Version set to its version already (writeError);
+// versionWriter keeps the higher of that and the index's version.
 type versionWriter struct {
 	http.ResponseWriter
 	dir   *roster.Directory
@@ -101,7 +106,11 @@ type versionWriter struct {
 func (w *versionWriter) WriteHeader(code int) {
 	if !w.wrote {
 		w.wrote = true
-		w.Header().Set(VersionHeader, strconv.FormatInt(w.dir.Version(), 10))
+		v := w.dir.Version()
+		if set, err := strconv.ParseInt(w.Header().Get(VersionHeader), 10, 64); err == nil {
+			v = max(v, set)
+		}
+		w.Header().Set(VersionHeader, strconv.FormatInt(v, 10))
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
