@@ -3,6 +3,7 @@ package roster
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -44,22 +45,39 @@ func (d *Directory) startFollowing() {
 	}
 }
 
+// followerRetry is the first wait before the follower retries a failed
+// catch-up; it doubles up to Config.PollInterval.
+const followerRetry = 50 * time.Millisecond
+
 func (d *Directory) runFollower(ctx context.Context, f *follower) {
 	tick := time.NewTicker(d.cfg.PollInterval)
 	defer tick.Stop()
+	retry := time.NewTimer(time.Hour)
+	retry.Stop()
+	defer retry.Stop()
+	var backoff time.Duration
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
 		case <-f.wake:
+		case <-retry.C:
 		}
 		got, err := d.st.CatchUp(ctx)
-		if err == nil {
+		switch {
+		case err == nil:
+			backoff = 0
+			retry.Stop()
 			f.forgetAbove(got)
-		} else if ctx.Err() == nil {
+		case ctx.Err() == nil:
+			// A failed catch-up is retried soon, not only at the next poll:
+			// a write of this instance's own, or AwaitVersion's waiters, may
+			// be waiting for it.
+			backoff = min(max(2*backoff, followerRetry), d.cfg.PollInterval)
+			retry.Reset(backoff)
 			d.cfg.Logger.Warn("roster: reading the changelog failed; the index answers from its last good state until a later catch-up succeeds",
-				"version", d.st.Applied(), "error", err)
+				"version", d.st.Applied(), "retry_in", backoff, "error", err)
 		}
 	}
 }
@@ -167,34 +185,62 @@ func (d *Directory) reload(r store.Reload) error {
 	return nil
 }
 
+// ErrVersionNotCommitted is returned by AwaitVersion for a version above
+// the last one committed to the database: no write returned it, so waiting
+// cannot bring it. It matches ErrInvalid.
+var ErrVersionNotCommitted = newError("roster: the version asked for has not been committed",
+	"The version asked for has not been committed; send back a version a write returned.", access.ErrInvalid)
+
+// awaitClosedCheck is how often AwaitVersion looks whether the Directory
+// was closed while it waits.
+const awaitClosedCheck = 200 * time.Millisecond
+
 // AwaitVersion returns once the index holds version v or later (the token a
 // write returned, on this instance or another sharing the database), so
-// that the checks that follow answer at least as of that write. It reads
-// the changelog itself, then waits for the follower (woken at once by
-// PostgreSQL's notifications) and reads again now and then, in case no
-// notification comes. It returns ctx's error if v is not applied before ctx
-// ends, ErrClosed on a closed Directory, and the database's error if the
-// changelog cannot be read.
+// that the checks that follow answer at least as of that write. Unless the
+// index holds v already, it reads the committed version once: a v above it
+// is ErrVersionNotCommitted at once. Otherwise it wakes the follower and
+// waits for it to apply v (the follower retries a failed catch-up within
+// milliseconds), so any number of waiters share one catch-up at a time
+// and read nothing else; with following turned off
+// (Config.PollInterval < 0) it reads the changelog itself. It returns ctx's
+// error if v is not applied before ctx ends, ErrClosed on a closed
+// Directory, and the database's error if the committed version (or, without
+// a follower, the changelog) cannot be read.
 func (d *Directory) AwaitVersion(ctx context.Context, v int64) error {
-	delay := 5 * time.Millisecond
-	for {
-		if d.st.Closed() {
-			return ErrClosed
+	if d.st.Closed() {
+		return ErrClosed
+	}
+	if d.st.Applied() >= v {
+		return nil
+	}
+	committed, err := d.CommittedVersion(ctx)
+	switch {
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case err != nil:
+		return err
+	case v > committed:
+		return fmt.Errorf("%w: version %d, committed %d", ErrVersionNotCommitted, v, committed)
+	}
+	if d.follow == nil {
+		// One catch-up reads up to the committed version, which is v or more.
+		_, err := d.st.CatchUp(ctx)
+		if ctx.Err() != nil {
+			return ctx.Err()
 		}
+		return err
+	}
+	d.follow.poke()
+	for {
 		advanced := d.st.Advanced()
 		if d.st.Applied() >= v {
 			return nil
 		}
-		got, err := d.st.CatchUp(ctx)
-		switch {
-		case ctx.Err() != nil:
-			return ctx.Err()
-		case err != nil:
-			return err
-		case got >= v:
-			return nil
+		if d.st.Closed() {
+			return ErrClosed
 		}
-		timer := time.NewTimer(delay)
+		timer := time.NewTimer(awaitClosedCheck)
 		select {
 		case <-ctx.Done():
 			timer.Stop()
@@ -202,7 +248,6 @@ func (d *Directory) AwaitVersion(ctx context.Context, v int64) error {
 		case <-advanced:
 			timer.Stop()
 		case <-timer.C:
-			delay = min(2*delay, 200*time.Millisecond)
 		}
 	}
 }
