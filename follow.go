@@ -158,6 +158,7 @@ func (d *Directory) stopFollowing() {
 	}
 	d.follow.cancel()
 	d.follow.done.Wait()
+	d.follow.setListening(false, nil) // the listener's connection is closed
 }
 
 // reload takes a state of the policy the store read from one snapshot
@@ -270,7 +271,8 @@ type Status struct {
 	CaughtUp time.Time
 	// Listening is true while the Directory receives PostgreSQL's change
 	// notifications; false on SQLite, with following turned off, and while
-	// the listener reconnects (the poll covers meanwhile).
+	// the listener reconnects (the poll covers meanwhile), and once the
+	// Directory is closed.
 	Listening bool
 	// Reloads counts the times the index was reloaded from the database
 	// because the changelog could not be replayed (a missing version, or a

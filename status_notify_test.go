@@ -35,4 +35,21 @@ func TestStatusIgnoresNotifiedVersionNeverCommitted(t *testing.T) {
 	if st.Err != nil || st.Committed != v || st.Version != v || st.Lag() != 0 {
 		t.Fatalf("Status after a notification of 999999 and a change at %d = %+v (lag %d), want Committed = Version = %d, lag 0, no error", v, st, st.Lag(), v)
 	}
+	// A later change, applied by a later catch-up, comes after the one
+	// that applied v has forgotten 999999; once the database can no longer
+	// be asked (the Directory closed), Status says what it knows, which no
+	// longer includes the forged version.
+	v2, err := a.Default().Resources().Register(ctx, access.System, access.Resource{Kind: access.Agent, ID: "y"}, resources.Facts{Public: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reaches(t, v2, b)
+	b.Close()
+	st = b.Status(ctx)
+	if st.Committed != v2 {
+		t.Fatalf("Status of the closed instance = %+v, want Committed %d: a successful catch-up forgets a notified version never committed", st, v2)
+	}
+	if st.Listening {
+		t.Fatal("Status of the closed instance says it is listening")
+	}
 }
