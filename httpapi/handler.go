@@ -82,8 +82,8 @@ func New(dir *roster.Directory, cfg Config) *Handler {
 // 404 NOT_FOUND, methods a path does not serve 405 METHOD_NOT_ALLOWED. It
 // honours the version headers as Versioned does, but waits for a request's
 // Roster-Min-Version only once the request is authenticated: an anonymous
-// one is 401 NOT_SIGNED_IN at once, and so is a request to a path it does
-// not serve answered at once.
+// one is 401 NOT_SIGNED_IN at once, and a request to a path it does not
+// serve is answered at once too.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if _, _, err := minVersion(r); err != nil {
 		WriteError(w, r, nil, err)
