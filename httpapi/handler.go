@@ -49,7 +49,8 @@ type Config struct {
 }
 
 // Handler serves the admin HTTP API of docs/http.md (the Me, Users and invites,
-// Groups and Token rate limits sections) over a roster Directory. Create it
+// Groups, Token rate limits and SCIM and API keys sections) over a roster
+// Directory. Create it
 // with New; it is safe for concurrent use and holds no state of its own.
 type Handler struct {
 	dir *roster.Directory
@@ -123,7 +124,8 @@ func CallerFrom(ctx context.Context) (Caller, bool) {
 
 // resolve authenticates the request and loads the caller: an authenticator
 // error, an empty user, an unknown workspace or user, and a deactivated user
-// are all ErrNotSignedIn, but for the errors authError passes through.
+// are all ErrNotSignedIn, but for the errors authError passes through (an
+// authenticator error that wraps ErrNotSignedIn is kept, with its sentence).
 func resolve(ctx context.Context, dir *roster.Directory, auth Authenticator, r *http.Request) (Caller, error) {
 	wsID, userID, err := auth(r)
 	if err != nil || userID == "" {
@@ -147,13 +149,16 @@ func resolve(ctx context.Context, dir *roster.Directory, auth Authenticator, r *
 }
 
 // authError is the answer to an authenticator that returned err or no
-// user: ErrNotSignedIn, unless err says it could not look (the database
-// does not answer, the Directory is closed, the request's context ended),
-// which passes through.
+// user: ErrNotSignedIn, unless err wraps ErrNotSignedIn already (kept, with
+// its sentence) or says it could not look (the database does not answer,
+// the Directory is closed, the request's context ended), which passes
+// through.
 func authError(err error) error {
 	switch {
 	case err == nil:
 		return ErrNotSignedIn
+	case errors.Is(err, ErrNotSignedIn):
+		return err // its sentence says why (WithAPIKeys')
 	case databaseDown(err), errors.Is(err, ErrDatabaseUnavailable), errors.Is(err, access.ErrClosed),
 		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return err
