@@ -157,13 +157,19 @@ func authError(err error) error {
 	switch {
 	case err == nil:
 		return ErrNotSignedIn
-	case errors.Is(err, ErrNotSignedIn):
-		return err // its sentence says why (WithAPIKeys')
-	case databaseDown(err), errors.Is(err, ErrDatabaseUnavailable), errors.Is(err, access.ErrClosed),
-		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return err
+	case errors.Is(err, ErrNotSignedIn), couldNotLook(err):
+		return err // a sentence that says why (WithAPIKeys'), or 503
 	}
 	return ErrNotSignedIn
+}
+
+// couldNotLook reports whether err says that an authenticator could not
+// look the request's credentials up, as opposed to finding them wanting:
+// the database does not answer, the Directory is closed, or the request's
+// context ended.
+func couldNotLook(err error) bool {
+	return err != nil && (databaseDown(err) || errors.Is(err, ErrDatabaseUnavailable) || errors.Is(err, access.ErrClosed) ||
+		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))
 }
 
 // authenticated resolves the request's caller, waiting first for its

@@ -147,3 +147,36 @@ func TestDatabaseDownIs503(t *testing.T) {
 		}
 	}
 }
+
+// A bearer API key that cannot be read because the database does not answer
+// is 503 UNAVAILABLE, not 401: the key is not refused.
+func TestAPIKeyDatabaseDownIs503(t *testing.T) {
+	ctx := context.Background()
+	var failing atomic.Bool
+	d, gdb, _ := failingDirectory(t, &failing)
+	if _, err := d.Default().Users().Register(ctx, users.Registration{Email: "ada@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	_, raw, err := d.Default().CreateAPIKey(ctx, roster.System, "bot", users.RoleBasic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := httpapi.New(d, httpapi.Config{Authenticate: httpapi.WithAPIKeys(d, testAuth)})
+	if rec := sendAuth(h, http.MethodGet, "/me", "Bearer "+raw, ""); rec.Code != http.StatusOK {
+		t.Fatalf("API key, database up: /me %d %s", rec.Code, rec.Body)
+	}
+	sqlDB, err := gdb.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sqlDB.Close()
+	rec := sendAuth(h, http.MethodGet, "/me", "Bearer "+raw, "")
+	var e apiError
+	if err := json.NewDecoder(rec.Body).Decode(&e); err != nil {
+		t.Fatal(err)
+	}
+	want := apiError{Detail: "The database does not answer.", Code: httpapi.CodeUnavailable}
+	if rec.Code != http.StatusServiceUnavailable || e != want {
+		t.Fatalf("API key, database closed: /me %d %+v, want 503 %+v", rec.Code, e, want)
+	}
+}
