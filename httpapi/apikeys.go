@@ -24,7 +24,8 @@ var errBadKey = newError("httpapi: bearer token is not a valid API key",
 // A bearer token is judged on its own and never falls back to next: a
 // malformed one, an unknown or deleted key, and a SCIM token (SCIM tokens
 // serve /scim/v2 only) are all refused, which New's Handler and Guard answer
-// 401 NOT_SIGNED_IN. Each request reads the key from the database
+// 401 NOT_SIGNED_IN. A key that cannot be read because the database does not
+// answer is that error (503 UNAVAILABLE), not a refusal. Each request reads the key from the database
 // ([roster.Directory.Authenticate]), so a key deleted on any instance is
 // refused on its very next request. An Authorization header of another
 // scheme (Basic, say) is not roster's and goes to next. A nil next refuses
@@ -48,6 +49,9 @@ func WithAPIKeys(dir *roster.Directory, next Authenticator) Authenticator {
 			return "", "", errBadKey
 		}
 		t, err := dir.Authenticate(r.Context(), raw)
+		if couldNotLook(err) {
+			return "", "", err // 503, not a refused key: the database does not answer
+		}
 		if err != nil || t.Kind != tokens.KindAPIKey || t.UserID == "" {
 			return "", "", errBadKey
 		}
