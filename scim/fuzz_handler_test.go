@@ -15,8 +15,8 @@ import (
 )
 
 // FuzzHandler sends arbitrary requests to one workspace: bad input is never
-// a 500, every refusal is the SCIM envelope, and the admin keeps their role
-// and status whatever SCIM is asked to do.
+// a 500, every refusal is the SCIM envelope, and the admin keeps their
+// email, role and status whatever SCIM is asked to do.
 func FuzzHandler(f *testing.F) {
 	e := newEnv(f, rostertest.SQLiteDSN(f), scim.Config{Rate: 1e6, Burst: 1e6})
 	uid := e.provision("fuzz@example.com")
@@ -34,6 +34,8 @@ func FuzzHandler(f *testing.F) {
 		{"POST", "/Groups", `{"displayName":"G2","members":[{"value":"` + e.admin.ID + `"}]}`},
 		{"GET", "/Users?filter=userName%20sw%20%22f%22&startIndex=2&count=1", ""},
 		{"DELETE", "/Users/" + e.admin.ID, ""},
+		{"PATCH", "/Users/" + e.admin.ID, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"userName","value":"attacker@evil.example"}]}`},
+		{"PUT", "/Users/" + e.admin.ID, `{"userName":"attacker@evil.example","name":{"givenName":"x"}}`},
 		{"PUT", "/Groups/" + gid, `{"displayName":"Fuzz","members":[]}`},
 	}
 	for _, s := range seeds {
@@ -75,7 +77,7 @@ func FuzzHandler(f *testing.F) {
 			}
 		}
 		a, err := e.w.Users().Get(t.Context(), e.admin.ID)
-		if err != nil || !a.Active || a.Role != users.RoleAdmin {
+		if err != nil || !a.Active || a.Role != users.RoleAdmin || a.Email != "admin@example.com" {
 			t.Fatalf("%s %s %s: the admin is now %+v (%v)", method, path, body, a, err)
 		}
 	})
