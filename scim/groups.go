@@ -74,6 +74,9 @@ func (c *call) groupDoc(body map[string]any) (map[string]any, []string, *Error) 
 	if e != nil {
 		return nil, nil, e
 	}
+	if e := checkExternalID(doc); e != nil {
+		return nil, nil, e
+	}
 	ids, e := memberIDs(doc["members"])
 	if e != nil {
 		return nil, nil, e
@@ -226,6 +229,9 @@ func (c *call) patchedGroup(g groups.Group, rec record, ops []patchOp) (map[stri
 	}
 	if name, _ := doc["displayName"].(string); name == "" {
 		return nil, badRequest(TypeInvalidValue, "A group needs a displayName.")
+	}
+	if e := checkExternalID(doc); e != nil {
+		return nil, e
 	}
 	return doc, nil
 }

@@ -257,6 +257,9 @@ func (c *call) userDoc(body map[string]any) (map[string]any, *Error) {
 	if e != nil {
 		return nil, e
 	}
+	if e := checkExternalID(doc); e != nil {
+		return nil, e
+	}
 	name, _ := doc["userName"].(string)
 	if name == "" {
 		return nil, badRequest(TypeInvalidValue, "A user needs a userName, its email address.")
