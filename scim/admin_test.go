@@ -29,6 +29,7 @@ func (e *env) wantAdmin(what string) {
 // reset goes to.
 func TestSCIMNeverChangesAnAdminsEmail(t *testing.T) {
 	forEachEnv(t, func(e *env) {
+		t := e.t.(*testing.T)
 		before := e.state()
 		e.do("POST", "/scim/v2/Users", map[string]any{"schemas": []any{scim.UserSchema}, "userName": "admin@example.com", "active": false}).
 			want(t, "adopt the admin as inactive", http.StatusForbidden, "", "Provisioning never changes an admin's status; an admin must demote them first.")

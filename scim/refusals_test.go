@@ -336,6 +336,7 @@ func TestClosedDirectory(t *testing.T) {
 // write and writes nothing; one of exactly MaxExternalIDBytes is kept.
 func TestExternalIDIsCapped(t *testing.T) {
 	forEachEnv(t, func(e *env) {
+		t := e.t.(*testing.T)
 		const tooLong = "An externalId is at most 1024 bytes long."
 		uid := e.provision("u@example.com")
 		r := e.do("POST", "/scim/v2/Groups", map[string]any{"displayName": "Eng"})
