@@ -7,6 +7,9 @@ import (
 	"testing"
 
 	"gorm.io/gorm"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/scim"
 )
 
 // countPolicyReads counts the queries that read casbin_rule rows as a
@@ -100,6 +103,41 @@ func TestListPaging(t *testing.T) {
 			if n := seen[fmt.Sprintf("p%d@example.com", i)]; n != 1 {
 				t.Errorf("p%d is on %d pages, want 1 (%v)", i, n, seen)
 			}
+		}
+	})
+}
+
+// A PUT of a group replaces its members only when the body has the key:
+// without it (a rename, as identity providers send it) they stay; with []
+// or null the group is emptied.
+func TestPutGroupWithoutMembersKeepsThem(t *testing.T) {
+	forEachEnv(t, func(e *env) {
+		t := e.t.(*testing.T)
+		a, b := e.provision("a@example.com"), e.provision("b@example.com")
+		r := e.do("POST", "/scim/v2/Groups", map[string]any{"schemas": []any{scim.GroupSchema}, "displayName": "Eng",
+			"members": []any{map[string]any{"value": a}, map[string]any{"value": b}}})
+		r.want(t, "create", http.StatusCreated, "", "")
+		g := r.body["id"].(string)
+		members := func() int {
+			t.Helper()
+			_, n, err := e.w.Groups().Members(t.Context(), roster.System, g, 0, 10)
+			e.must(err)
+			return n
+		}
+		e.do("PUT", "/scim/v2/Groups/"+g, map[string]any{"schemas": []any{scim.GroupSchema}, "displayName": "Eng renamed"}).
+			want(t, "PUT without members", http.StatusOK, "", "")
+		if n := members(); n != 2 {
+			t.Fatalf("a PUT that only renames left %d members, want 2", n)
+		}
+		e.do("PUT", "/scim/v2/Groups/"+g, map[string]any{"schemas": []any{scim.GroupSchema}, "displayName": "Eng", "members": []any{map[string]any{"value": a}}}).
+			want(t, "PUT with one member", http.StatusOK, "", "")
+		if n := members(); n != 1 {
+			t.Fatalf("a PUT with one member left %d members", n)
+		}
+		e.do("PUT", "/scim/v2/Groups/"+g, `{"schemas":["`+scim.GroupSchema+`"],"displayName":"Eng","members":null}`).
+			want(t, "PUT with members null", http.StatusOK, "", "")
+		if n := members(); n != 0 {
+			t.Fatalf("a PUT with members null left %d members", n)
 		}
 	})
 }
