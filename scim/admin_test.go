@@ -83,3 +83,41 @@ func TestSCIMNeverChangesAnAdminsEmail(t *testing.T) {
 		}
 	})
 }
+
+// An admin an admin deactivated is not refused forever: SCIM asking for the
+// status they have already (active false, DELETE) changes nothing of
+// theirs, and DELETE ends the SCIM record; activating them stays refused.
+func TestDeactivatedAdminCanBeDeprovisioned(t *testing.T) {
+	forEachEnv(t, func(e *env) {
+		t := e.t.(*testing.T)
+		ctx := t.Context()
+		other, err := e.w.Users().Register(ctx, users.Registration{Email: "other-admin@example.com", Actor: roster.System})
+		e.must(err)
+		_, err = e.w.Users().SetRole(ctx, roster.System, other.ID, users.RoleAdmin)
+		e.must(err)
+		e.do("POST", "/scim/v2/Users", map[string]any{"userName": "admin@example.com"}).want(t, "adopt", http.StatusCreated, "", "")
+		_, err = e.w.Users().Deactivate(ctx, roster.System, e.admin.ID)
+		e.must(err)
+		wantInactiveAdmin := func(what string) {
+			t.Helper()
+			u, err := e.w.Users().Get(ctx, e.admin.ID)
+			if err != nil || u.Active || u.Role != users.RoleAdmin || u.Email != "admin@example.com" {
+				t.Fatalf("%s: the admin is now %+v (%v)", what, u, err)
+			}
+		}
+		before := e.state()
+		e.do("PATCH", "/scim/v2/Users/"+e.admin.ID, map[string]any{"schemas": []any{scim.PatchOpSchema},
+			"Operations": []any{map[string]any{"op": "replace", "path": "active", "value": true}}}).
+			want(t, "activate", http.StatusForbidden, "", "Provisioning never changes an admin's status; an admin must demote them first.")
+		e.unchanged("activate", before)
+		e.do("PUT", "/scim/v2/Users/"+e.admin.ID, map[string]any{"userName": "admin@example.com", "active": false}).
+			want(t, "PUT active false", http.StatusOK, "", "")
+		wantInactiveAdmin("PUT active false")
+		e.do("DELETE", "/scim/v2/Users/"+e.admin.ID, nil).want(t, "DELETE", http.StatusNoContent, "", "")
+		wantInactiveAdmin("DELETE")
+		if n := e.records(e.admin.ID); n != 0 {
+			t.Fatalf("DELETE left %d SCIM records of the admin", n)
+		}
+		e.do("GET", "/scim/v2/Users/"+e.admin.ID, nil).want(t, "GET after DELETE", http.StatusNotFound, "", "No such resource.")
+	})
+}
