@@ -10,6 +10,7 @@ import (
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/scim"
+	"github.com/rosterhq/roster/users"
 )
 
 // countPolicyReads counts the queries that read casbin_rule rows as a
@@ -139,5 +140,32 @@ func TestPutGroupWithoutMembersKeepsThem(t *testing.T) {
 		if n := members(); n != 0 {
 			t.Fatalf("a PUT with members null left %d members", n)
 		}
+	})
+}
+
+// A group's members are users of its workspace, and another workspace's
+// token reaches none of its groups; every refusal writes nothing.
+func TestGroupsStayInTheirWorkspace(t *testing.T) {
+	forEachEnv(t, func(e *env) {
+		t := e.t.(*testing.T)
+		ctx := t.Context()
+		other, err := e.d.CreateWorkspace(ctx, roster.System, "other", "Other")
+		e.must(err)
+		ou, err := other.Users().Register(ctx, users.Registration{Email: "o@example.com", Actor: roster.System})
+		e.must(err)
+		_, rawOther, err := other.Tokens().CreateSCIM(ctx, roster.System, "IdP")
+		e.must(err)
+		r := e.do("POST", "/scim/v2/Groups", map[string]any{"schemas": []any{scim.GroupSchema}, "displayName": "Eng"})
+		r.want(t, "create", http.StatusCreated, "", "")
+		g := r.body["id"].(string)
+		before := e.state()
+		e.do("PATCH", "/scim/v2/Groups/"+g, map[string]any{"schemas": []any{scim.PatchOpSchema},
+			"Operations": []any{map[string]any{"op": "add", "path": "members", "value": []any{map[string]any{"value": ou.ID}}}}}).
+			want(t, "foreign member", http.StatusBadRequest, scim.TypeInvalidValue, "A member is not a user of this workspace.")
+		e.do("PATCH", "/scim/v2/Groups/"+g, map[string]any{"schemas": []any{scim.PatchOpSchema},
+			"Operations": []any{map[string]any{"op": "replace", "path": "displayName", "value": "x"}}}, "Authorization", "Bearer "+rawOther).
+			want(t, "foreign token", http.StatusNotFound, "", "No such resource.")
+		e.do("DELETE", "/scim/v2/Groups/"+g, nil, "Authorization", "Bearer "+rawOther).want(t, "foreign delete", http.StatusNotFound, "", "No such resource.")
+		e.unchanged("cross-workspace group calls", before)
 	})
 }
