@@ -13,6 +13,7 @@ import (
 
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/internal/enforcer"
+	"github.com/rosterhq/roster/internal/scimrecords"
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/invites"
 	"github.com/rosterhq/roster/ratelimit"
@@ -219,9 +220,10 @@ func Open(ctx context.Context, cfg Config) (*Directory, error) {
 
 // dataSteps are the Go migration steps Open runs once per database, after
 // the SQL migrations. The email step lives in store, which owns the tables;
-// the normalizer comes from users, which store cannot import.
+// the normalizer comes from users, which store cannot import. The SCIM
+// record step purges records whose user or group was deleted.
 func dataSteps() []store.Step {
-	return []store.Step{store.EmailStep(users.NormalizeEmail)}
+	return []store.Step{store.EmailStep(users.NormalizeEmail), scimrecords.OrphanStep()}
 }
 
 // load streams every policy line into the index and records the version the

@@ -15,6 +15,7 @@ import (
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/internal/authz"
 	"github.com/rosterhq/roster/internal/construct"
+	"github.com/rosterhq/roster/internal/scimrecords"
 	"github.com/rosterhq/roster/internal/store"
 )
 
@@ -154,8 +155,8 @@ func checkNameFree(tx *store.Tx, name string) error {
 	return nil
 }
 
-// Delete deletes a group with its memberships, curator flags, attachments
-// and (through the hooks) its token rate limits. The attached resources
+// Delete deletes a group with its memberships, curator flags, attachments,
+// SCIM record and (through the hooks) its token rate limits. The attached resources
 // survive, detached. Admin only, or the actor of a live SCIM token of the
 // workspace.
 func (s *Service) Delete(ctx context.Context, actor access.Actor, id string) (int64, error) {
@@ -179,6 +180,9 @@ func (s *Service) deleteTx(tx *store.Tx, id string) error {
 		}
 	}
 	if err := removeGroupLines(tx, id); err != nil {
+		return err
+	}
+	if err := scimrecords.Delete(tx, scimrecords.KindGroup, id); err != nil {
 		return err
 	}
 	tx.Audit("group.delete", id, nil)

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 
@@ -24,8 +25,10 @@ var errBadKey = newError("httpapi: bearer token is not a valid API key",
 // A bearer token is judged on its own and never falls back to next: a
 // malformed one, an unknown or deleted key, and a SCIM token (SCIM tokens
 // serve /scim/v2 only) are all refused, which New's Handler and Guard answer
-// 401 NOT_SIGNED_IN. A key that cannot be read because the database does not
-// answer is that error (503 UNAVAILABLE), not a refusal. Each request reads the key from the database
+// 401 NOT_SIGNED_IN. A key that cannot be looked up (a closed Directory, a
+// database that does not answer) is not refused: that error is returned as
+// it is, for the Handler to answer as itself (503 UNAVAILABLE) rather than
+// as a bad key. Each request reads the key from the database
 // ([roster.Directory.Authenticate]), so a key deleted on any instance is
 // refused on its very next request. An Authorization header of another
 // scheme (Basic, say) is not roster's and goes to next. A nil next refuses
@@ -49,10 +52,15 @@ func WithAPIKeys(dir *roster.Directory, next Authenticator) Authenticator {
 			return "", "", errBadKey
 		}
 		t, err := dir.Authenticate(r.Context(), raw)
-		if couldNotLook(err) {
-			return "", "", err // 503, not a refused key: the database does not answer
-		}
-		if err != nil || t.Kind != tokens.KindAPIKey || t.UserID == "" {
+		switch {
+		case errors.Is(err, tokens.ErrInvalidToken):
+			return "", "", errBadKey
+		case err != nil:
+			// The key could not be looked up (a closed Directory, a
+			// database that does not answer): not a verdict on the key,
+			// so it is returned as is, not as 401.
+			return "", "", err
+		case t.Kind != tokens.KindAPIKey || t.UserID == "":
 			return "", "", errBadKey
 		}
 		return t.Workspace, t.UserID, nil

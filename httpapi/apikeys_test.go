@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -218,4 +219,33 @@ func TestWithAPIKeysNilNext(t *testing.T) {
 		}
 	}()
 	httpapi.WithAPIKeys(nil, testAuth)
+}
+
+// Only a key the Directory does not know is refused as a bad key: when it
+// cannot look (closed), the authenticator returns that error as it is, so
+// an outage is not answered as 401.
+func TestWithAPIKeysPassesUnavailability(t *testing.T) {
+	w := newWorld(t)
+	_, raw := w.newKey(w.ws, "k", users.RoleBasic)
+	auth := httpapi.WithAPIKeys(w.dir, testAuth)
+	req := httptest.NewRequest("GET", "/me", nil)
+	req.Header.Set("Authorization", "Bearer "+raw)
+	if _, id, err := auth(req); err != nil || id == "" {
+		t.Fatalf("a live key: %q %v", id, err)
+	}
+	req.Header.Set("Authorization", "Bearer "+raw+"x")
+	if _, _, err := auth(req); !errors.Is(err, httpapi.ErrNotSignedIn) || access.Sentence(err, nil) != badKey {
+		t.Fatalf("an unknown key: %v, want the bad-key refusal", err)
+	}
+	if err := w.dir.Close(); err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+raw)
+	_, _, err := auth(req)
+	if !errors.Is(err, roster.ErrClosed) || errors.Is(err, httpapi.ErrNotSignedIn) {
+		t.Fatalf("a key on a closed Directory: %v, want roster.ErrClosed as is", err)
+	}
+	if status, code, _ := httpapi.Classify(err); status != http.StatusServiceUnavailable || code != httpapi.CodeUnavailable {
+		t.Errorf("a key on a closed Directory classifies as %d %s, want 503 UNAVAILABLE", status, code)
+	}
 }

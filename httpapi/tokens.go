@@ -115,6 +115,7 @@ func (h *Handler) createSCIMToken(w http.ResponseWriter, r *http.Request, c Call
 	if err != nil {
 		return err
 	}
+	secret(w)
 	return created(w, newSCIMTokenJSON{scimTokenJSON: scimTokenOut(t), RawToken: raw})
 }
 
@@ -183,6 +184,7 @@ func (h *Handler) createAPIKey(w http.ResponseWriter, r *http.Request, c Caller)
 	if err != nil {
 		return err
 	}
+	secret(w)
 	return created(w, newAPIKeyJSON{apiKeyJSON: k, RawKey: raw})
 }
 
@@ -253,4 +255,10 @@ func (h *Handler) deleteAPIKey(w http.ResponseWriter, r *http.Request, c Caller)
 		return err
 	}
 	return noContent(w)
+}
+
+// secret marks an answer that shows a raw secret (shown once, never again):
+// no cache, shared or the browser's, may keep it.
+func secret(w http.ResponseWriter) {
+	w.Header().Set("Cache-Control", "no-store")
 }

@@ -104,7 +104,7 @@ func TestSCIMTokenRoutes(t *testing.T) {
 	var tok newSCIMTokenJSON
 	before := w.dir.Version()
 	w.run(t, "POST", path, []scenario{{as: admin, body: map[string]any{"name": "Okta"}, status: http.StatusCreated,
-		check: func(t *testing.T, rec *httptest.ResponseRecorder) { decodeBody(t, rec, &tok) }}})
+		check: func(t *testing.T, rec *httptest.ResponseRecorder) { noStore(t, rec); decodeBody(t, rec, &tok) }}})
 	if tok.ID == "" || tok.Name != "Okta" || tok.RawToken == "" || tok.Prefix == "" || !strings.HasPrefix(tok.RawToken, tok.Prefix) ||
 		tok.CreatedAt.IsZero() || tok.LastUsedAt != nil {
 		t.Fatalf("created %+v", tok)
@@ -226,7 +226,7 @@ func TestAPIKeyRoutes(t *testing.T) {
 
 	var key newAPIKeyJSON
 	w.run(t, "POST", path, []scenario{{as: admin, body: good, status: http.StatusCreated,
-		check: func(t *testing.T, rec *httptest.ResponseRecorder) { decodeBody(t, rec, &key) }}})
+		check: func(t *testing.T, rec *httptest.ResponseRecorder) { noStore(t, rec); decodeBody(t, rec, &key) }}})
 	if key.ID == "" || key.Name != "CI" || key.Role != "basic" || key.UserID == "" || key.RawKey == "" ||
 		!strings.HasPrefix(key.RawKey, key.Prefix) || key.LastUsedAt != nil {
 		t.Fatalf("created %+v", key)
@@ -368,5 +368,14 @@ func TestTokenKindsAreApart(t *testing.T) {
 		exactly(admin, map[string]any{"role": "admin"}, http.StatusNotFound, httpapi.CodeNotFound, "The API key does not exist.")})
 	if len(w.scimTokens()) != 1 || len(w.apiKeys()) != 1 {
 		t.Errorf("refusals removed a token: %d SCIM tokens, %d API keys", len(w.scimTokens()), len(w.apiKeys()))
+	}
+}
+
+// noStore fails unless an answer that shows a raw secret tells every cache
+// not to keep it.
+func noStore(t *testing.T, rec *httptest.ResponseRecorder) {
+	t.Helper()
+	if got := rec.Header().Get("Cache-Control"); got != "no-store" {
+		t.Errorf("Cache-Control %q on an answer with a raw secret, want no-store", got)
 	}
 }

@@ -23,8 +23,10 @@ const (
 	// TypeUniqueness is answered when the userName or displayName belongs to
 	// another provisioned resource already.
 	TypeUniqueness = "uniqueness"
-	// TypeMutability is answered for an attempt to change what SCIM never
-	// changes (an id, roles).
+	// TypeMutability is answered for a PATCH path naming what the server
+	// owns or what is read-only: id, schemas, meta, a user's groups. Roles
+	// are not refused: they are data the SCIM record keeps, never a roster
+	// role.
 	TypeMutability = "mutability"
 	// TypeNoTarget is answered for a value-path filter that matches nothing
 	// where something must be replaced.

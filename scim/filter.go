@@ -207,7 +207,11 @@ func (c *cond) leaf(a attr, op filter.CompareOperator, v any, name string) *Erro
 	return nil
 }
 
-// text appends a comparison of a text column.
+// text appends a comparison of a text column. A case-insensitive attribute
+// (fold) compares lower cases with LIKE. A case-exact one cannot use LIKE,
+// which ignores ASCII case on SQLite and not on PostgreSQL; it uses what
+// compares exactly on both: substr for sw, replace for co (the value occurs
+// when removing it changes the column; an empty value is in every column).
 func (c *cond) text(a attr, op filter.CompareOperator, s string) {
 	if a.norm != nil {
 		s = a.norm(s)
@@ -215,14 +219,26 @@ func (c *cond) text(a attr, op filter.CompareOperator, s string) {
 	col := a.col
 	if a.fold {
 		col, s = "LOWER("+col+")", strings.ToLower(s)
+		switch op {
+		case filter.CO:
+			c.add(col+` LIKE ? ESCAPE '\'`, "%"+escapeLike(s)+"%")
+			return
+		case filter.SW:
+			c.add(col+` LIKE ? ESCAPE '\'`, escapeLike(s)+"%")
+			return
+		}
 	}
 	switch op {
 	case filter.EQ:
 		c.add(col+" = ?", s)
 	case filter.CO:
-		c.add(col+` LIKE ? ESCAPE '\'`, "%"+escapeLike(s)+"%")
+		if s == "" {
+			c.add(col + " IS NOT NULL")
+			return
+		}
+		c.add("REPLACE("+col+", ?, '') <> "+col, s)
 	case filter.SW:
-		c.add(col+` LIKE ? ESCAPE '\'`, escapeLike(s)+"%")
+		c.add("SUBSTR("+col+", 1, ?) = ?", utf8.RuneCountInString(s), s)
 	}
 }
 

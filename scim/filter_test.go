@@ -19,7 +19,10 @@ func TestFilterTranslation(t *testing.T) {
 		{`userName eq "Alice@Example.COM"`, "u.email = ?", []any{"alice@example.com"}},
 		{`USERNAME Eq "bob@example.com"`, "u.email = ?", []any{"bob@example.com"}},
 		{`urn:ietf:params:scim:schemas:core:2.0:User:userName eq "a@example.com"`, "u.email = ?", []any{"a@example.com"}},
-		{`userName sw "Al_i%"`, `u.email LIKE ? ESCAPE '\'`, []any{`al\_i\%%`}},
+		{`userName sw "Al_i%"`, `SUBSTR(u.email, 1, ?) = ?`, []any{5, `al_i%`}},
+		{`externalId sw "Ext-é"`, `SUBSTR(r.external_id, 1, ?) = ?`, []any{5, `Ext-é`}},
+		{`externalId co "X_%"`, `REPLACE(r.external_id, ?, '') <> r.external_id`, []any{`X_%`}},
+		{`externalId co ""`, `r.external_id IS NOT NULL`, nil},
 		{`displayName co "Ann"`, `LOWER(r.display_name) LIKE ? ESCAPE '\'`, []any{"%ann%"}},
 		{`externalId eq "00uAbC"`, "r.external_id = ?", []any{"00uAbC"}},
 		{`externalId pr`, "(r.external_id IS NOT NULL AND r.external_id <> '')", nil},
@@ -103,8 +106,11 @@ func leaves(sa schemaAttrs) []string {
 			col := a.col
 			if a.fold {
 				col = "LOWER(" + col + ")"
+				out = append(out, col+` LIKE ? ESCAPE '\'`)
+			} else {
+				out = append(out, "REPLACE("+col+", ?, '') <> "+col, "SUBSTR("+col+", 1, ?) = ?", col+" IS NOT NULL")
 			}
-			out = append(out, col+" = ?", col+` LIKE ? ESCAPE '\'`, "("+a.col+" IS NOT NULL AND "+a.col+" <> '')")
+			out = append(out, col+" = ?", "("+a.col+" IS NOT NULL AND "+a.col+" <> '')")
 		case kindID:
 			out = append(out, a.col+" = ?", "1 = 1")
 		case kindBool:

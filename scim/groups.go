@@ -68,17 +68,23 @@ func (c *call) runMembers(tx *store.Tx, id string, ops []memberOp) *Error {
 }
 
 // groupDoc canonicalizes a POST or PUT body: the group's document and its
-// members, which never enter the document.
+// members, which never enter the document (nil when the body has no
+// members key: a PUT without it keeps the members).
 func (c *call) groupDoc(body map[string]any) (map[string]any, []string, *Error) {
 	doc, e := c.h.groupDef.canonical(body)
 	if e != nil {
 		return nil, nil, e
 	}
-	ids, e := memberIDs(doc["members"])
-	if e != nil {
+	if e := checkExternalID(doc); e != nil {
 		return nil, nil, e
 	}
-	delete(doc, "members")
+	var ids []string
+	if v, ok := doc["members"]; ok {
+		if ids, e = memberIDs(v); e != nil {
+			return nil, nil, e
+		}
+		delete(doc, "members")
+	}
 	if name, _ := doc["displayName"].(string); name == "" {
 		return nil, nil, badRequest(TypeInvalidValue, "A group needs a displayName.")
 	}
@@ -183,7 +189,11 @@ func (c *call) updateGroup(id string) *Error {
 		if doc, ids, e = c.groupDoc(body); e != nil {
 			return e
 		}
-		mops = []memberOp{{kind: "replace", ids: ids}}
+		// Only a body with members replaces them: identity providers
+		// PUT a rename without them (and [] or null empties the group).
+		if ids != nil {
+			mops = []memberOp{{kind: "replace", ids: ids}}
+		}
 	}
 	var g groups.Group
 	var rec record
@@ -226,6 +236,9 @@ func (c *call) patchedGroup(g groups.Group, rec record, ops []patchOp) (map[stri
 	}
 	if name, _ := doc["displayName"].(string); name == "" {
 		return nil, badRequest(TypeInvalidValue, "A group needs a displayName.")
+	}
+	if e := checkExternalID(doc); e != nil {
+		return nil, e
 	}
 	return doc, nil
 }

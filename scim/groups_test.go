@@ -7,6 +7,10 @@ import (
 	"testing"
 
 	"gorm.io/gorm"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/scim"
+	"github.com/rosterhq/roster/users"
 )
 
 // countPolicyReads counts the queries that read casbin_rule rows as a
@@ -101,5 +105,67 @@ func TestListPaging(t *testing.T) {
 				t.Errorf("p%d is on %d pages, want 1 (%v)", i, n, seen)
 			}
 		}
+	})
+}
+
+// A PUT of a group replaces its members only when the body has the key:
+// without it (a rename, as identity providers send it) they stay; with []
+// or null the group is emptied.
+func TestPutGroupWithoutMembersKeepsThem(t *testing.T) {
+	forEachEnv(t, func(e *env) {
+		t := e.t.(*testing.T)
+		a, b := e.provision("a@example.com"), e.provision("b@example.com")
+		r := e.do("POST", "/scim/v2/Groups", map[string]any{"schemas": []any{scim.GroupSchema}, "displayName": "Eng",
+			"members": []any{map[string]any{"value": a}, map[string]any{"value": b}}})
+		r.want(t, "create", http.StatusCreated, "", "")
+		g := r.body["id"].(string)
+		members := func() int {
+			t.Helper()
+			_, n, err := e.w.Groups().Members(t.Context(), roster.System, g, 0, 10)
+			e.must(err)
+			return n
+		}
+		e.do("PUT", "/scim/v2/Groups/"+g, map[string]any{"schemas": []any{scim.GroupSchema}, "displayName": "Eng renamed"}).
+			want(t, "PUT without members", http.StatusOK, "", "")
+		if n := members(); n != 2 {
+			t.Fatalf("a PUT that only renames left %d members, want 2", n)
+		}
+		e.do("PUT", "/scim/v2/Groups/"+g, map[string]any{"schemas": []any{scim.GroupSchema}, "displayName": "Eng", "members": []any{map[string]any{"value": a}}}).
+			want(t, "PUT with one member", http.StatusOK, "", "")
+		if n := members(); n != 1 {
+			t.Fatalf("a PUT with one member left %d members", n)
+		}
+		e.do("PUT", "/scim/v2/Groups/"+g, `{"schemas":["`+scim.GroupSchema+`"],"displayName":"Eng","members":null}`).
+			want(t, "PUT with members null", http.StatusOK, "", "")
+		if n := members(); n != 0 {
+			t.Fatalf("a PUT with members null left %d members", n)
+		}
+	})
+}
+
+// A group's members are users of its workspace, and another workspace's
+// token reaches none of its groups; every refusal writes nothing.
+func TestGroupsStayInTheirWorkspace(t *testing.T) {
+	forEachEnv(t, func(e *env) {
+		t := e.t.(*testing.T)
+		ctx := t.Context()
+		other, err := e.d.CreateWorkspace(ctx, roster.System, "other", "Other")
+		e.must(err)
+		ou, err := other.Users().Register(ctx, users.Registration{Email: "o@example.com", Actor: roster.System})
+		e.must(err)
+		_, rawOther, err := other.Tokens().CreateSCIM(ctx, roster.System, "IdP")
+		e.must(err)
+		r := e.do("POST", "/scim/v2/Groups", map[string]any{"schemas": []any{scim.GroupSchema}, "displayName": "Eng"})
+		r.want(t, "create", http.StatusCreated, "", "")
+		g := r.body["id"].(string)
+		before := e.state()
+		e.do("PATCH", "/scim/v2/Groups/"+g, map[string]any{"schemas": []any{scim.PatchOpSchema},
+			"Operations": []any{map[string]any{"op": "add", "path": "members", "value": []any{map[string]any{"value": ou.ID}}}}}).
+			want(t, "foreign member", http.StatusBadRequest, scim.TypeInvalidValue, "A member is not a user of this workspace.")
+		e.do("PATCH", "/scim/v2/Groups/"+g, map[string]any{"schemas": []any{scim.PatchOpSchema},
+			"Operations": []any{map[string]any{"op": "replace", "path": "displayName", "value": "x"}}}, "Authorization", "Bearer "+rawOther).
+			want(t, "foreign token", http.StatusNotFound, "", "No such resource.")
+		e.do("DELETE", "/scim/v2/Groups/"+g, nil, "Authorization", "Bearer "+rawOther).want(t, "foreign delete", http.StatusNotFound, "", "No such resource.")
+		e.unchanged("cross-workspace group calls", before)
 	})
 }

@@ -34,6 +34,11 @@ const (
 	// MaxMembers is the most members one PUT, POST or PATCH of a group may
 	// carry; more is refused with 400 invalidValue and writes nothing.
 	MaxMembers = 10000
+	// MaxExternalIDBytes is the longest externalId of a user or group, in
+	// bytes; a longer one is refused with 400 invalidValue and writes
+	// nothing. externalId is indexed for filters, and PostgreSQL refuses an
+	// index entry much over 2,700 bytes.
+	MaxExternalIDBytes = 1024
 	// maxTrackedTokens bounds the per-token limiters the Handler keeps; see
 	// throttle.
 	maxTrackedTokens = 10000

@@ -224,8 +224,9 @@ func TestPatchMemberRefusals(t *testing.T) {
 
 // FuzzPatch feeds arbitrary PATCH bodies to a group {A, B, C}: parsing and
 // applying never panic, and a member leaves only if the body names that
-// member's id or replaces the members (read from the raw text, not from the
-// parser under test); a member joins only if the body names them.
+// member's id or has a replace operation on members; a member joins only if
+// the body names them. What the body names and does is read from the decoded
+// JSON (escapes resolved), not from the parser under test.
 func FuzzPatch(f *testing.F) {
 	for _, s := range []string{
 		patchBody(`[{"op":"Remove","path":"members","value":[{"value":"` + uA + `"}]}]`),
@@ -235,6 +236,7 @@ func FuzzPatch(f *testing.F) {
 		patchBody(`[{"op":"replace","path":"members","value":[]}]`),
 		patchBody(`[{"op":"Replace","value":{"displayName":"x","members":[]}}]`),
 		patchBody(`[{"op":"remove","path":"members","value":{"value":"` + uC + `"}}]`),
+		patchBody(`[{"op":"replace","path":"displayName","value":"x"},{"op":"remove","path":"members","value":[{"value":"\u0030` + uA[1:] + `"}]}]`),
 	} {
 		f.Add(s)
 	}
@@ -254,19 +256,132 @@ func FuzzPatch(f *testing.F) {
 		for _, op := range rest {
 			_ = d.apply(map[string]any{}, op) // must not panic
 		}
-		text := strings.ToLower(raw)
-		replaces := strings.Contains(text, "replace") || strings.Contains(text, `\u`)
+		names := func(id string) bool {
+			return slices.ContainsFunc(decodedStrings(body), func(s string) bool { return strings.Contains(s, id) })
+		}
+		replaces := replacesMembers(body)
 		for _, id := range []string{uA, uB, uC} {
-			if !got[id] && !replaces && !strings.Contains(text, id) {
+			if !got[id] && !replaces && !names(id) {
 				t.Fatalf("%s: removed %s, which the body never names", raw, id)
 			}
 		}
 		for id := range got {
-			if id != uA && id != uB && id != uC && !strings.Contains(text, id) && !strings.Contains(text, `\u`) {
+			if id != uA && id != uB && id != uC && !names(id) {
 				t.Fatalf("%s: added %s, which the body never names", raw, id)
 			}
 		}
 	})
+}
+
+// TestFuzzPatchOracle checks FuzzPatch's reading of a body: a replace
+// elsewhere, or an escape, does not excuse a removal of a member the body
+// does not name.
+func TestFuzzPatchOracle(t *testing.T) {
+	for _, c := range []struct {
+		body     string
+		replaces bool
+	}{
+		{`{"Operations":[{"op":"replace","path":"displayName","value":"replace"}]}`, false},
+		{`{"Operations":[{"op":"Replace","path":"members","value":[]}]}`, true},
+		{`{"Operations":[{"OP":"REPLACE","value":{"displayName":"x","MEMBERS":[]}}]}`, true},
+		{`{"Operations":[{"op":"replace","value":{"urn:ietf:params:scim:schemas:core:2.0:Group:members":[]}}]}`, true},
+		{`{"Operations":[{"op":"\u0072eplace","path":"members","value":[]}]}`, true},
+		{`{"Operations":[{"op":"add","path":"members","value":[]},{"op":"replace","path":"displayName","value":"members"}]}`, false},
+		{`{"Operations":[{"op":"replace","value":{"urn:ietf:params:scim:schemas:core:2.0:Group":{"members":[]}}}]}`, true},
+	} {
+		var body map[string]any
+		if err := json.Unmarshal([]byte(c.body), &body); err != nil {
+			t.Fatal(err)
+		}
+		if got := replacesMembers(body); got != c.replaces {
+			t.Errorf("%s: replacesMembers %v, want %v", c.body, got, c.replaces)
+		}
+	}
+	var body map[string]any
+	if err := json.Unmarshal([]byte(`{"a":["\u0030`+uA[1:]+`"]}`), &body); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(decodedStrings(body), strings.ToLower(uA)) {
+		t.Errorf("decodedStrings %v lacks %s", decodedStrings(body), uA)
+	}
+}
+
+// decodedStrings returns every key and string value in v, lower-cased.
+func decodedStrings(v any) []string {
+	var out []string
+	switch v := v.(type) {
+	case string:
+		out = append(out, strings.ToLower(v))
+	case []any:
+		for _, x := range v {
+			out = append(out, decodedStrings(x)...)
+		}
+	case map[string]any:
+		for k, x := range v {
+			out = append(out, strings.ToLower(k))
+			out = append(out, decodedStrings(x)...)
+		}
+	}
+	return out
+}
+
+// replacesMembers reports whether a decoded body has a replace operation on
+// members (an object with an "op" of "replace", in any case, whose path
+// names members, or without a string path, whose value has a members key at
+// any depth): the one kind of operation that may remove members the body
+// does not name.
+func replacesMembers(v any) bool {
+	mentions := func(ss []string) bool {
+		return slices.ContainsFunc(ss, func(s string) bool { return strings.Contains(s, "members") })
+	}
+	switch v := v.(type) {
+	case []any:
+		return slices.ContainsFunc(v, replacesMembers)
+	case map[string]any:
+		var replace, hasPath, onMembers bool
+		var value []any
+		for k, x := range v {
+			switch {
+			case strings.EqualFold(k, "op"):
+				if op, ok := x.(string); ok && strings.EqualFold(strings.TrimSpace(op), "replace") {
+					replace = true
+				}
+			case strings.EqualFold(k, "path"):
+				if p, ok := x.(string); ok {
+					hasPath = true
+					onMembers = onMembers || strings.Contains(strings.ToLower(p), "members")
+				}
+			case strings.EqualFold(k, "value"):
+				value = append(value, x)
+			}
+		}
+		if replace && (onMembers || (!hasPath && mentions(keysOf(value)))) {
+			return true
+		}
+		for _, x := range v {
+			if replacesMembers(x) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// keysOf returns every object key in v, at any depth, lower-cased.
+func keysOf(v any) []string {
+	var out []string
+	switch v := v.(type) {
+	case []any:
+		for _, x := range v {
+			out = append(out, keysOf(x)...)
+		}
+	case map[string]any:
+		for k, x := range v {
+			out = append(out, strings.ToLower(k))
+			out = append(out, keysOf(x)...)
+		}
+	}
+	return out
 }
 
 func TestMaxMembersIsAllowed(t *testing.T) {

@@ -8,18 +8,20 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"github.com/rosterhq/roster/internal/scimrecords"
 	"github.com/rosterhq/roster/internal/store"
 )
 
 // The kinds of SCIM record.
 const (
-	kindUser  = "user"
-	kindGroup = "group"
+	kindUser  = scimrecords.KindUser
+	kindGroup = scimrecords.KindGroup
 )
 
 // record is a row of roster_scim_records (migration 0008): what an identity
 // provider sent for one user or group that roster's own tables do not hold.
-// Package scim owns the table and is the only code that reads or writes it.
+// Package scim owns the table and is the only code that reads or writes it;
+// package internal/scimrecords deletes records, for users and groups too.
 type record struct {
 	WorkspaceID string
 	Kind        string `gorm:"primaryKey"`
@@ -63,7 +65,7 @@ func saveRecord(tx *store.Tx, r *record) error {
 
 // deleteRecord ends the record of the kind and roster id in tx's workspace.
 func deleteRecord(tx *store.Tx, kind, id string) error {
-	return tx.DB.Where("workspace_id = ? AND kind = ? AND roster_id = ?", tx.Workspace, kind, id).Delete(&record{}).Error
+	return scimrecords.Delete(tx, kind, id)
 }
 
 // attributes decodes the record's unmapped attributes.

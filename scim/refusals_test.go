@@ -331,3 +331,43 @@ func TestClosedDirectory(t *testing.T) {
 	e.do("GET", "/scim/v2/Users", nil).want(t, "closed", http.StatusServiceUnavailable, "", "The service is not available right now.")
 	e.do("GET", "/scim/v2/ServiceProviderConfig", nil).want(t, "discovery", http.StatusOK, "", "")
 }
+
+// An externalId over MaxExternalIDBytes is 400 invalidValue on every
+// write and writes nothing; one of exactly MaxExternalIDBytes is kept.
+func TestExternalIDIsCapped(t *testing.T) {
+	forEachEnv(t, func(e *env) {
+		t := e.t.(*testing.T)
+		const tooLong = "An externalId is at most 1024 bytes long."
+		uid := e.provision("u@example.com")
+		r := e.do("POST", "/scim/v2/Groups", map[string]any{"displayName": "Eng"})
+		r.want(t, "create group", http.StatusCreated, "", "")
+		gid := r.body["id"].(string)
+		max, over := strings.Repeat("é", scim.MaxExternalIDBytes/2), strings.Repeat("x", scim.MaxExternalIDBytes+1)
+		patch := func(v string) map[string]any {
+			return map[string]any{"schemas": []any{scim.PatchOpSchema},
+				"Operations": []any{map[string]any{"op": "replace", "path": "externalId", "value": v}}}
+		}
+		cases := []struct {
+			name, method, path string
+			body               any
+		}{
+			{"POST user", "POST", "/scim/v2/Users", map[string]any{"userName": "v@example.com", "externalId": over}},
+			{"PUT user", "PUT", "/scim/v2/Users/" + uid, map[string]any{"userName": "u@example.com", "externalId": over}},
+			{"PATCH user", "PATCH", "/scim/v2/Users/" + uid, patch(over)},
+			{"POST group", "POST", "/scim/v2/Groups", map[string]any{"displayName": "Ops", "externalId": over}},
+			{"PUT group", "PUT", "/scim/v2/Groups/" + gid, map[string]any{"displayName": "Eng", "externalId": over}},
+			{"PATCH group", "PATCH", "/scim/v2/Groups/" + gid, patch(over)},
+		}
+		for _, c := range cases {
+			before := e.state()
+			e.do(c.method, c.path, c.body).want(t, c.name, http.StatusBadRequest, scim.TypeInvalidValue, tooLong)
+			e.unchanged(c.name, before)
+		}
+		e.do("PATCH", "/scim/v2/Users/"+uid, patch(max)).want(t, "PATCH user at the limit", http.StatusOK, "", "")
+		e.do("PATCH", "/scim/v2/Groups/"+gid, patch(max)).want(t, "PATCH group at the limit", http.StatusOK, "", "")
+		r = e.do("GET", "/scim/v2/Users/"+uid, nil)
+		if r.body["externalId"] != max {
+			t.Fatalf("externalId at the limit not kept: %.200s", r.raw)
+		}
+	})
+}

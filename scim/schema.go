@@ -186,3 +186,12 @@ func cutPrefixFold(s, prefix string) (string, bool) {
 	}
 	return s, false
 }
+
+// checkExternalID refuses a document whose externalId is longer than
+// MaxExternalIDBytes.
+func checkExternalID(doc map[string]any) *Error {
+	if id, _ := doc["externalId"].(string); len(id) > MaxExternalIDBytes {
+		return badRequest(TypeInvalidValue, fmt.Sprintf("An externalId is at most %d bytes long.", MaxExternalIDBytes))
+	}
+	return nil
+}

@@ -134,7 +134,9 @@ func (c *call) listUsers() *Error {
 }
 
 // createUser provisions a user: a new roster user, or, when the email
-// belongs to a user no SCIM record names yet, that user (adopted).
+// belongs to a user no SCIM record names yet, that user (adopted). Adopting
+// an admin writes only the SCIM record: the email is theirs already, and
+// users refuses provisioning any change of an admin's email or status.
 func (c *call) createUser() *Error {
 	doc, e := c.userBody()
 	if e != nil {
@@ -253,6 +255,9 @@ func (c *call) userBody() (map[string]any, *Error) {
 func (c *call) userDoc(body map[string]any) (map[string]any, *Error) {
 	doc, e := c.h.userDef.canonical(body)
 	if e != nil {
+		return nil, e
+	}
+	if e := checkExternalID(doc); e != nil {
 		return nil, e
 	}
 	name, _ := doc["userName"].(string)

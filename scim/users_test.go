@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -124,6 +125,56 @@ func TestAttributesAndExcludedAttributes(t *testing.T) {
 			slices.Sort(keys)
 			if got := strings.Join(keys, ","); got != c.keys {
 				t.Errorf("%s: keys %s, want %s", c.query, got, c.keys)
+			}
+		}
+	})
+}
+
+// externalId is case-exact on every store: co and sw match its case (LIKE
+// would ignore ASCII case on SQLite only) and take % and _ literally;
+// displayName is case-insensitive on every store.
+func TestCaseExactFiltersOnEveryStore(t *testing.T) {
+	forEachEnv(t, func(e *env) {
+		t := e.t.(*testing.T)
+		for _, u := range []struct{ email, ext, display string }{
+			{"a@example.com", "Ext-ABC", "Ann Lee"},
+			{"b@example.com", "a_b%c", "Bob Ray"},
+			{"c@example.com", "ÉTÉ-1", "Émile"},
+		} {
+			e.do("POST", "/scim/v2/Users", map[string]any{"userName": u.email, "externalId": u.ext, "displayName": u.display}).
+				want(t, "provision "+u.email, http.StatusCreated, "", "")
+		}
+		for _, c := range []struct {
+			filter string
+			want   []string
+		}{
+			{`externalId sw "Ext"`, []string{"a@example.com"}},
+			{`externalId sw "ext"`, nil},
+			{`externalId co "ABC"`, []string{"a@example.com"}},
+			{`externalId co "abc"`, nil},
+			{`externalId co "_b%"`, []string{"b@example.com"}},
+			{`externalId co "%"`, []string{"b@example.com"}},
+			{`externalId sw "a_"`, []string{"b@example.com"}},
+			{`externalId sw "a%"`, nil},
+			{`externalId sw "ÉT"`, []string{"c@example.com"}},
+			{`externalId co "été"`, nil},
+			{`externalId co ""`, []string{"a@example.com", "b@example.com", "c@example.com"}},
+			{`externalId eq "ext-abc"`, nil},
+			{`displayName sw "ann"`, []string{"a@example.com"}},
+			{`displayName co "RAY"`, []string{"b@example.com"}},
+			{`userName sw "B@"`, []string{"b@example.com"}},
+		} {
+			r := e.do("GET", "/scim/v2/Users?filter="+url.QueryEscape(c.filter), nil)
+			r.want(t, c.filter, http.StatusOK, "", "")
+			var got []string
+			for _, res := range r.body["Resources"].([]any) {
+				if n := res.(map[string]any)["userName"].(string); n != "admin@example.com" {
+					got = append(got, n)
+				}
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, c.want) {
+				t.Errorf("%s: %v, want %v", c.filter, got, c.want)
 			}
 		}
 	})

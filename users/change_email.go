@@ -9,9 +9,12 @@ import (
 
 // ChangeEmail changes a user's email (the identity SCIM's userName carries),
 // normalized as NormalizeEmail does. An admin or the actor of a live SCIM
-// token of the workspace may; the email of another user of the workspace
-// is ErrDuplicate, and a service user's synthetic email cannot be changed
-// (access.ErrInvalid). The same email (after normalizing) changes nothing.
+// token of the workspace may, for a user who is not an admin (an admin's
+// email is ErrSCIMAdminEmail for it: the email is how the admin signs in,
+// so provisioning changing it could hand the admin account to whoever
+// reads the new address's mail); the email of another user of the
+// workspace is ErrDuplicate, and a service user's synthetic email cannot
+// be changed (access.ErrInvalid). The same email (after normalizing) changes nothing.
 // The audit event "user.email" names the old and new email domains (never
 // the addresses: the trail carries ids) and, for provisioning, "by":
 // "scim".
@@ -48,6 +51,9 @@ func (s *Service) changeEmailTx(tx *store.Tx, id, email string) (User, error) {
 	}
 	if r.Kind != string(KindPerson) {
 		return User{}, ErrServiceEmail
+	}
+	if scim && st.stored == access.Admin {
+		return User{}, ErrSCIMAdminEmail
 	}
 	if err := emailFree(tx, e); err != nil {
 		return User{}, err

@@ -7,6 +7,7 @@ import (
 
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/internal/errs"
+	"github.com/rosterhq/roster/internal/scimrecords"
 	"github.com/rosterhq/roster/internal/store"
 )
 
@@ -15,7 +16,8 @@ import (
 // ErrServiceUser (roster.Workspace.DeleteAPIKey deletes it with its key); a user who still owns
 // document sets or agents is an *OwnsResourcesError naming them. Otherwise
 // the hooks' clean-up runs (memberships, shares, invites, limits' state) and
-// every policy line of the user and their row go, in one transaction.
+// every policy line of the user, their SCIM record and their row go, in one
+// transaction.
 func (s *Service) Delete(ctx context.Context, actor access.Actor, userID string) error {
 	_, err := s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {
 		// Authorization before validation: a non-admin is refused for the
@@ -49,6 +51,11 @@ func (s *Service) Delete(ctx context.Context, actor access.Actor, userID string)
 			}
 		}
 		if err := removeAllLines(tx, userID); err != nil {
+			return err
+		}
+		// The SCIM record holds what the identity provider sent about
+		// the user: it goes with them.
+		if err := scimrecords.Delete(tx, scimrecords.KindUser, userID); err != nil {
 			return err
 		}
 		tx.Audit("user.delete", userID, map[string]any{"email_domain": domainOf(r.Email)})

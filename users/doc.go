@@ -22,9 +22,9 @@
 // gate or domain check, and are listed apart (Filter.Kinds).
 //
 // The actor of a live SCIM token of the workspace (access.SCIMActor) does
-// what provisioning does: Register with SourceSCIM, ChangeEmail, and
-// Deactivate or Activate of users who are not admins (ErrSCIMAdminStatus
-// for an admin); every other call refuses it with ErrSCIMNotAllowed, and a
+// what provisioning does: Register with SourceSCIM, and ChangeEmail,
+// Deactivate or Activate of users who are not admins (ErrSCIMAdminEmail and
+// ErrSCIMAdminStatus for an admin); every other call refuses it with ErrSCIMNotAllowed, and a
 // revoked token's actor is refused everywhere.
 //
 // Operations that span packages (the invite gate at sign-up, clean-up at

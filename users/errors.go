@@ -35,6 +35,11 @@ var (
 	// ErrSCIMAdminStatus refuses SCIM provisioning a change of an admin's
 	// status: an admin demotes them first.
 	ErrSCIMAdminStatus = newError("users: SCIM provisioning never changes an admin's status", "Provisioning never changes an admin's status; an admin must demote them first.", access.ErrForbidden)
+	// ErrSCIMAdminEmail refuses SCIM provisioning a change of an admin's
+	// email: the email is how an admin signs in (a password reset goes to
+	// it), so a SCIM token changing it could take the admin account over.
+	// An admin demotes them first.
+	ErrSCIMAdminEmail = newError("users: SCIM provisioning never changes an admin's email", "Provisioning never changes an admin's email; an admin must demote them first.", access.ErrForbidden)
 )
 
 // newError is errs.New under this package's own name: go doc prints the

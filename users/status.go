@@ -15,7 +15,9 @@ import (
 // The actor of a live SCIM token of the workspace may deactivate (and
 // activate) users who are not admins; an admin's status is ErrSCIMAdminStatus
 // (an admin demotes them first). The audit event then says "by": "scim", so
-// the trail tells provisioning's deactivations from an admin's.
+// the trail tells provisioning's deactivations from an admin's. Asking for
+// the status a user has already is no change and no refusal, an admin's
+// too.
 func (s *Service) Deactivate(ctx context.Context, actor access.Actor, userID string) (User, error) {
 	return s.setActive(ctx, actor, userID, false)
 }
@@ -52,6 +54,12 @@ func (s *Service) setActiveTx(tx *store.Tx, userID string, active bool) (User, e
 	r, st, err := mustLoad(tx, userID)
 	if err != nil {
 		return User{}, err
+	}
+	// The status asked for already: nothing changes, so nothing is
+	// refused (SCIM's DELETE of an admin an admin deactivated ends
+	// the record and is not refused forever).
+	if st.active == active {
+		return r.user(st), nil
 	}
 	if scim && st.stored == access.Admin {
 		return User{}, ErrSCIMAdminStatus

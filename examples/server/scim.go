@@ -33,11 +33,16 @@ func scimPatterns() []string {
 // workspace this server serves. Every other path and method under the
 // prefix goes to it as well ("/scim/v2/"), so a SCIM client gets SCIM's own
 // 404 and 405 rather than the JSON API's.
+//
+// The routes skip the JSON API's body limit (limitBody, MaxBodyBytes): the
+// handler reads at most scim.DefaultMaxBodyBytes, room for a PUT of
+// scim.MaxMembers members with their display names, and refuses a larger
+// body with SCIM's own 413 envelope.
 func (s *server) scimRoutes(mux *http.ServeMux) {
-	h := http.StripPrefix(scimPrefix, scim.New(s.dir, scim.Config{Logger: s.cfg.Logger, MaxBodyBytes: s.cfg.MaxBodyBytes,
+	h := http.StripPrefix(scimPrefix, scim.New(s.dir, scim.Config{Logger: s.cfg.Logger,
 		BaseURL: s.cfg.PublicURL + scimPrefix, Workspace: roster.DefaultWorkspace}))
-	for _, p := range scimPatterns() {
-		s.route(mux, p, h)
+	for _, p := range append(scimPatterns(), scimPrefix+"/") {
+		s.patterns = append(s.patterns, p)
+		mux.Handle(p, s.versioned(p, h))
 	}
-	s.route(mux, scimPrefix+"/", h)
 }

@@ -29,6 +29,10 @@ func TestKeyPages(t *testing.T) {
 	}}
 	rec := get(t, api, "/ui/settings/scim", "s")
 	body := rec.Body.String()
+	// The pages show a new raw value once: no cache may keep them.
+	if got := rec.Header().Get("Cache-Control"); got != "no-store" {
+		t.Errorf("SCIM page: Cache-Control %q, want no-store", got)
+	}
 	// Without Options.SCIMURL, the URL is the browser's host's.
 	for _, w := range []string{"Okta", "roster_scim_Ab…", "2026-03-01 12:00 UTC", "Never", "2026-03-09 08:30 UTC",
 		`data-api="DELETE /admin/enterprise-settings/scim/token/t1"`, "Revoke Okta? Your identity provider's requests with it are refused at once.",
@@ -39,6 +43,9 @@ func TestKeyPages(t *testing.T) {
 	}
 	rec = get(t, api, "/ui/settings/api-keys", "s")
 	body = rec.Body.String()
+	if got := rec.Header().Get("Cache-Control"); got != "no-store" {
+		t.Errorf("API keys page: Cache-Control %q, want no-store", got)
+	}
 	for _, w := range []string{`value="Nightly export"`, `title="2026-03-03 12:00 UTC">2026-03-03<`, `<option value="limited" selected>Limited</option>`, "roster_key_Ef…",
 		`data-api="PATCH /admin/api-key/k1"`, `data-api="DELETE /admin/api-key/k1"`, "Delete Nightly export? Programs using it are refused at once.",
 		`data-secret="raw_key"`, `<option value="basic" selected>Basic</option>`,
