@@ -86,12 +86,17 @@ func (s *Service) Sweep() int { return s.eng.Sweep() }
 // [*InvalidError] matching [ErrInvalid] and roster.ErrInvalid; after the Directory
 // is closed Check fails with roster.ErrClosed.
 func (s *Service) Check(ctx context.Context, userID string, estimate int64) error {
-	p, err := s.principal(ctx, userID)
+	if s.shared {
+		p, err := s.principal(ctx, userID, nil)
+		if err != nil {
+			return err
+		}
+		return s.checkShared(ctx, p, estimate)
+	}
+	var buf [principalGroups]string // see principal: a shared call would move it to the heap
+	p, err := s.principal(ctx, userID, buf[:0])
 	if err != nil {
 		return err
-	}
-	if s.shared {
-		return s.checkShared(ctx, p, estimate)
 	}
 	return s.eng.Check(p, estimate)
 }
@@ -101,31 +106,43 @@ func (s *Service) Check(ctx context.Context, userID string, estimate int64) erro
 // Principals are resolved as by [Service.Check]. It never refuses; it returns an
 // [*InvalidError] for a negative count.
 func (s *Service) Record(ctx context.Context, userID string, tokens int64) error {
-	p, err := s.principal(ctx, userID)
+	if s.shared {
+		p, err := s.principal(ctx, userID, nil)
+		if err != nil {
+			return err
+		}
+		return s.recordShared(ctx, p, tokens)
+	}
+	var buf [principalGroups]string // see principal: a shared call would move it to the heap
+	p, err := s.principal(ctx, userID, buf[:0])
 	if err != nil {
 		return err
-	}
-	if s.shared {
-		return s.recordShared(ctx, p, tokens)
 	}
 	return s.eng.Record(p, tokens)
 }
 
 // Status reports the remaining budget per scope of user userID, as Check sees it now.
 func (s *Service) Status(ctx context.Context, userID string) (Status, error) {
-	p, err := s.principal(ctx, userID)
+	p, err := s.principal(ctx, userID, nil)
 	if err != nil {
 		return Status{}, err
 	}
+	slices.Sort(p.Groups) // Status lists the groups' limits in group id order
 	if s.shared {
 		return s.statusShared(ctx, p)
 	}
 	return s.eng.Status(p)
 }
 
+// principalGroups is how many group ids Check and Record hold on the stack while
+// they resolve a principal: a user in more groups costs one allocation per call.
+const principalGroups = 16
+
 // principal resolves userID into the engine's Principal from the access index, after
-// making sure the limits are loaded.
-func (s *Service) principal(ctx context.Context, userID string) (Principal, error) {
+// making sure the limits are loaded. The user's group ids are appended to groups
+// (Check and Record pass a buffer on their stack, so a call does not allocate); the
+// Principal's Groups alias it and must not outlive the call.
+func (s *Service) principal(ctx context.Context, userID string, groups []string) (Principal, error) {
 	if s.st.Closed() {
 		return Principal{}, store.ErrClosed
 	}
@@ -135,7 +152,8 @@ func (s *Service) principal(ctx context.Context, userID string) (Principal, erro
 	if userID == "" {
 		return Principal{Anonymous: true}, nil
 	}
-	if _, ok := s.ix.Role(s.ws, userID); !ok {
+	groups, ok := s.ix.AppendGroups(groups, s.ws, userID)
+	if !ok {
 		return Principal{Anonymous: true}, nil
 	}
 	svc, err := s.isService(ctx, userID)
@@ -145,7 +163,7 @@ func (s *Service) principal(ctx context.Context, userID string) (Principal, erro
 	if svc {
 		return Principal{UserID: userID, Service: true}, nil
 	}
-	return Principal{UserID: userID, Groups: s.ix.Groups(s.ws, userID)}, nil
+	return Principal{UserID: userID, Groups: groups}, nil
 }
 
 // isService reports whether userID is a service principal, asking roster's
