@@ -63,32 +63,17 @@ func (ix *Index) GroupFacts(ws, groupID string) (GroupFacts, bool) {
 
 // Groups returns the ids of the groups the user is a member of, sorted.
 func (ix *Index) Groups(ws, userID string) []string {
-	ids, _ := ix.AppendGroups(nil, ws, userID)
-	slices.Sort(ids)
-	return ids
-}
-
-// AppendGroups appends the ids of the groups the user is a member of to dst
-// and returns the extended slice, with true when the user has a valid stored
-// role (when [Index.Role] reports true). The ids come in the index's own
-// order, which stays the same while the user's memberships do; [Index.Groups]
-// returns them sorted. AppendGroups allocates only when dst lacks room: the
-// rate limits resolve the caller's groups with it on every Check and Record.
-func (ix *Index) AppendGroups(dst []string, ws, userID string) ([]string, bool) {
 	s := ix.space(ws)
 	if s == nil {
-		return dst, false
+		return nil
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	u := s.lookupUser(userID)
 	if u == nil {
-		return dst, false
+		return nil
 	}
-	for _, slot := range u.groups.list() {
-		dst = append(dst, s.groups[slot].id)
-	}
-	return dst, u.roles != 0
+	return s.groupIDList(u.groups.list())
 }
 
 // CuratedGroups returns the ids of the groups an active curator or global

@@ -51,8 +51,8 @@ type Service struct {
 
 	shared bool // buckets live in PostgreSQL (shared.go); the engine's stay empty
 
-	kindMu  sync.RWMutex    // guards service
-	service map[string]bool // user id → is a service principal; a user's kind never changes
+	knownMu sync.RWMutex     // guards known
+	known   map[string]known // by user id: what principal read from the index (principal.go)
 
 	flushMu sync.Mutex // serializes flushes; guards pending
 	pending []UsageRow // usage drained but not yet written (a failed flush)
@@ -64,7 +64,7 @@ type Service struct {
 func newService(st *store.Store, ws string, cfg construct.LimitsConfig) *Service {
 	eng := New(Config{Now: cfg.Now, MaxBuckets: cfg.MaxBuckets})
 	return &Service{st: st, ws: ws, ix: cfg.Index, eng: eng, svc: cfg.IsService,
-		now: cfg.Now, log: cfg.Logger, service: make(map[string]bool), shared: cfg.Shared}
+		now: cfg.Now, log: cfg.Logger, known: make(map[string]known), shared: cfg.Shared}
 }
 
 // Stats reports the workspace's buckets in memory and their evictions; see
@@ -86,17 +86,12 @@ func (s *Service) Sweep() int { return s.eng.Sweep() }
 // [*InvalidError] matching [ErrInvalid] and roster.ErrInvalid; after the Directory
 // is closed Check fails with roster.ErrClosed.
 func (s *Service) Check(ctx context.Context, userID string, estimate int64) error {
-	if s.shared {
-		p, err := s.principal(ctx, userID, nil)
-		if err != nil {
-			return err
-		}
-		return s.checkShared(ctx, p, estimate)
-	}
-	var buf [principalGroups]string // see principal: a shared call would move it to the heap
-	p, err := s.principal(ctx, userID, buf[:0])
+	p, err := s.principal(ctx, userID)
 	if err != nil {
 		return err
+	}
+	if s.shared {
+		return s.checkShared(ctx, p, estimate)
 	}
 	return s.eng.Check(p, estimate)
 }
@@ -106,83 +101,26 @@ func (s *Service) Check(ctx context.Context, userID string, estimate int64) erro
 // Principals are resolved as by [Service.Check]. It never refuses; it returns an
 // [*InvalidError] for a negative count.
 func (s *Service) Record(ctx context.Context, userID string, tokens int64) error {
-	if s.shared {
-		p, err := s.principal(ctx, userID, nil)
-		if err != nil {
-			return err
-		}
-		return s.recordShared(ctx, p, tokens)
-	}
-	var buf [principalGroups]string // see principal: a shared call would move it to the heap
-	p, err := s.principal(ctx, userID, buf[:0])
+	p, err := s.principal(ctx, userID)
 	if err != nil {
 		return err
+	}
+	if s.shared {
+		return s.recordShared(ctx, p, tokens)
 	}
 	return s.eng.Record(p, tokens)
 }
 
 // Status reports the remaining budget per scope of user userID, as Check sees it now.
 func (s *Service) Status(ctx context.Context, userID string) (Status, error) {
-	p, err := s.principal(ctx, userID, nil)
+	p, err := s.principal(ctx, userID)
 	if err != nil {
 		return Status{}, err
 	}
-	slices.Sort(p.Groups) // Status lists the groups' limits in group id order
 	if s.shared {
 		return s.statusShared(ctx, p)
 	}
 	return s.eng.Status(p)
-}
-
-// principalGroups is how many group ids Check and Record hold on the stack while
-// they resolve a principal: a user in more groups costs one allocation per call.
-const principalGroups = 16
-
-// principal resolves userID into the engine's Principal from the access index, after
-// making sure the limits are loaded. The user's group ids are appended to groups
-// (Check and Record pass a buffer on their stack, so a call does not allocate); the
-// Principal's Groups alias it and must not outlive the call.
-func (s *Service) principal(ctx context.Context, userID string, groups []string) (Principal, error) {
-	if s.st.Closed() {
-		return Principal{}, store.ErrClosed
-	}
-	if err := s.ready(ctx); err != nil {
-		return Principal{}, err
-	}
-	if userID == "" {
-		return Principal{Anonymous: true}, nil
-	}
-	groups, ok := s.ix.AppendGroups(groups, s.ws, userID)
-	if !ok {
-		return Principal{Anonymous: true}, nil
-	}
-	svc, err := s.isService(ctx, userID)
-	if err != nil {
-		return Principal{}, err
-	}
-	if svc {
-		return Principal{UserID: userID, Service: true}, nil
-	}
-	return Principal{UserID: userID, Groups: groups}, nil
-}
-
-// isService reports whether userID is a service principal, asking roster's
-// IsService function (construct.LimitsConfig) once per user.
-func (s *Service) isService(ctx context.Context, userID string) (bool, error) {
-	s.kindMu.RLock()
-	svc, ok := s.service[userID]
-	s.kindMu.RUnlock()
-	if ok {
-		return svc, nil
-	}
-	svc, err := s.svc(ctx, userID)
-	if err != nil {
-		return false, err
-	}
-	s.kindMu.Lock()
-	s.service[userID] = svc
-	s.kindMu.Unlock()
-	return svc, nil
 }
 
 // ready loads the limits and saved buckets on first use, and reads the limits

@@ -37,20 +37,18 @@ type usageKey struct {
 
 // addUsage adds n tokens at t to user's aggregate (and pl's groups'). An aggregate
 // that exists is incremented in place; only a new one allocates, and it copies the
-// user id so that the engine never holds on to the caller's memory. The stored key is
-// built apart from the lookup key: escape analysis does not tell a struct's fields
-// apart, so storing the lookup key would make user, and with it the whole Principal
-// it came from (its Groups too), escape, and Service.Record would allocate.
+// user id so that the engine never holds on to the caller's memory.
 func (sh *shard) addUsage(user string, pl *plan, t time.Time, n int64) {
 	sec := t.Unix()
-	hour := sec - ((sec%3600)+3600)%3600
+	k := usageKey{sec - ((sec%3600)+3600)%3600, user, pl}
 	sh.usageMu.Lock()
-	if p := sh.usage[usageKey{hour, user, pl}]; p != nil {
+	if p := sh.usage[k]; p != nil {
 		*p += n
 	} else {
 		p = new(int64)
 		*p = n
-		sh.usage[usageKey{hour, strings.Clone(user), pl}] = p
+		k.user = strings.Clone(user)
+		sh.usage[k] = p
 	}
 	sh.usageMu.Unlock()
 }
