@@ -349,6 +349,9 @@ func TestCasbinViewAnswersCasbinsQuestions(t *testing.T) {
 		}
 		all, err := view.GetFilteredPolicy(ctx, "", "", "")
 		e.Must("GetFilteredPolicy()", err)
+		if len(all) == 0 {
+			t.Fatal("GetFilteredPolicy() is empty: the default workspace has lines")
+		}
 		for _, l := range all {
 			if l.V1 != "default" || l.V0 == access.UserSubject(stranger.ID) {
 				t.Errorf("GetFilteredPolicy() holds %v, which is not the default workspace's", l)
