@@ -2,6 +2,7 @@ package roster_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"testing"
@@ -165,12 +166,28 @@ func BenchmarkWorkspaceLimitsRecordFloor(b *testing.B) {
 // BenchmarkSharedLimitCheck measures what a Check and a Record cost on shared
 // buckets (LimitsConfig.Shared) for the same 7 buckets: one statement each on
 // ROSTER_TEST_POSTGRES, a round trip to the database whatever the number of
-// buckets. Without ROSTER_TEST_POSTGRES it is skipped (CI sets it).
+// buckets. Its floor, round-trip, is one such round trip with nothing to do
+// (SELECT 1 through database/sql and the same driver, on the same database).
+// Without ROSTER_TEST_POSTGRES it is skipped (CI sets it).
 func BenchmarkSharedLimitCheck(b *testing.B) {
-	f := benchLimitsOn(b, roster.Config{DSN: rostertest.PostgresDSN(b),
-		Limits: roster.LimitsConfig{Shared: true}})
+	dsn := rostertest.PostgresDSN(b)
+	f := benchLimitsOn(b, roster.Config{DSN: dsn, Limits: roster.LimitsConfig{Shared: true}})
 	lim, id := f.lim, f.user
 	ctx := context.Background()
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	b.Run("round-trip", func(b *testing.B) {
+		b.ReportAllocs()
+		var one int
+		for b.Loop() {
+			if err := db.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil || one != 1 {
+				b.Fatal(one, err)
+			}
+		}
+	})
 	b.Run("check", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
