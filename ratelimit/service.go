@@ -33,6 +33,10 @@ import (
 // until [Service.Flush] writes them, unless the buckets are shared (see the package
 // documentation, Shared buckets).
 //
+// Check and Record do not allocate once the user's buckets exist: the Service keeps,
+// for each user that called, their kind and their groups as the access index gave
+// them, read again after any change of the workspace (see principal.go).
+//
 // A Service is safe for concurrent use. Package roster creates it; the zero value
 // is not usable.
 type Service struct {
