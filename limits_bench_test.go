@@ -108,7 +108,7 @@ func BenchmarkWorkspaceLimitsCheck(b *testing.B) {
 	f := benchLimits(b)
 	ctx := context.Background()
 	b.ReportAllocs()
-	cpu := rostertest.CPUTime()
+	cpu := rostertest.StartCPU()
 	for b.Loop() {
 		if err := f.lim.Check(ctx, f.user, 1); err != nil {
 			b.Fatal(err)
@@ -123,7 +123,7 @@ func BenchmarkWorkspaceLimitsCheck(b *testing.B) {
 func BenchmarkWorkspaceLimitsCheckFloor(b *testing.B) {
 	e, p := benchLimits(b).floor(b)
 	b.ReportAllocs()
-	cpu := rostertest.CPUTime()
+	cpu := rostertest.StartCPU()
 	for b.Loop() {
 		if err := e.Check(p, 1); err != nil {
 			b.Fatal(err)
@@ -139,7 +139,7 @@ func BenchmarkWorkspaceLimitsRecord(b *testing.B) {
 	f := benchLimits(b)
 	ctx := context.Background()
 	b.ReportAllocs()
-	cpu := rostertest.CPUTime()
+	cpu := rostertest.StartCPU()
 	for b.Loop() {
 		if err := f.lim.Record(ctx, f.user, 1); err != nil {
 			b.Fatal(err)
@@ -154,7 +154,7 @@ func BenchmarkWorkspaceLimitsRecord(b *testing.B) {
 func BenchmarkWorkspaceLimitsRecordFloor(b *testing.B) {
 	e, p := benchLimits(b).floor(b)
 	b.ReportAllocs()
-	cpu := rostertest.CPUTime()
+	cpu := rostertest.StartCPU()
 	for b.Loop() {
 		if err := e.Record(p, 1); err != nil {
 			b.Fatal(err)

@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/rosterhq/roster/internal/rostertest"
 	"github.com/rosterhq/roster/ratelimit"
 )
 
@@ -41,25 +42,25 @@ func benchEngine(b *testing.B) (*ratelimit.Engine, ratelimit.Principal) {
 func BenchmarkRateLimitCheck(b *testing.B) {
 	e, p := benchEngine(b)
 	b.ReportAllocs()
-	cpu := cpuTime()
+	cpu := rostertest.StartCPU()
 	for b.Loop() {
 		if err := e.Check(p, 100); err != nil {
 			b.Fatal(err)
 		}
 	}
-	reportCPU(b, cpu)
+	rostertest.ReportCPU(b, cpu)
 }
 
 func BenchmarkRateLimitRecord(b *testing.B) {
 	e, p := benchEngine(b)
 	b.ReportAllocs()
-	cpu := cpuTime()
+	cpu := rostertest.StartCPU()
 	for b.Loop() {
 		if err := e.Record(p, 100); err != nil {
 			b.Fatal(err)
 		}
 	}
-	reportCPU(b, cpu)
+	rostertest.ReportCPU(b, cpu)
 }
 
 // floorBuckets returns 7 bare x/time/rate limiters with the budget and period of
@@ -80,7 +81,7 @@ func floorBuckets() []*rate.Limiter {
 func BenchmarkRateLimitCheckFloor(b *testing.B) {
 	lims := floorBuckets()
 	b.ReportAllocs()
-	cpu := cpuTime()
+	cpu := rostertest.StartCPU()
 	for b.Loop() {
 		t := time.Now()
 		for _, l := range lims {
@@ -89,7 +90,7 @@ func BenchmarkRateLimitCheckFloor(b *testing.B) {
 			}
 		}
 	}
-	reportCPU(b, cpu)
+	rostertest.ReportCPU(b, cpu)
 }
 
 // BenchmarkRateLimitRecordFloor is the floor of BenchmarkRateLimitRecord: reading
@@ -99,18 +100,20 @@ func BenchmarkRateLimitCheckFloor(b *testing.B) {
 func BenchmarkRateLimitRecordFloor(b *testing.B) {
 	lims := floorBuckets()
 	b.ReportAllocs()
-	cpu := cpuTime()
+	cpu := rostertest.StartCPU()
 	for b.Loop() {
 		t := time.Now()
 		for _, l := range lims {
 			l.ReserveN(t, 100)
 		}
 	}
-	reportCPU(b, cpu)
+	rostertest.ReportCPU(b, cpu)
 }
 
-// reportCPU reports the process CPU time per operation since start: on a shared,
-// loaded machine wall time per operation also counts the time others held the CPU.
+// reportCPU reports the process CPU time per operation since start, for the
+// parallel benchmarks (the single-goroutine ones report their thread's, see
+// rostertest.StartCPU): on a shared, loaded machine wall time per operation also
+// counts the time others held the CPU.
 func reportCPU(b *testing.B, start time.Duration) {
 	b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
 }

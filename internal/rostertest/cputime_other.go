@@ -1,9 +1,9 @@
-//go:build !unix
+//go:build !linux
 
 package rostertest
 
 import "time"
 
-// CPUTime is not measured on this platform: it returns 0, and the cpu-ns/op
+// threadCPU is not measured outside Linux: it returns 0, and the cpu-ns/op
 // metric of [ReportCPU] then reads 0.
-func CPUTime() time.Duration { return 0 }
+func threadCPU() time.Duration { return 0 }
