@@ -54,3 +54,31 @@ func TestLimitsMembershipBindsAtOnce(t *testing.T) {
 		in.checks("group deleted on A, applied on B", 1, 150, false)
 	})
 }
+
+// TestLimitsDeletedUserIsAnonymous: once a user who used the limits is
+// deleted, their id meets global limits only, like any id that is not a user:
+// what the limits kept of them (their groups) no longer applies.
+func TestLimitsDeletedUserIsAnonymous(t *testing.T) {
+	rostertest.ForEachStore(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		in := openInstances(t, dsn, 1, 1, false)
+		w := in.ds[0].Default()
+		if _, err := in.lim(0).CreateLimit(ctx, in.admin, ratelimit.Limit{Scope: ratelimit.ScopeGroup,
+			GroupID: in.group, Budget: 100, Period: time.Hour, Enabled: true}); err != nil {
+			t.Fatal(err)
+		}
+		in.checks("member", 0, 150, true)
+		if _, err := w.Users().Deactivate(ctx, in.admin, in.members[0]); err != nil {
+			t.Fatal(err)
+		}
+		in.checks("deactivated (still a user, still a member)", 0, 150, true)
+		if err := w.Users().Delete(ctx, in.admin, in.members[0]); err != nil {
+			t.Fatal(err)
+		}
+		in.checks("deleted", 0, 150, false)
+		st, err := in.lim(0).Status(ctx, in.members[0])
+		if err != nil || st.Group.Limited || st.User.Limited {
+			t.Fatalf("Status of a deleted user = %+v, %v; want global limits only", st, err)
+		}
+	})
+}

@@ -57,10 +57,18 @@ func (s *Service) principal(ctx context.Context, userID string) (Principal, erro
 
 // learn reads userID from the index as of change count g (read before the
 // index is): it reports false for an id that is not a user of the workspace,
-// which is not kept (anyone may send ids). The kind comes from old when had,
+// which is not kept (anyone may send ids), and forgets what was kept of a user
+// who no longer is one. The kind comes from old when had,
 // else from roster's IsService function (construct.LimitsConfig).
 func (s *Service) learn(ctx context.Context, userID string, g uint64, old known, had bool) (known, bool, error) {
 	if _, member := s.ix.Role(s.ws, userID); !member {
+		if had { // no longer a user (deleted): forget what was kept
+			s.knownMu.Lock()
+			if cur, ok := s.known[userID]; ok && cur.gen <= g {
+				delete(s.known, userID)
+			}
+			s.knownMu.Unlock()
+		}
 		return known{}, false, nil
 	}
 	k := known{gen: g, service: old.service, groups: s.ix.Groups(s.ws, userID)}
