@@ -150,6 +150,11 @@
 //     invites.ErrMailDisabled (invites.StatusOf reads them);
 //   - httpapi.ErrNotSignedIn, the admin API's own answer to a request
 //     without a signed-in user, which no library call returns;
+//   - [ErrNotApplied] (an access.NotAppliedError carrying the version): a
+//     write committed, but this Directory's index could not apply it before
+//     the call returned because the database stopped answering; the change
+//     is saved, so do not repeat the call; AwaitVersion of the version
+//     waits for it (httpapi answers 503 UNAVAILABLE with Retry-After);
 //   - failures of what roster relies on: the database (reads, writes,
 //     migrations), the SMTP server, mail templates, the casbin adapter, and
 //     the context's own context.Canceled or context.DeadlineExceeded. They

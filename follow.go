@@ -3,6 +3,7 @@ package roster
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -44,19 +45,39 @@ func (d *Directory) startFollowing() {
 	}
 }
 
+// followerRetry is the first wait before the follower retries a failed
+// catch-up; it doubles up to Config.PollInterval.
+const followerRetry = 50 * time.Millisecond
+
 func (d *Directory) runFollower(ctx context.Context, f *follower) {
 	tick := time.NewTicker(d.cfg.PollInterval)
 	defer tick.Stop()
+	retry := time.NewTimer(time.Hour)
+	retry.Stop()
+	defer retry.Stop()
+	var backoff time.Duration
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
 		case <-f.wake:
+		case <-retry.C:
 		}
-		if _, err := d.st.CatchUp(ctx); err != nil && ctx.Err() == nil {
+		got, err := d.st.CatchUp(ctx)
+		switch {
+		case err == nil:
+			backoff = 0
+			retry.Stop()
+			f.forgetAbove(got)
+		case ctx.Err() == nil:
+			// A failed catch-up is retried soon, not only at the next poll:
+			// a write of this instance's own, or AwaitVersion's waiters, may
+			// be waiting for it.
+			backoff = min(max(2*backoff, followerRetry), d.cfg.PollInterval)
+			retry.Reset(backoff)
 			d.cfg.Logger.Warn("roster: reading the changelog failed; the index answers from its last good state until a later catch-up succeeds",
-				"version", d.st.Applied(), "error", err)
+				"version", d.st.Applied(), "retry_in", backoff, "error", err)
 		}
 	}
 }
@@ -89,12 +110,27 @@ func (d *Directory) runListener(ctx context.Context, f *follower) {
 	}
 }
 
-// poke wakes the catch-up loop, unless a wake is pending already.
+// poke wakes the catch-up loop, unless a wake is pending already. A nil
+// follower (following is off) has nothing to wake.
 func (f *follower) poke() {
+	if f == nil {
+		return
+	}
 	select {
 	case f.wake <- struct{}{}:
 	default:
 	}
+}
+
+// forgetAbove discards a notified version above v, the committed version a
+// successful catch-up just read and applied: no change was committed with
+// it (a stray or forged notification), so it must not make Status report a
+// lag. A real change committed since notifies again, or has poked the
+// catch-up loop already.
+func (f *follower) forgetAbove(v int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.notified = min(f.notified, v)
 }
 
 func (f *follower) setListening(on bool, err error) {
@@ -122,6 +158,7 @@ func (d *Directory) stopFollowing() {
 	}
 	d.follow.cancel()
 	d.follow.done.Wait()
+	d.follow.setListening(false, nil) // the listener's connection is closed
 }
 
 // reload takes a state of the policy the store read from one snapshot
@@ -149,34 +186,62 @@ func (d *Directory) reload(r store.Reload) error {
 	return nil
 }
 
+// ErrVersionNotCommitted is returned by AwaitVersion for a version above
+// the last one committed to the database: no write returned it, so waiting
+// cannot bring it. It matches ErrInvalid.
+var ErrVersionNotCommitted = newError("roster: the version asked for has not been committed",
+	"The version asked for has not been committed; send back a version a write returned.", access.ErrInvalid)
+
+// awaitClosedCheck is how often AwaitVersion looks whether the Directory
+// was closed while it waits.
+const awaitClosedCheck = 200 * time.Millisecond
+
 // AwaitVersion returns once the index holds version v or later (the token a
 // write returned, on this instance or another sharing the database), so
-// that the checks that follow answer at least as of that write. It reads
-// the changelog itself, then waits for the follower (woken at once by
-// PostgreSQL's notifications) and reads again now and then, in case no
-// notification comes. It returns ctx's error if v is not applied before ctx
-// ends, ErrClosed on a closed Directory, and the database's error if the
-// changelog cannot be read.
+// that the checks that follow answer at least as of that write. Unless the
+// index holds v already, it reads the committed version once: a v above it
+// is ErrVersionNotCommitted at once. Otherwise it wakes the follower and
+// waits for it to apply v (the follower retries a failed catch-up within
+// milliseconds), so any number of waiters share one catch-up at a time
+// and read nothing else; with following turned off
+// (Config.PollInterval < 0) it reads the changelog itself. It returns ctx's
+// error if v is not applied before ctx ends, ErrClosed on a closed
+// Directory, and the database's error if the committed version (or, without
+// a follower, the changelog) cannot be read.
 func (d *Directory) AwaitVersion(ctx context.Context, v int64) error {
-	delay := 5 * time.Millisecond
-	for {
-		if d.st.Closed() {
-			return ErrClosed
+	if d.st.Closed() {
+		return ErrClosed
+	}
+	if d.st.Applied() >= v {
+		return nil
+	}
+	committed, err := d.CommittedVersion(ctx)
+	switch {
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case err != nil:
+		return err
+	case v > committed:
+		return fmt.Errorf("%w: version %d, committed %d", ErrVersionNotCommitted, v, committed)
+	}
+	if d.follow == nil {
+		// One catch-up reads up to the committed version, which is v or more.
+		_, err := d.st.CatchUp(ctx)
+		if ctx.Err() != nil {
+			return ctx.Err()
 		}
+		return err
+	}
+	d.follow.poke()
+	for {
 		advanced := d.st.Advanced()
 		if d.st.Applied() >= v {
 			return nil
 		}
-		got, err := d.st.CatchUp(ctx)
-		switch {
-		case ctx.Err() != nil:
-			return ctx.Err()
-		case err != nil:
-			return err
-		case got >= v:
-			return nil
+		if d.st.Closed() {
+			return ErrClosed
 		}
-		timer := time.NewTimer(delay)
+		timer := time.NewTimer(awaitClosedCheck)
 		select {
 		case <-ctx.Done():
 			timer.Stop()
@@ -184,7 +249,6 @@ func (d *Directory) AwaitVersion(ctx context.Context, v int64) error {
 		case <-advanced:
 			timer.Stop()
 		case <-timer.C:
-			delay = min(2*delay, 200*time.Millisecond)
 		}
 	}
 }
@@ -195,8 +259,10 @@ type Status struct {
 	// Version is the version of the last change the index holds.
 	Version int64
 	// Committed is the version of the last change committed to the
-	// database: read by Status, or, when the database did not answer, the
-	// highest version known (from notifications or the index itself).
+	// database, as Status read it; when the database did not answer, the
+	// highest version known (from notifications or the index itself), where
+	// a notification naming a version never committed counts only until the
+	// next successful catch-up.
 	Committed int64
 	// CaughtUp is when the index last held every change committed before
 	// it (a catch-up read the whole changelog above Version then), on the
@@ -205,7 +271,8 @@ type Status struct {
 	CaughtUp time.Time
 	// Listening is true while the Directory receives PostgreSQL's change
 	// notifications; false on SQLite, with following turned off, and while
-	// the listener reconnects (the poll covers meanwhile).
+	// the listener reconnects (the poll covers meanwhile), and once the
+	// Directory is closed.
 	Listening bool
 	// Reloads counts the times the index was reloaded from the database
 	// because the changelog could not be replayed (a missing version, or a
@@ -239,11 +306,11 @@ func (d *Directory) Status(ctx context.Context) Status {
 	case err != nil:
 		s.Err = err
 	case h.Err != nil:
-		s.Committed, s.Err = max(committed, s.Committed), h.Err
+		s.Committed, s.Err = committed, h.Err
 	case listenErr != nil:
-		s.Committed, s.Err = max(committed, s.Committed), listenErr
+		s.Committed, s.Err = committed, listenErr
 	default:
-		s.Committed = max(committed, s.Committed)
+		s.Committed = committed
 	}
 	return s
 }

@@ -50,7 +50,14 @@ type limitsState struct {
 	services map[string]*ratelimit.Service // by workspace id
 	cancel   context.CancelFunc            // stops the flusher; nil if not running
 	done     chan struct{}                 // closed when the flusher has returned
+	closeFor time.Duration                 // bounds Close's last flush; CloseFlushTimeout if zero
 }
+
+// CloseFlushTimeout bounds the last flush of Directory.Close: the bucket
+// levels and usage still in memory are written within it or not at all (a
+// database that does not answer then loses at most what one FlushInterval
+// would), so that Close returns even when the database hangs.
+const CloseFlushTimeout = 5 * time.Second
 
 // Limits returns the workspace's token rate limits: Check before a model
 // call, Record after it, and the admin's limits and usage reports.
@@ -193,8 +200,8 @@ func (d *Directory) flushLimits(ctx context.Context, cfg LimitsConfig, upkeep bo
 	return errors.Join(errs...)
 }
 
-// stopLimits stops the flusher, waits for it, and flushes a last time; it
-// runs before the database closes. Calls after the first do nothing.
+// stopLimits stops the flusher, waits for it, and flushes a last time, for
+// CloseFlushTimeout at most; it runs before the database closes. Calls after the first do nothing.
 func (d *Directory) stopLimits() error {
 	d.limits.mu.Lock()
 	cancel, done := d.limits.cancel, d.limits.done
@@ -205,5 +212,11 @@ func (d *Directory) stopLimits() error {
 	}
 	cancel()
 	<-done
-	return d.flushLimits(context.Background(), d.cfg.Limits, false)
+	timeout := d.limits.closeFor
+	if timeout <= 0 {
+		timeout = CloseFlushTimeout
+	}
+	ctx, stop := context.WithTimeout(context.Background(), timeout)
+	defer stop()
+	return d.flushLimits(ctx, d.cfg.Limits, false)
 }

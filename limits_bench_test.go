@@ -215,6 +215,21 @@ func BenchmarkSharedLimitCheck(b *testing.B) {
 			}
 		})
 	})
+	// Every Record of the user spends the same 7 rows (its user bucket, its
+	// 5 groups', the global one), each locked until the statement commits:
+	// parallel spends on one group's rows serialize, so this is the ceiling
+	// of Records per second on one group, whatever the number of instances.
+	b.Run("record-parallel", func(b *testing.B) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if err := lim.Record(ctx, id, 1); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
 }
 
 // TestWorkspaceLimitsDoNotAllocate holds Workspace.Limits().Check and Record

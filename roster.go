@@ -191,7 +191,8 @@ func Open(ctx context.Context, cfg Config) (*Directory, error) {
 	}
 	d := &Directory{cfg: cfg, index: access.NewIndex(), workspaces: map[string]*Workspace{}}
 	so := store.Options{DSN: cfg.DSN, DB: cfg.DB, SkipMigrations: cfg.SkipMigrations,
-		Logger: cfg.Logger, Now: cfg.Now, Apply: d.apply, Reload: d.reload, Steps: dataSteps()}
+		Logger: cfg.Logger, Now: cfg.Now, Apply: d.apply, Reload: d.reload, Steps: dataSteps(),
+		Behind: func() { d.follow.poke() }}
 	if err := cfg.Limits.check(store.DialectOf(so)); err != nil {
 		return nil, err
 	}
@@ -251,8 +252,11 @@ func (d *Directory) apply(ch store.Change) {
 
 // Close stops every goroutine the Directory started (the follower, the
 // PostgreSQL listener and its connection, the limits flusher) and waits for
-// them, then closes the database if Open opened it. Calls after Close fail
-// with ErrClosed. Close is idempotent.
+// them, then closes the database if Open opened it. Before closing it
+// writes the rate limits' usage and bucket levels still in memory (see
+// LimitsConfig.FlushInterval), waiting for the database CloseFlushTimeout at
+// most: what could not be written then is lost and the error says why.
+// Calls after Close fail with ErrClosed. Close is idempotent.
 func (d *Directory) Close() error {
 	if d.st.Closed() {
 		return nil
@@ -311,14 +315,21 @@ var (
 	ErrConflict  = access.ErrConflict
 	ErrClosed    = access.ErrClosed
 	ErrLimited   = access.ErrLimited
+	// ErrNotApplied: a write committed but this Directory's index could not
+	// apply it before the call returned (see access.NotAppliedError, which
+	// carries the version).
+	ErrNotApplied = access.ErrNotApplied
 )
 
 // SchemaError is returned by Open for a database schema roster cannot use:
 // dirty after a failed migration (Dirty), or, while Config.SkipMigrations is
 // set, at another version than this build's or missing a data step this
 // build runs once per database (Pending; open once without SkipMigrations).
-// Repair a dirty schema, force its version in the roster_schema_migrations
-// table, and open again.
+// Repair a dirty schema by undoing what the failed migration Version did,
+// then mark the version before it clean (UPDATE roster_schema_migrations SET
+// version = Version-1, dirty = false; for version 1, DELETE FROM
+// roster_schema_migrations) and open again: the error names the statement.
+// docs/instances.md, Troubleshooting, says more.
 type SchemaError struct {
 	Version int      // the version recorded in the migrations table; -1 if none
 	Dirty   bool     // a migration to Version failed halfway

@@ -32,7 +32,38 @@ var (
 	// (invites.ErrThrottled). The typed errors that wrap it say how long to
 	// wait.
 	ErrLimited = errors.New("roster: limited")
+	// ErrNotApplied is matched by the error of a mutating call whose change
+	// is committed to the database but that this instance's index could not
+	// apply before the call returned (it could not read the changelog); see
+	// NotAppliedError. It is no refusal: the change is saved, and retrying
+	// the call would repeat it.
+	ErrNotApplied = errors.New("roster: committed but not yet applied here")
 )
+
+// NotAppliedError is returned by a mutating call whose change committed at
+// Version but that this instance's index does not hold yet, because reading
+// the changelog failed (Err) even after a few short retries. The change is
+// saved: every instance, this one included, applies it once the database
+// answers again (the Directory's follower has been woken to), and
+// AwaitVersion of Version, or a request carrying Roster-Min-Version:
+// Version, waits for that. It matches ErrNotApplied and Err.
+type NotAppliedError struct {
+	Version int64 // the committed change's version
+	Err     error // why the index could not apply it
+}
+
+// Error names the version and the cause.
+func (e *NotAppliedError) Error() string {
+	return fmt.Sprintf("roster: change %d is committed but not yet applied here: %v", e.Version, e.Err)
+}
+
+// Unwrap returns ErrNotApplied and the cause.
+func (e *NotAppliedError) Unwrap() []error { return []error{ErrNotApplied, e.Err} }
+
+// Sentence says the change is saved and to look again shortly.
+func (e *NotAppliedError) Sentence(func(Resource) string) string {
+	return "The change was saved, but this server cannot show it yet; try reading it again in a second."
+}
 
 // A Sentencer is an error that carries the sentence a person reads about it,
 // apart from its Error text, which is Go's package-prefixed text for logs.

@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+
+	"github.com/rosterhq/roster/internal/oracle"
 )
 
 // This file holds the oracle: a naive model of docs/contract.md ("Roles",
@@ -66,6 +68,9 @@ type world struct {
 	groups    map[string][]string
 	resources map[string][]Resource
 	facts     []oFact
+
+	m      *oracle.Model // the model of mFacts (see model)
+	mFacts []oFact
 }
 
 func (w *world) lines() []Line {
@@ -86,74 +91,36 @@ func (w *world) member(ws, u, g string) bool {
 	return w.has(oFact{kind: oMember, ws: ws, user: u, group: g})
 }
 
-// active: a stored role and no deactivation ("Deactivated users see nothing";
-// "an unknown role ... answers no").
-func (w *world) active(ws, u string) bool {
-	if w.has(oFact{kind: oDeactivated, ws: ws, user: u}) {
-		return false
-	}
-	for _, r := range []Role{Admin, GlobalCurator, Basic, Limited} {
-		if w.hasRole(ws, u, r) {
-			return true
+// model returns the brute-force model of internal/oracle over the world's
+// lines: the rules of docs/contract.md live there, shared with the tests
+// that drive whole Directories. It is rebuilt when the facts have changed.
+func (w *world) model() *oracle.Model {
+	if w.m == nil || !slices.Equal(w.mFacts, w.facts) {
+		lines := make([]oracle.Line, len(w.facts))
+		for i, f := range w.facts {
+			l := f.line()
+			lines[i] = oracle.Line{l.PType, l.V0, l.V1, l.V2, l.V3, l.V4, l.V5}
 		}
+		w.m, w.mFacts = oracle.New(lines), slices.Clone(w.facts)
 	}
-	return false
+	return w.m
 }
 
-func (w *world) attached(ws string, r Resource) []string {
-	var gs []string
-	for _, f := range w.facts {
-		if f.kind == oAttach && f.ws == ws && f.res == r {
-			gs = append(gs, f.group)
-		}
-	}
-	return gs
-}
+// active: a stored role and no deactivation.
+func (w *world) active(ws, u string) bool { return w.model().Active(ws, u) }
 
-// mayCurate: global_curator over every group they are a member of; curator
-// (stored basic) over the member groups where they hold the flag.
-func (w *world) mayCurate(ws, u, g string) bool {
-	if !w.member(ws, u, g) {
-		return false
-	}
-	return w.hasRole(ws, u, GlobalCurator) ||
-		w.hasRole(ws, u, Basic) && w.has(oFact{kind: oFlag, ws: ws, user: u, group: g})
-}
+// mayCurate: see oracle.Model.MayCurate.
+func (w *world) mayCurate(ws, u, g string) bool { return w.model().MayCurate(ws, u, g) }
 
 // can is docs/contract.md's View and Edit, by brute force.
 func (w *world) can(ws, u string, act Action, r Resource) bool {
-	if !w.active(ws, u) || !r.Kind.Valid() || (act != View && act != Edit) {
-		return false
-	}
-	if w.hasRole(ws, u, Admin) && w.has(oFact{kind: oExists, ws: ws, res: r}) {
-		return true
-	}
-	if w.has(oFact{kind: oOwner, ws: ws, user: u, res: r}) {
-		return true
-	}
-	groups := w.attached(ws, r)
-	if act == View {
-		if w.has(oFact{kind: oPublic, ws: ws, res: r}) ||
-			r.Kind == Agent && w.has(oFact{kind: oShare, ws: ws, user: u, res: r}) {
-			return true
-		}
-		return slices.ContainsFunc(groups, func(g string) bool { return w.member(ws, u, g) })
-	}
-	return len(groups) > 0 && !slices.ContainsFunc(groups, func(g string) bool { return !w.mayCurate(ws, u, g) })
+	return w.model().Can(ws, u, string(act), string(r.Kind), r.ID)
 }
 
 // role is the effective role: curator is a basic user who may curate a group.
 func (w *world) role(ws, u string) (Role, bool) {
-	for _, r := range []Role{Admin, GlobalCurator, Basic, Limited} {
-		if !w.hasRole(ws, u, r) {
-			continue
-		}
-		if r == Basic && slices.ContainsFunc(w.groups[ws], func(g string) bool { return w.mayCurate(ws, u, g) }) {
-			return Curator, true
-		}
-		return r, true
-	}
-	return "", false
+	r, ok := w.model().Role(ws, u)
+	return Role(r), ok
 }
 
 // genWorld builds a random world. Users, groups and resources of both

@@ -1,7 +1,8 @@
 // Package httpapi serves roster's admin HTTP API over a roster Directory:
-// the Me, Users and invites, Groups and Token rate limits sections of
-// docs/http.md, with the paths and field names of Onyx's admin API, and a route
-// guard that protects an application's own routes with one line.
+// the Me, Users and invites, Groups, Token rate limits and SCIM and API keys
+// sections of docs/http.md, with the paths and field names of Onyx's admin
+// API, and a route guard that protects an application's own routes with one
+// line.
 //
 // # Serving the API
 //
@@ -25,6 +26,25 @@
 // authenticator error, an empty user id, an unknown workspace or user and a
 // deactivated user are all answered 401 NOT_SIGNED_IN, so a deactivated
 // user's requests stop at once.
+//
+// # API keys
+//
+// An API key is a service user of a role an admin chose (basic, limited or
+// admin), created under /admin/api-key; its raw value is in the 201 of the
+// creation and never again. WithAPIKeys wraps the application's session
+// authenticator so that a request carrying "Authorization: Bearer <key>"
+// acts as the key's service user, on the Handler and on every Guard:
+//
+//	auth := httpapi.WithAPIKeys(dir, mySessions)
+//	h := httpapi.New(dir, httpapi.Config{Authenticate: auth})
+//	mux.Handle("GET /agents/{id}", httpapi.Guard(dir, auth, access.View, access.Agent, id)(agent))
+//
+// A bearer token that is not a live API key of some workspace (malformed,
+// unknown, deleted, or a SCIM token) is 401 NOT_SIGNED_IN and never falls
+// back to the session; each request reads the key from the database, so a
+// deleted key is refused on its next request. SCIM tokens, created under
+// /admin/enterprise-settings/scim/token, serve the SCIM endpoints (package
+// scim) only.
 //
 // # Status codes
 //

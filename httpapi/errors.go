@@ -111,8 +111,12 @@ var errorTable = []struct {
 	{access.ErrForbidden, http.StatusForbidden, CodeForbidden},
 	// Every other conflict roster reports is a name or id that exists.
 	{access.ErrConflict, http.StatusConflict, CodeDuplicate},
+	// A write committed that this instance's index could not apply yet:
+	// before the database error it wraps can match anything else.
+	{access.ErrNotApplied, http.StatusServiceUnavailable, CodeUnavailable},
 	{access.ErrClosed, http.StatusServiceUnavailable, CodeUnavailable},
 	{ErrVersionNotReached, http.StatusServiceUnavailable, CodeUnavailable},
+	{ErrDatabaseUnavailable, http.StatusServiceUnavailable, CodeUnavailable},
 	// The request's context ended: the client went away or a deadline
 	// passed. Nothing is wrong with the server, so it is not an INTERNAL
 	// error and is not logged as one.
@@ -121,14 +125,35 @@ var errorTable = []struct {
 }
 
 // Classify returns the HTTP status and machine code docs/http.md gives err, and
-// whether err is one of roster's errors. Anything else is 500 INTERNAL.
+// whether err is one of roster's errors. A failure to reach the database
+// (see ErrDatabaseUnavailable) is 503 UNAVAILABLE, known. Anything else is
+// 500 INTERNAL.
 func Classify(err error) (status int, code string, known bool) {
 	for _, e := range errorTable {
 		if errors.Is(err, e.err) {
 			return e.status, e.code, true
 		}
 	}
+	if databaseDown(err) {
+		return http.StatusServiceUnavailable, CodeUnavailable, true
+	}
 	return http.StatusInternalServerError, CodeInternal, false
+}
+
+// unavailable returns ErrDatabaseUnavailable joined to err when err is a
+// failure to reach the database that no entry of the table matches, so that
+// its sentence and Retry-After are those of ErrDatabaseUnavailable; else
+// err.
+func unavailable(err error) error {
+	for _, e := range errorTable {
+		if errors.Is(err, e.err) {
+			return err
+		}
+	}
+	if databaseDown(err) {
+		return fmt.Errorf("%w: %w", ErrDatabaseUnavailable, err)
+	}
+	return err
 }
 
 // errorBody is the JSON body of every error response.
@@ -190,6 +215,7 @@ func (h *Handler) workspaceOf(r *http.Request) string {
 }
 
 func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error, name func(access.Resource) string) {
+	err = unavailable(err)
 	status, code, known := Classify(err)
 	detail := access.Sentence(err, name)
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
@@ -208,6 +234,16 @@ func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 		if s, ok := retryAfter(err); ok {
 			w.Header().Set("Retry-After", s)
 		}
+	}
+	if errors.Is(err, ErrDatabaseUnavailable) || errors.Is(err, ErrVersionNotReached) {
+		w.Header().Set("Retry-After", "1")
+	}
+	var na *access.NotAppliedError
+	if errors.As(err, &na) {
+		// The write is saved at na.Version: Roster-Version names it, so
+		// that the client can ask for it (Roster-Min-Version) anywhere.
+		w.Header().Set("Retry-After", "1")
+		w.Header().Set(VersionHeader, strconv.FormatInt(na.Version, 10))
 	}
 	writeJSON(w, status, errorBody{Detail: detail, Code: code})
 }

@@ -134,3 +134,51 @@ func ExampleGuard() {
 	// PUT /agents/helper 401 {"detail":"You are not signed in.","code":"NOT_SIGNED_IN"}
 	// PUT /agents/other 404 {"detail":"The agent does not exist.","code":"NOT_FOUND"}
 }
+
+// Accept API keys beside the application's sessions: an admin creates a key
+// of role basic (the raw key is in this one answer), a program sends it as a
+// bearer token and acts as the key's service user, with a basic user's
+// powers; once the key is deleted, its next request is refused.
+func ExampleWithAPIKeys() {
+	d, done, err := openExample()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer done()
+	ada, _ := d.Default().Users().Register(context.Background(), users.Registration{Email: "ada@example.com"})
+
+	h := httpapi.New(d, httpapi.Config{Authenticate: httpapi.WithAPIKeys(d, sessionAuth)})
+	rec := send(h, ada.ID, "POST", "/admin/api-key", `{"name": "Nightly export", "role": "basic"}`)
+	var key struct {
+		ID     string `json:"id"`
+		RawKey string `json:"raw_key"`
+	}
+	json.Unmarshal(rec.Body.Bytes(), &key)
+	fmt.Println("POST /admin/api-key", rec.Code, strings.HasPrefix(key.RawKey, "roster_key_"))
+
+	program := func(method, path string) {
+		req := httptest.NewRequest(method, path, nil)
+		req.Header.Set("Authorization", "Bearer "+key.RawKey)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		var me struct{ Role string }
+		json.Unmarshal(rec.Body.Bytes(), &me)
+		if rec.Code == http.StatusOK {
+			fmt.Println(method, path, rec.Code, "as a", me.Role, "service user")
+			return
+		}
+		fmt.Println(method, path, rec.Code, strings.TrimSpace(rec.Body.String()))
+	}
+	program("GET", "/me")
+	program("GET", "/manage/users/accepted")
+	rec = send(h, ada.ID, "DELETE", "/admin/api-key/"+key.ID, "")
+	fmt.Println("DELETE /admin/api-key/{id}", rec.Code)
+	program("GET", "/me")
+	// Output:
+	// POST /admin/api-key 201 true
+	// GET /me 200 as a basic service user
+	// GET /manage/users/accepted 403 {"detail":"Your role does not allow this.","code":"FORBIDDEN"}
+	// DELETE /admin/api-key/{id} 204
+	// GET /me 401 {"detail":"The bearer token is not a valid API key.","code":"NOT_SIGNED_IN"}
+}

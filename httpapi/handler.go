@@ -20,8 +20,12 @@ const DefaultMaxBodyBytes = 1 << 20
 
 // Authenticator maps a request to the signed-in user: the workspace id
 // (roster.DefaultWorkspace if empty) and the user id. An error or an empty
-// user id means the request is not signed in. The application implements it
-// over its own sessions, cookies or tokens.
+// user id means the request is not signed in (401 NOT_SIGNED_IN), except an
+// error that says the authenticator could not look: the database does not
+// answer (see ErrDatabaseUnavailable), the Directory is closed, or the
+// request's context ended. Those are answered as themselves (503
+// UNAVAILABLE), so that a client keeps its session through an outage. The
+// application implements it over its own sessions, cookies or tokens.
 type Authenticator func(r *http.Request) (workspace, userID string, err error)
 
 // Config configures New.
@@ -45,7 +49,8 @@ type Config struct {
 }
 
 // Handler serves the admin HTTP API of docs/http.md (the Me, Users and invites,
-// Groups and Token rate limits sections) over a roster Directory. Create it
+// Groups, Token rate limits and SCIM and API keys sections) over a roster
+// Directory. Create it
 // with New; it is safe for concurrent use and holds no state of its own.
 type Handler struct {
 	dir *roster.Directory
@@ -76,9 +81,16 @@ func New(dir *roster.Directory, cfg Config) *Handler {
 
 // ServeHTTP serves one request of the API; paths it does not serve are
 // 404 NOT_FOUND, methods a path does not serve 405 METHOD_NOT_ALLOWED. It
-// honours the version headers (see Versioned).
+// honours the version headers as Versioned does, but waits for a request's
+// Roster-Min-Version only once the request is authenticated: an anonymous
+// one is 401 NOT_SIGNED_IN at once, and a request to a path it does not
+// serve is answered at once too.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	Versioned(h.dir, h.mux).ServeHTTP(w, r)
+	if _, _, err := minVersion(r); err != nil {
+		WriteError(w, r, nil, err)
+		return
+	}
+	serveWithVersion(h.dir, h.mux, w, r)
 }
 
 // Routes returns the method and path patterns the Handler serves, in
@@ -112,11 +124,12 @@ func CallerFrom(ctx context.Context) (Caller, bool) {
 
 // resolve authenticates the request and loads the caller: an authenticator
 // error, an empty user, an unknown workspace or user, and a deactivated user
-// are all ErrNotSignedIn.
+// are all ErrNotSignedIn, but for the errors authError passes through (an
+// authenticator error that wraps ErrNotSignedIn is kept, with its sentence).
 func resolve(ctx context.Context, dir *roster.Directory, auth Authenticator, r *http.Request) (Caller, error) {
 	wsID, userID, err := auth(r)
 	if err != nil || userID == "" {
-		return Caller{}, ErrNotSignedIn
+		return Caller{}, authError(err)
 	}
 	if wsID == "" {
 		wsID = roster.DefaultWorkspace
@@ -133,6 +146,46 @@ func resolve(ctx context.Context, dir *roster.Directory, auth Authenticator, r *
 		return Caller{}, ErrNotSignedIn
 	}
 	return Caller{Workspace: ws, User: u}, nil
+}
+
+// authError is the answer to an authenticator that returned err or no
+// user: ErrNotSignedIn, unless err wraps ErrNotSignedIn already (kept, with
+// its sentence) or says it could not look (the database does not answer,
+// the Directory is closed, the request's context ended), which passes
+// through.
+func authError(err error) error {
+	switch {
+	case err == nil:
+		return ErrNotSignedIn
+	case errors.Is(err, ErrNotSignedIn), couldNotLook(err):
+		return err // a sentence that says why (WithAPIKeys'), or 503
+	}
+	return ErrNotSignedIn
+}
+
+// couldNotLook reports whether err says that an authenticator could not
+// look the request's credentials up, as opposed to finding them wanting:
+// the database does not answer, the Directory is closed, or the request's
+// context ended.
+func couldNotLook(err error) bool {
+	return err != nil && (databaseDown(err) || errors.Is(err, ErrDatabaseUnavailable) || errors.Is(err, access.ErrClosed) ||
+		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))
+}
+
+// authenticated resolves the request's caller, waiting first for its
+// Roster-Min-Version (ServeHTTP has checked the header) once the
+// authenticator names a user: an anonymous request never waits, and the
+// caller is loaded from an index that holds the version.
+func (h *Handler) authenticated(r *http.Request) (Caller, error) {
+	if v, ok, _ := minVersion(r); ok && h.dir.Version() < v {
+		if _, userID, err := h.cfg.Authenticate(r); err != nil || userID == "" {
+			return Caller{}, authError(err)
+		}
+		if err := awaitVersion(h.dir, r, v); err != nil {
+			return Caller{}, err
+		}
+	}
+	return resolve(r.Context(), h.dir, h.cfg.Authenticate, r)
 }
 
 func signedInError(err error) error {
@@ -180,7 +233,7 @@ func (h *Handler) handle(pattern string, allow who, ep endpoint) {
 			h.WriteError(w, r, tooLarge(h.cfg.MaxBodyBytes))
 			return
 		}
-		c, err := resolve(r.Context(), h.dir, h.cfg.Authenticate, r)
+		c, err := h.authenticated(r)
 		if err == nil && !allow.admits(c.User.Role) {
 			err = errRole
 		}

@@ -20,6 +20,7 @@ func (h *Handler) routes() {
 	h.userRoutes()
 	h.groupRoutes()
 	h.limitRoutes()
+	h.tokenRoutes()
 }
 
 // userJSON is a user as the API shows it.

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -15,9 +16,11 @@ import (
 const (
 	// VersionHeader is on the response to every write request (POST, PUT,
 	// PATCH, DELETE): the version the instance's index holds once the
-	// request is done, which includes the request's own change. A client
-	// sends it back as MinVersionHeader to read its own writes on any
-	// instance.
+	// request is done, which includes the request's own change. A write
+	// that committed but that this instance could not apply yet is 503
+	// UNAVAILABLE (access.ErrNotApplied) with Retry-After: 1, and the
+	// header then names the write's own version. A client sends it back as
+	// MinVersionHeader to read its own writes on any instance.
 	VersionHeader = "Roster-Version"
 	// MinVersionHeader, on any request, asks the instance to answer only
 	// once its index holds that version (it waits up to MinVersionWait).
@@ -42,56 +45,80 @@ var errBadMinVersion = errs.Errorf(access.ErrInvalid, "The header Roster-Min-Ver
 // Versioned wraps next with the version headers: it answers a request
 // carrying Roster-Min-Version only once dir's index holds that version
 // (waiting up to MinVersionWait, then 503 UNAVAILABLE ErrVersionNotReached
-// with Retry-After: 1; a malformed header is 400 INVALID_INPUT), and puts
-// Roster-Version on the response to every write request. The Handler
-// applies it itself; an application wraps its own routes in it (once: not
-// around the Handler) so that they keep the same promise. The request
-// reaches next unchanged, so a ServeMux's Request.Pattern stays visible to
-// the middleware around Versioned.
+// with Retry-After: 1; a malformed header, or a version above the last one
+// committed, which no write returned, is 400 INVALID_INPUT at once), and
+// puts Roster-Version on the response to every write request. Waiting
+// costs no database work per request: the Directory's follower catches up
+// once for every waiter (see roster.Directory.AwaitVersion). The Handler
+// applies the same rules itself, authenticating before it waits (an
+// anonymous request is 401 at once); an application wraps its own routes
+// in Versioned (once: not around the Handler) so that they keep the same
+// promise, and may authenticate before it as well. The request reaches next
+// unchanged, so a ServeMux's Request.Pattern stays visible to the
+// middleware around Versioned.
 func Versioned(dir *roster.Directory, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := awaitMinVersion(dir, r); err != nil {
-			if err == ErrVersionNotReached {
-				w.Header().Set("Retry-After", "1")
-			}
+		v, ok, err := minVersion(r)
+		if err == nil && ok {
+			err = awaitVersion(dir, r, v)
+		}
+		if err != nil {
 			WriteError(w, r, nil, err)
 			return
 		}
-		switch r.Method {
-		case http.MethodGet, http.MethodHead, http.MethodOptions:
-			next.ServeHTTP(w, r)
-		default:
-			next.ServeHTTP(&versionWriter{ResponseWriter: w, dir: dir}, r)
-		}
+		serveWithVersion(dir, next, w, r)
 	})
 }
 
-// awaitMinVersion waits for the request's Roster-Min-Version, if any.
-func awaitMinVersion(dir *roster.Directory, r *http.Request) error {
+// serveWithVersion serves r with next, wrapping the writer of a write
+// request so that its response carries Roster-Version.
+func serveWithVersion(dir *roster.Directory, next http.Handler, w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		next.ServeHTTP(w, r)
+	default:
+		next.ServeHTTP(&versionWriter{ResponseWriter: w, dir: dir}, r)
+	}
+}
+
+// minVersion parses the request's Roster-Min-Version: the version and
+// whether there is one, or errBadMinVersion.
+func minVersion(r *http.Request) (int64, bool, error) {
 	h := r.Header.Get(MinVersionHeader)
 	if h == "" {
-		return nil
+		return 0, false, nil
 	}
 	v, err := strconv.ParseInt(h, 10, 64)
 	if err != nil || v < 0 {
-		return errBadMinVersion
+		return 0, false, errBadMinVersion
 	}
+	return v, true, nil
+}
+
+// awaitVersion waits up to MinVersionWait for dir's index to hold v.
+func awaitVersion(dir *roster.Directory, r *http.Request, v int64) error {
 	if dir.Version() >= v {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), MinVersionWait)
 	defer cancel()
-	if err := dir.AwaitVersion(ctx, v); err != nil {
-		if r.Context().Err() != nil {
-			return r.Context().Err() // the client went away: 503, no Retry-After
-		}
-		return ErrVersionNotReached
+	err := dir.AwaitVersion(ctx, v)
+	switch {
+	case err == nil:
+		return nil
+	case r.Context().Err() != nil:
+		return r.Context().Err() // the client went away: 503, no Retry-After
+	case errors.Is(err, roster.ErrVersionNotCommitted), errors.Is(err, roster.ErrClosed):
+		return err
 	}
-	return nil
+	return ErrVersionNotReached
 }
 
 // versionWriter sets Roster-Version just before the response's header is
-// written: by then the request's change, if any, is in the index.
+// written: by then the request's change, if any, is in the index (a write
+// returns only then). A write committed that the index could not apply is
+// answered 503 with Roster-Version set to its version already (writeError);
+// versionWriter keeps the higher of that and the index's version.
 type versionWriter struct {
 	http.ResponseWriter
 	dir   *roster.Directory
@@ -101,7 +128,11 @@ type versionWriter struct {
 func (w *versionWriter) WriteHeader(code int) {
 	if !w.wrote {
 		w.wrote = true
-		w.Header().Set(VersionHeader, strconv.FormatInt(w.dir.Version(), 10))
+		v := w.dir.Version()
+		if set, err := strconv.ParseInt(w.Header().Get(VersionHeader), 10, 64); err == nil {
+			v = max(v, set)
+		}
+		w.Header().Set(VersionHeader, strconv.FormatInt(v, 10))
 	}
 	w.ResponseWriter.WriteHeader(code)
 }

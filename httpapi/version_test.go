@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/httpapi"
@@ -86,19 +87,25 @@ func TestVersionHeadersReadYourWritesAcrossInstances(t *testing.T) {
 	}
 }
 
-// A version this instance does not reach within a second is 503
-// UNAVAILABLE with Retry-After: 1; a malformed header is 400 INVALID_INPUT
-// and the request does nothing.
+// A version above the committed one, which no write returned, is 400
+// INVALID_INPUT at once (503 for a version not reached in time is
+// TestMinVersionNotReached); a malformed header is 400 INVALID_INPUT and the
+// request does nothing.
 func TestMinVersionRefusals(t *testing.T) {
 	a, _, ha, _, adminID, _ := twoInstances(t)
+	start := time.Now()
 	rec := sendAt(ha, adminID, http.MethodGet, "/me", "", map[string]string{httpapi.MinVersionHeader: strconv.FormatInt(a.Version()+1000, 10)})
+	took := time.Since(start)
 	var e apiError
 	if err := json.NewDecoder(rec.Body).Decode(&e); err != nil {
 		t.Fatal(err)
 	}
-	want := apiError{Detail: "This server has not caught up with the version asked for yet; try again in a second.", Code: httpapi.CodeUnavailable}
-	if rec.Code != http.StatusServiceUnavailable || e != want || rec.Header().Get("Retry-After") != "1" {
-		t.Fatalf("uncommitted version: %d %+v Retry-After %q, want 503 %+v Retry-After 1", rec.Code, e, rec.Header().Get("Retry-After"), want)
+	want := apiError{Detail: "The version asked for has not been committed; send back a version a write returned.", Code: httpapi.CodeInvalidInput}
+	if rec.Code != http.StatusBadRequest || e != want {
+		t.Fatalf("uncommitted version: %d %+v, want 400 %+v", rec.Code, e, want)
+	}
+	if took >= httpapi.MinVersionWait {
+		t.Fatalf("uncommitted version answered after %v: it waited", took)
 	}
 	for _, bad := range []string{"abc", "-1", "1.5", "0x10", "99999999999999999999"} {
 		before := a.Version()

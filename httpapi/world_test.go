@@ -225,6 +225,7 @@ type scenario struct {
 	status int
 	code   string
 	detail string // a refusal's detail contains it
+	exact  bool   // the refusal's detail is detail, whole
 	check  func(t *testing.T, rec *httptest.ResponseRecorder)
 }
 
@@ -246,7 +247,7 @@ func (w *world) run(t *testing.T, method, path string, rows []scenario) {
 		if s.status >= 400 {
 			var e apiError
 			decodeBody(t, rec, &e)
-			if e.Code != s.code || e.Detail == "" || !strings.Contains(e.Detail, s.detail) {
+			if e.Code != s.code || e.Detail == "" || !strings.Contains(e.Detail, s.detail) || (s.exact && e.Detail != s.detail) {
 				t.Errorf("%s %s as %s: error %+v, want code %s with a detail naming %q", m, p, name, e, s.code, s.detail)
 			}
 			if got := w.dir.Version(); got != before {

@@ -37,13 +37,18 @@ ORDER BY v.i`
 // budget, debited, floored at minus one budget, and its level returned. A missing row
 // is inserted as a full bucket debited. at never moves backwards. Rows are taken in
 // (limit, key) order, so two spends on overlapping buckets (users whose groups come
-// in different orders, say) lock them in one order and never deadlock.
+// in different orders, say) lock them in one order and never deadlock. Only buckets
+// of limits that still exist in roster_rate_limits are touched: an instance that has
+// not applied a limit's deletion yet spends nothing on it and recreates none of its
+// rows (a spend racing the deletion's commit may still leave one; the sweep deletes
+// it).
 const sharedSpend = `
 WITH v AS (
 	SELECT * FROM unnest($1::text[], $2::text[], $3::float8[], $4::float8[]) AS v(limit_id, key, budget, per)
 )
 INSERT INTO roster_shared_buckets AS b (limit_id, key, tokens, at)
-SELECT v.limit_id, v.key, GREATEST(-v.budget, v.budget - $5::float8), now() FROM v
+SELECT v.limit_id, v.key, GREATEST(-v.budget, v.budget - $5::float8), now()
+FROM v JOIN roster_rate_limits l ON l.id = v.limit_id
 ORDER BY v.limit_id, v.key
 ON CONFLICT (limit_id, key) DO UPDATE SET
 	tokens = (SELECT GREATEST(-v.budget,
@@ -52,15 +57,16 @@ ON CONFLICT (limit_id, key) DO UPDATE SET
 	at = GREATEST(b.at, now())
 RETURNING b.limit_id, b.key, b.tokens`
 
-// sharedSweep deletes the workspace's rows that have refilled completely: a full
-// bucket is a missing one. It skips rows a spend holds, so it never waits for one
+// sharedSweep deletes the workspace's rows that have refilled completely (a full
+// bucket is a missing one) and every row whose limit no longer exists (a spend that
+// raced the limit's deletion). It skips rows a spend holds, so it never waits for one
 // and never deadlocks with one; a spend that finds its row gone inserts a full bucket
 // debited, which is what the row held.
 const sharedSweep = `
 DELETE FROM roster_shared_buckets WHERE (limit_id, key) IN (
-	SELECT b.limit_id, b.key FROM roster_shared_buckets b JOIN roster_rate_limits l ON b.limit_id = l.id
-	WHERE l.workspace_id = $1
-	AND b.tokens + GREATEST(0, EXTRACT(EPOCH FROM now() - b.at)::float8) * l.budget / l.period_seconds >= l.budget
+	SELECT b.limit_id, b.key FROM roster_shared_buckets b LEFT JOIN roster_rate_limits l ON b.limit_id = l.id
+	WHERE l.id IS NULL OR (l.workspace_id = $1
+	AND b.tokens + GREATEST(0, EXTRACT(EPOCH FROM now() - b.at)::float8) * l.budget / l.period_seconds >= l.budget)
 	FOR UPDATE OF b SKIP LOCKED)`
 
 // sharedSettle applies an edit of a limit's budget or period to its rows, inside
@@ -316,7 +322,8 @@ func (s *Service) statusShared(ctx context.Context, p Principal) (Status, error)
 	return m.status(), nil
 }
 
-// sweepShared deletes the workspace's shared rows that have refilled completely.
+// sweepShared deletes the workspace's shared rows that have refilled completely,
+// and the rows of limits that no longer exist.
 func (s *Service) sweepShared(ctx context.Context) error {
 	db, err := s.sqlDB()
 	if err != nil {

@@ -119,13 +119,13 @@ func ownedBlocking(tx *store.Tx, userID string) ([]access.Resource, error) {
 // and returns what moved. Admin only; both must be users of the workspace and
 // differ.
 func (s *Service) TransferOwnership(ctx context.Context, actor access.Actor, from, to string) ([]access.Resource, error) {
-	if from == to {
-		return nil, errs.Errorf(access.ErrInvalid, "Ownership can move only to a different user.", "users: transfer to the same user")
-	}
 	var moved []access.Resource
 	_, err := s.st.Mutate(ctx, s.ws, actor, func(tx *store.Tx) error {
 		if err := requireAdmin(tx); err != nil {
-			return err
+			return err // authorization comes before validation
+		}
+		if from == to {
+			return errs.Errorf(access.ErrInvalid, "Ownership can move only to a different user.", "users: transfer to the same user")
 		}
 		for _, id := range []string{from, to} {
 			if _, _, err := mustLoad(tx, id); err != nil {

@@ -177,8 +177,9 @@ func (s *server) session(r *http.Request) (sessionRow, error) {
 	return rows[0], nil
 }
 
-// authenticate is httpapi's Authenticator: the session's user in the
-// default workspace, checked as caller checks it (httpapi checks again).
+// authenticate is httpapi's Authenticator: the API key's service user or
+// the session's user, in the default workspace, checked as caller checks it
+// (httpapi checks again).
 func (s *server) authenticate(r *http.Request) (string, string, error) {
 	c, err := s.caller(r)
 	if err != nil {
@@ -187,19 +188,34 @@ func (s *server) authenticate(r *http.Request) (string, string, error) {
 	return roster.DefaultWorkspace, c.User.ID, nil
 }
 
-// caller resolves the request's signed-in user, checked against roster on
-// every request: the session of a user deactivated or deleted since signing
-// in is ErrNotSignedIn at once, and every session and reset link of that
-// user is deleted, so reactivation needs a new sign-in. (Deactivation and
-// deletion through this server's routes end them at once: endSessionsRoutes.)
-func (s *server) caller(r *http.Request) (httpapi.Caller, error) {
+// sessionUser is the session part of keyAuth: the session's user id.
+func (s *server) sessionUser(r *http.Request) (string, string, error) {
 	row, err := s.session(r)
+	if err != nil {
+		return "", "", err
+	}
+	return roster.DefaultWorkspace, row.UserID, nil
+}
+
+// caller resolves the request's user, checked against roster on every
+// request: an API key sent as "Authorization: Bearer <key>" acts as its
+// service user (httpapi.WithAPIKeys; a bad one never falls back to the
+// session), anything else needs the session cookie. The session of a user
+// deactivated or deleted since signing in is ErrNotSignedIn at once, and
+// every session and reset link of that user is deleted, so reactivation
+// needs a new sign-in. (Deactivation and deletion through this server's
+// routes end them at once: endSessionsRoutes.)
+func (s *server) caller(r *http.Request) (httpapi.Caller, error) {
+	ws, userID, err := s.keyAuth(r)
 	if err != nil {
 		return httpapi.Caller{}, err
 	}
-	u, err := s.ws.Users().Get(r.Context(), row.UserID)
+	if ws != roster.DefaultWorkspace {
+		return httpapi.Caller{}, httpapi.ErrNotSignedIn // this server serves one workspace
+	}
+	u, err := s.ws.Users().Get(r.Context(), userID)
 	if errors.Is(err, users.ErrUserNotFound) || (err == nil && !u.Active) {
-		if err := s.endSessions(r.Context(), row.UserID); err != nil {
+		if err := s.endSessions(r.Context(), userID); err != nil {
 			return httpapi.Caller{}, err
 		}
 		return httpapi.Caller{}, httpapi.ErrNotSignedIn
@@ -258,7 +274,9 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if !ok || !u.Active {
+	// A service user (an API key's) signs in with its key only, never with
+	// a password, whatever the password table holds.
+	if !ok || !u.Active || u.Kind != users.KindPerson {
 		if failed != nil {
 			failed()
 		}

@@ -104,6 +104,9 @@ func token(t *testing.T, link string) string {
 type client struct {
 	ts *testServer
 	hc *http.Client
+	// bearer, if set, is sent as "Authorization: Bearer <bearer>" (an API
+	// key or a SCIM token) by apiCheck.call.
+	bearer string
 }
 
 func (ts *testServer) client() *client {

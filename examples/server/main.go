@@ -32,8 +32,8 @@
 //
 // # Routes
 //
-// Roster's httpapi serves the Me, Users and invites, Groups and Token rate
-// limits sections of docs/http.md. The application adds:
+// Roster's httpapi serves the Me, Users and invites, Groups, Token rate
+// limits and SCIM and API keys sections of docs/http.md. The application adds:
 //
 //	POST /auth/register              {email, password, invite_token?} → 201 {id, email, role}
 //	POST /auth/login                 {email, password} → session and device cookies, {id, email, role}
@@ -47,10 +47,11 @@
 //	POST, PATCH /manage/admin/document-set, DELETE /manage/admin/document-set/{id}, GET /manage/document-set
 //	POST /persona, PATCH /persona/{id}, PATCH /persona/{id}/share, DELETE /persona/{id}, GET /persona[/{id}]
 //	POST /chat/send-message          {message} → {answer, tokens}; 429 RATE_LIMITED when a budget is spent
+//	/scim/v2/...                     SCIM 2.0 for identity providers (package scim), with SCIM tokens
 //	GET /ui/                         the web admin pages (package web); GET / redirects there: sign-in,
 //	                                 sign-up, forgot and reset password; home, users and a user's page,
 //	                                 groups and a group's page, connectors, document sets, agents,
-//	                                 token limits, the audit log and settings
+//	                                 token limits, the audit log, settings, SCIM and API keys
 //	GET /openapi.json                the OpenAPI 3.1 document of the JSON API (package docs)
 //	GET /healthz                     200 while the process serves
 //	GET /readyz                      200 when the database answers and the index holds every change; 503 with a JSON reason
@@ -66,6 +67,11 @@
 // whose X-Forwarded-For header is believed: the client IP the throttles key
 // on is then the rightmost address not added by a trusted proxy; without
 // it, the connection's peer.
+//
+// An API key (Settings → API keys) is accepted on every route that takes a
+// session, as "Authorization: Bearer <key>" (httpapi.WithAPIKeys): the
+// request acts as the key's service user, which never signs in with a
+// password or a reset link.
 //
 // Passwords are bcrypt hashes in the application's own table (app_passwords,
 // beside roster's tables in the same database); sessions are random tokens

@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -178,6 +179,35 @@ func driveOpenAPIScenario(t *testing.T, a *apiCheck) {
 	a.call(ac, "GET", "/admin/token-usage?since=2000-01-01T00:00:00Z&until=2100-01-01T00:00:00Z&user_id="+id["bob"], nil, s200)
 	a.call(ac, "GET", "/admin/token-usage?group_id="+eng+"&user_id="+id["bob"], nil, s400)
 
+	// SCIM tokens and API keys: a key acts as its service user, until it
+	// is deleted.
+	const scimTokens, apiKeys = "/admin/enterprise-settings/scim/token", "/admin/api-key"
+	scimTok := decodeAs[obj](t, a.call(ac, "POST", scimTokens, obj{"name": "Okta"}, s201))
+	a.call(ac, "POST", scimTokens, obj{"name": "Okta"}, s409)
+	a.call(ac, "GET", scimTokens, nil, s200)
+	a.call(cl["bob"], "GET", scimTokens, nil, s403)
+	key := decodeAs[obj](t, a.call(ac, "POST", apiKeys, obj{"name": "CI", "role": "basic"}, s201))
+	a.call(ac, "POST", apiKeys, obj{"name": "CI 2", "role": "curator"}, s400)
+	a.call(ac, "GET", apiKeys, nil, s200)
+	a.call(cl["bob"], "GET", apiKeys, nil, s403)
+	keyID := key["id"].(string)
+	bot := ts.client()
+	bot.bearer = key["raw_key"].(string)
+	a.call(bot, "GET", "/me", nil, s200)
+	a.call(bot, "GET", apiKeys, nil, s403)
+	a.call(ac, "PATCH", apiKeys+"/"+keyID, obj{"role": "admin"}, s200)
+	a.call(ac, "PATCH", apiKeys+"/no-such-key", obj{"role": "admin"}, s404)
+	a.call(bot, "GET", apiKeys, nil, s200)
+	a.call(ac, "DELETE", apiKeys+"/"+keyID, nil, s204)
+	a.call(ac, "DELETE", apiKeys+"/"+keyID, nil, s404)
+	a.call(bot, "GET", "/me", nil, s401)
+	scim := ts.client()
+	scim.bearer = scimTok["raw_token"].(string)
+	a.call(scim, "GET", "/me", nil, s401) // a SCIM token is no API key
+	driveSCIM(t, a, scim, anon, bot)
+	a.call(ac, "DELETE", scimTokens+"/"+scimTok["id"].(string), nil, s204)
+	a.call(ac, "DELETE", scimTokens+"/"+scimTok["id"].(string), nil, s404)
+
 	// Passwords, and sign-out last.
 	newPW := "a new password for erin"
 	a.call(cl["erin"], "POST", "/auth/password", obj{"current_password": "wrong password", "new_password": newPW}, s400)
@@ -200,4 +230,54 @@ func driveOpenAPIScenario(t *testing.T, a *apiCheck) {
 		t.Fatal(err)
 	}
 	a.call(anon, "GET", "/readyz", nil, http.StatusServiceUnavailable)
+}
+
+// driveSCIM drives /scim/v2 with the SCIM token of scim: discovery without
+// a token, then a user and a group through their lifecycle; the deleted API
+// key of bot is refused there too.
+func driveSCIM(t *testing.T, a *apiCheck, scim, anon, bot *client) {
+	type obj = map[string]any
+	const userSchema, groupSchema = "urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:core:2.0:Group"
+	const patchOp = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+	a.call(anon, "GET", "/scim/v2/ServiceProviderConfig", nil, s200)
+	a.call(anon, "GET", "/scim/v2/ResourceTypes", nil, s200)
+	a.call(anon, "GET", "/scim/v2/ResourceTypes/User", nil, s200)
+	a.call(anon, "GET", "/scim/v2/ResourceTypes/Robot", nil, s404)
+	a.call(anon, "GET", "/scim/v2/Schemas", nil, s200)
+	a.call(anon, "GET", "/scim/v2/Schemas/"+userSchema, nil, s200)
+	a.call(anon, "GET", "/scim/v2/Schemas/urn:nothing", nil, s404)
+
+	user := obj{"schemas": []string{userSchema}, "userName": "scim.user@example.com", "externalId": "okta-1",
+		"name": obj{"givenName": "Sam", "familyName": "Cim"}, "active": true}
+	uid := decodeAs[obj](t, a.call(scim, "POST", "/scim/v2/Users", user, s201))["id"].(string)
+	a.call(scim, "POST", "/scim/v2/Users", user, s409)
+	a.call(scim, "GET", "/scim/v2/Users?filter="+url.QueryEscape(`userName eq "scim.user@example.com"`), nil, s200)
+	a.call(scim, "GET", "/scim/v2/Users?filter="+url.QueryEscape(`password eq "x"`), nil, s400)
+	a.call(anon, "GET", "/scim/v2/Users", nil, s401)
+	a.call(bot, "GET", "/scim/v2/Users", nil, s401)
+	a.call(scim, "GET", "/scim/v2/Users/"+uid, nil, s200)
+	a.call(scim, "GET", "/scim/v2/Users/no-such-user", nil, s404)
+	user["name"] = obj{"givenName": "Samuel", "familyName": "Cim"}
+	a.call(scim, "PUT", "/scim/v2/Users/"+uid, user, s200)
+	a.call(scim, "PUT", "/scim/v2/Users/no-such-user", user, s404)
+
+	gid := decodeAs[obj](t, a.call(scim, "POST", "/scim/v2/Groups", obj{"schemas": []string{groupSchema}, "displayName": "SCIM group"}, s201))["id"].(string)
+	a.call(scim, "POST", "/scim/v2/Groups", obj{"schemas": []string{groupSchema}, "displayName": "SCIM group"}, s409)
+	a.call(scim, "GET", "/scim/v2/Groups?excludedAttributes=members", nil, s200)
+	a.call(anon, "GET", "/scim/v2/Groups", nil, s401)
+	a.call(scim, "PATCH", "/scim/v2/Groups/"+gid, obj{"schemas": []string{patchOp},
+		"Operations": []obj{{"op": "add", "path": "members", "value": []obj{{"value": uid}}}}}, s200)
+	a.call(scim, "PATCH", "/scim/v2/Groups/"+gid, obj{"schemas": []string{patchOp},
+		"Operations": []obj{{"op": "explode", "path": "members"}}}, s400)
+	a.call(scim, "GET", "/scim/v2/Groups/"+gid, nil, s200)
+	a.call(scim, "GET", "/scim/v2/Groups/no-such-group", nil, s404)
+	a.call(scim, "PUT", "/scim/v2/Groups/"+gid, obj{"schemas": []string{groupSchema}, "displayName": "SCIM team", "members": []obj{}}, s200)
+	a.call(scim, "PUT", "/scim/v2/Groups/no-such-group", obj{"schemas": []string{groupSchema}, "displayName": "X"}, s404)
+	a.call(scim, "DELETE", "/scim/v2/Groups/"+gid, nil, s204)
+	a.call(scim, "DELETE", "/scim/v2/Groups/"+gid, nil, s404)
+
+	a.call(scim, "PATCH", "/scim/v2/Users/"+uid, obj{"schemas": []string{patchOp}, "Operations": []obj{{"op": "replace", "value": obj{"active": false}}}}, s200)
+	a.call(scim, "PATCH", "/scim/v2/Users/"+uid, obj{"schemas": []string{patchOp}, "Operations": []obj{{"op": "replace", "path": "nonsense", "value": 1}}}, s400)
+	a.call(scim, "DELETE", "/scim/v2/Users/"+uid, nil, s204)
+	a.call(scim, "DELETE", "/scim/v2/Users/"+uid, nil, s404)
 }

@@ -43,6 +43,7 @@ func notJSONAPI() map[string]string {
 		"/ui/":                 "the web admin pages (HTML)",
 		"GET /{$}":             "redirects to /ui/",
 		"/":                    "hands every other path to httpapi, whose own routes (Handler.Routes) are compared",
+		"/scim/v2/":            "every other path and method under /scim/v2, answered by package scim with its own 404 or 405 envelope",
 		"GET /invite/accept":   "the invitation link's HTML page",
 		"POST /invite/accept":  "the invitation page's form (HTML)",
 		"GET /password/reset":  "the reset mail's HTML page",
@@ -149,16 +150,25 @@ func newAPICheck(t *testing.T, ts *testServer, doc *openapi3.T) *apiCheck {
 	return &apiCheck{t: t, ts: ts, router: router, seen: map[string][]int{}}
 }
 
-// sessionAuth is the document's one security scheme: the request must carry
-// the session cookie.
+// sessionAuth checks the document's security schemes: "session", the
+// session cookie; "apiKey" and "scimToken", a bearer token of the prefix
+// the server gives an API key or a SCIM token.
 func sessionAuth(_ context.Context, in *openapi3filter.AuthenticationInput) error {
-	if in.SecuritySchemeName != "session" {
-		return in.NewError(nil)
+	req := in.RequestValidationInput.Request
+	prefix := map[string]string{"apiKey": "Bearer roster_key_", "scimToken": "Bearer roster_scim_"}
+	switch name := in.SecuritySchemeName; name {
+	case "session":
+		if _, err := req.Cookie(sessionCookie); err != nil {
+			return in.NewError(err)
+		}
+		return nil
+	case "apiKey", "scimToken":
+		if !strings.HasPrefix(req.Header.Get("Authorization"), prefix[name]) {
+			return in.NewError(nil)
+		}
+		return nil
 	}
-	if _, err := in.RequestValidationInput.Request.Cookie(sessionCookie); err != nil {
-		return in.NewError(err)
-	}
-	return nil
+	return in.NewError(nil)
 }
 
 // call sends the request as c, fails the test unless the status is
@@ -183,6 +193,9 @@ func (a *apiCheck) call(c *client, method, path string, body any, wantStatus int
 		}
 		if raw != nil {
 			req.Header.Set("Content-Type", "application/json")
+		}
+		if c.bearer != "" {
+			req.Header.Set("Authorization", "Bearer "+c.bearer)
 		}
 		return req
 	}
@@ -240,9 +253,12 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 	doc := openAPIDoc(t)
 	a := newAPICheck(t, ts, doc)
 	noError := map[string]string{
-		"getOpenAPI": "anyone may read it, whatever the request carries: no error is the caller's doing",
-		"getHealthz": "it answers while the process serves, whatever the request carries",
-		"getMetrics": "anyone may read them, whatever the request carries",
+		"getOpenAPI":                "anyone may read it, whatever the request carries: no error is the caller's doing",
+		"getHealthz":                "it answers while the process serves, whatever the request carries",
+		"getMetrics":                "anyone may read them, whatever the request carries",
+		"scimServiceProviderConfig": "SCIM discovery: anyone may read it, whatever the request carries",
+		"scimResourceTypes":         "SCIM discovery: anyone may read it, whatever the request carries",
+		"scimSchemas":               "SCIM discovery: anyone may read it, whatever the request carries",
 	}
 	driveOpenAPIScenario(t, a)
 

@@ -46,12 +46,12 @@ func (s *server) forgotPassword(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// newResetLink stores a reset token for the active user email and returns
-// its link; false if email is no active user (or the write failed).
+// newResetLink stores a reset token for the active person email and returns
+// its link; false if email is no active person (or the write failed).
 func (s *server) newResetLink(ctx context.Context, email string) (string, bool) {
 	u, err := s.ws.Users().ByEmail(ctx, email)
-	if err != nil || !u.Active {
-		return "", false
+	if err != nil || !u.Active || u.Kind != users.KindPerson {
+		return "", false // a service user (API key) never has a password
 	}
 	tok, now := newToken(), s.cfg.Now()
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -119,8 +119,8 @@ func (s *server) resetPassword(r *http.Request, tok, pw string) error {
 	})
 }
 
-// resetRow returns the unexpired reset row of tok whose user is active, or
-// errResetInvalid.
+// resetRow returns the unexpired reset row of tok whose user is an active
+// person, or errResetInvalid.
 func (s *server) resetRow(ctx context.Context, tok string) (resetRow, error) {
 	if !wellFormed(tok) {
 		return resetRow{}, errResetInvalid
@@ -133,7 +133,7 @@ func (s *server) resetRow(ctx context.Context, tok string) (resetRow, error) {
 		return resetRow{}, errResetInvalid
 	}
 	u, err := s.ws.Users().Get(ctx, rows[0].UserID)
-	if errors.Is(err, users.ErrUserNotFound) || (err == nil && !u.Active) {
+	if errors.Is(err, users.ErrUserNotFound) || (err == nil && (!u.Active || u.Kind != users.KindPerson)) {
 		return resetRow{}, errResetInvalid
 	}
 	return rows[0], err

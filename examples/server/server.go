@@ -101,7 +101,7 @@ type config struct {
 	// API, the handler of every other route (the JSON API of docs/http.md and
 	// the application's routes) for in-process reads; MailPrinted, whether
 	// mail goes to the development mailer; NoUsers, whether no one has signed
-	// up yet. A placeholder page if nil.
+	// up yet; SCIMURL, PublicURL and /scim/v2. A placeholder page if nil.
 	UI func(opts web.Options) http.Handler
 }
 
@@ -175,6 +175,10 @@ type server struct {
 	// patterns are the patterns routes registered on its mux, in order
 	// (see route); written only while routes runs.
 	patterns []string
+
+	// keyAuth authenticates a request by its API key (a bearer token) or
+	// else its session (sessionUser); set by open, read-only after.
+	keyAuth httpapi.Authenticator
 }
 
 // newServer opens the database, migrates roster's tables and the
@@ -233,6 +237,7 @@ func (s *server) open(ctx context.Context) error {
 		return err
 	}
 	s.dir, s.ws = dir, dir.Default()
+	s.keyAuth = httpapi.WithAPIKeys(dir, s.sessionUser)
 	return nil
 }
 
@@ -278,9 +283,9 @@ func closeDB(db *gorm.DB) error {
 	return sqlDB.Close()
 }
 
-// routes builds the handler: the application's routes, the operations
-// endpoints, /ui/ for the web pages, and roster's httpapi for every other
-// path, all behind net/http's cross-origin protection, which refuses
+// routes builds the handler: the application's routes, SCIM at /scim/v2,
+// the operations endpoints, /ui/ for the web pages, and roster's httpapi for
+// every other path, all behind net/http's cross-origin protection, which refuses
 // cookie-carrying writes from other sites (by Sec-Fetch-Site, or Origin
 // against Host), and observed (observe: metrics and the access log).
 func (s *server) routes() http.Handler {
@@ -292,11 +297,12 @@ func (s *server) routes() http.Handler {
 	s.endSessionsRoutes(mux)
 	s.resourceRoutes(mux)
 	s.chatRoutes(mux)
+	s.scimRoutes(mux)
 	s.openAPIRoutes(mux)
 	s.opsRoutes(mux)
 	var ui http.Handler = http.HandlerFunc(s.uiPlaceholder)
 	if s.cfg.UI != nil {
-		ui = s.cfg.UI(web.Options{API: mux, MailPrinted: s.mailPrinted, NoUsers: s.noUsers})
+		ui = s.cfg.UI(web.Options{API: mux, MailPrinted: s.mailPrinted, NoUsers: s.noUsers, SCIMURL: s.cfg.PublicURL + scimPrefix})
 	}
 	s.route(mux, "/ui/", ui)
 	s.route(mux, "GET /{$}", http.RedirectHandler("/ui/", http.StatusSeeOther))

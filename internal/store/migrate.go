@@ -48,11 +48,22 @@ type SchemaError struct {
 func (e *SchemaError) Error() string {
 	switch {
 	case e.Dirty:
-		return fmt.Sprintf("roster: schema is dirty at version %d: a migration failed; repair it and force the version", e.Version)
+		return fmt.Sprintf("roster: schema is dirty at version %d: migration %d failed halfway; undo what it did by hand (its .up.sql in roster's internal/store/migrations), then run %s and open again, which migrates from there",
+			e.Version, e.Version, e.repair())
 	case len(e.Pending) > 0:
 		return fmt.Sprintf("roster: schema is at version %d but these data steps have not run: %s; open once without skipping migrations", e.Version, strings.Join(e.Pending, ", "))
 	}
 	return fmt.Sprintf("roster: schema is at version %d, this build expects %d", e.Version, e.Want)
+}
+
+// repair is the statement that marks a dirty schema clean at the version
+// before the failed migration (the migrations table holds one row; no row
+// is an empty schema).
+func (e *SchemaError) repair() string {
+	if e.Version <= 1 {
+		return "DELETE FROM " + MigrationsTable
+	}
+	return fmt.Sprintf("UPDATE %s SET version = %d, dirty = false", MigrationsTable, e.Version-1)
 }
 
 // Step is a data migration written in Go, for work SQL cannot do (the email

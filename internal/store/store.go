@@ -59,6 +59,7 @@ type Options struct {
 	Apply          func(Change)       // receives committed changes in version order
 	Reload         func(Reload) error // receives a reloaded state when the changelog cannot be replayed; see Reload
 	Steps          []Step             // data steps Open runs once per database, after the SQL migrations
+	Behind         func()             // called when a committed change of Mutate could not be applied at once; may be nil
 }
 
 // Store is an open roster database. It is safe for concurrent use.
@@ -75,6 +76,7 @@ type Store struct {
 	dsn         string             // the PostgreSQL DSN the listener connects with; "" if unknown
 	reload      func(Reload) error // Options.Reload
 	reloadAfter int64              // a backlog longer than this is reloaded, not replayed
+	behind      func()             // Options.Behind; nil if none
 
 	applyMu  applyLock                     // serializes apply and reload; held while applied changes
 	applied  atomic.Int64                  // the highest version handed to apply; written under applyMu
@@ -93,7 +95,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{DB: db, Dialect: dialectOf(db), Now: o.Now, Log: o.Logger, ownsDB: owns, apply: o.Apply,
-		reload: o.Reload, reloadAfter: DefaultReloadAfter, applyMu: make(applyLock, 1)}
+		reload: o.Reload, reloadAfter: DefaultReloadAfter, applyMu: make(applyLock, 1), behind: o.Behind}
 	s.advanced.Store(new(make(chan struct{})))
 	if owns {
 		s.dsn = dsnOf(db, o.DSN)

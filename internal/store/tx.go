@@ -94,10 +94,17 @@ func (tx *Tx) Audit(action, target string, details map[string]any) {
 func (tx *Tx) AfterCommit(f func()) { tx.after = append(tx.after, f) }
 
 // Mutate runs fn as one audited mutation of workspace ws by actor, as the
-// package documentation describes, and returns the committed change. A
-// mutation that writes no policy line and no audit event is rolled back (any
-// row it wrote goes too) and returns the current version: a call that
-// changes nothing takes no version.
+// package documentation describes, and returns the committed change once
+// the index holds it. A mutation that writes no policy line and no audit
+// event is rolled back (any row it wrote goes too) and returns the current
+// version: a call that changes nothing takes no version.
+//
+// When the change commits but the index cannot take it (the changelog
+// versions before it cannot be read), Mutate retries for ApplyRetry at most
+// (less if ctx ends first), then wakes Options.Behind and returns the change
+// with an *access.NotAppliedError carrying its version: the change is
+// committed, the index lacks it. The functions given to AfterCommit run in
+// either case.
 func (s *Store) Mutate(ctx context.Context, ws string, actor access.Actor, fn func(*Tx) error) (Change, error) {
 	if s.closed.Load() {
 		return Change{}, ErrClosed
@@ -132,13 +139,57 @@ func (s *Store) Mutate(ctx context.Context, ws string, actor access.Actor, fn fu
 	if err != nil {
 		return Change{}, err
 	}
-	// The change is committed whatever becomes of the caller's context, so
-	// the index must take it even if the caller has gone.
-	s.deliver(context.WithoutCancel(ctx), ch)
+	err = s.settle(ctx, ch)
 	for _, f := range after {
 		f()
 	}
-	return ch, nil
+	return ch, err
+}
+
+// ApplyRetry bounds how long Mutate keeps retrying to apply its own
+// committed change when reading the changelog fails.
+const ApplyRetry = time.Second
+
+// settle hands the committed change ch to the index, retrying with a short
+// backoff (10 ms, doubling, up to 200 ms apart) for ApplyRetry at most, or
+// until ctx ends. The change is committed whatever becomes of the caller's
+// context, so every attempt runs without its cancellation; ctx only cuts the
+// waits between them. If the index still lacks ch, it wakes the follower
+// (Options.Behind) and returns an *access.NotAppliedError.
+func (s *Store) settle(ctx context.Context, ch Change) error {
+	bg := context.WithoutCancel(ctx)
+	err := s.deliver(bg, ch)
+	if err == nil {
+		return nil
+	}
+	start := time.Now() // real time, not s.Now: a fake clock must not stall the retries
+	for delay := 10 * time.Millisecond; s.applied.Load() < ch.Version && time.Since(start)+delay <= ApplyRetry; delay = min(2*delay, 200*time.Millisecond) {
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return s.notApplied(ch, err)
+		case <-t.C:
+		}
+		if err = s.deliver(bg, ch); err == nil {
+			return nil
+		}
+	}
+	if s.applied.Load() >= ch.Version {
+		return nil
+	}
+	return s.notApplied(ch, err)
+}
+
+// notApplied wakes the follower to go on trying and returns the error of a
+// change committed at ch.Version that the index does not hold.
+func (s *Store) notApplied(ch Change, err error) error {
+	if s.behind != nil {
+		s.behind()
+	}
+	s.Log.Error("roster: a committed change could not be applied to this instance's index; the follower goes on trying",
+		"version", ch.Version, "error", err)
+	return &access.NotAppliedError{Version: ch.Version, Err: err}
 }
 
 // errNoChange rolls back a mutation that changed nothing, so that it takes
@@ -182,18 +233,19 @@ func (s *Store) writeChange(db *gorm.DB, tx *Tx, ch Change) error {
 // that arrives ahead of one not yet delivered (another goroutine committed
 // first but has not reached deliver) pulls the missing versions from the
 // changelog first, so the index never skips a version. If that catch-up
-// reloaded instead (see CatchUp), the reload holds ch already.
-func (s *Store) deliver(ctx context.Context, ch Change) {
+// reloaded instead (see CatchUp), the reload holds ch already. It returns
+// the error that kept ch from the index, nil once the index holds ch.
+func (s *Store) deliver(ctx context.Context, ch Change) error {
 	s.applyMu.Lock()
 	defer s.applyMu.Unlock()
 	if ch.Version <= s.applied.Load() {
-		return
+		return nil
 	}
 	if ch.Version > s.applied.Load()+1 {
 		if err := s.catchUpLocked(ctx, ch.Version-1); err != nil {
-			s.Log.Error("roster: reading the changelog failed; the index lags until the next catch-up (the Directory polls)",
-				"from_version", s.applied.Load()+1, "error", err)
-			return
+			s.Log.Warn("roster: reading the changelog failed; the index lacks a committed change until a catch-up succeeds",
+				"from_version", s.applied.Load()+1, "version", ch.Version, "error", err)
+			return err
 		}
 	}
 	switch {
@@ -201,9 +253,12 @@ func (s *Store) deliver(ctx context.Context, ch Change) {
 		s.applyLocked(ch)
 	case ch.Version > s.applied.Load(): // the versions between are missing from the changelog
 		if err := s.reloadLocked(ctx, fmt.Sprintf("version %d is missing from the changelog", s.applied.Load()+1)); err != nil {
-			s.Log.Error("roster: reloading the index failed; it lags until the next catch-up (the Directory polls)", "error", err)
+			s.Log.Warn("roster: reloading the index failed; the index lacks a committed change until a catch-up succeeds",
+				"version", ch.Version, "error", err)
+			return err
 		}
 	}
+	return nil
 }
 
 func (s *Store) applyLocked(ch Change) {

@@ -24,6 +24,8 @@ var auditActions = []string{
 	"group.create", "group.rename", "group.delete", "group.add_members", "group.remove_members", "group.set_curator",
 	"resource.register", "resource.update", "resource.unregister", "resource.attach", "resource.detach",
 	"rate_limit.create", "rate_limit.update", "rate_limit.delete", "workspace.create",
+	"token.create", "token.rename", "token.revoke", "user.email",
+	"scim.user.provision", "scim.user.update", "scim.user.delete", "scim.group.update",
 }
 
 var actionNames = map[string]string{
@@ -37,15 +39,34 @@ var actionNames = map[string]string{
 	"resource.attach": "Attached to a group", "resource.detach": "Detached from a group",
 	"rate_limit.create": "Limit created", "rate_limit.update": "Limit changed", "rate_limit.delete": "Limit deleted",
 	"workspace.create": "Workspace created",
+	"token.create":     "Token created", "token.rename": "Token renamed", "token.revoke": "Token deleted",
+	"user.email": "Email changed", "scim.user.provision": "Provisioned by SCIM", "scim.user.update": "SCIM record changed",
+	"scim.user.delete": "Deprovisioned by SCIM", "scim.group.update": "Group provisioned by SCIM",
 }
 
 // actionName is an audit action as people read it; an action the page does
-// not know is shown as recorded.
+// not know is shown as recorded, except that one of SCIM's says so.
 func actionName(action string) string {
 	if n, ok := actionNames[action]; ok {
 		return n
 	}
+	if rest, ok := strings.CutPrefix(action, "scim."); ok {
+		return "SCIM: " + strings.ReplaceAll(strings.ReplaceAll(rest, ".", " "), "_", " ")
+	}
 	return action
+}
+
+// sourceName is a sign-up source of user.register as people read it.
+func sourceName(src string) string {
+	switch src {
+	case "sso":
+		return "single sign-on"
+	case "scim":
+		return "SCIM"
+	case "service":
+		return "API key"
+	}
+	return strings.ReplaceAll(src, "_", " ")
 }
 
 type auditView struct {
@@ -267,6 +288,9 @@ func (n namer) gone(a api, events []auditJSON) error {
 		return t.Items[0], true, nil
 	}
 	for _, e := range events {
+		if err := n.goneToken(last, e); err != nil {
+			return err
+		}
 		var users, groups []string
 		if id, ok := strings.CutPrefix(e.Actor, string(access.UserActor(""))); ok {
 			users = append(users, id)
@@ -289,6 +313,9 @@ func (n namer) gone(a api, events []auditJSON) error {
 			if dom, _ := del.Details["email_domain"].(string); ok && dom != "" {
 				name += " at " + dom
 			}
+			if kind, _ := del.Details["kind"].(string); ok && kind == "service" {
+				name = "a deleted API key"
+			}
 			n[id], n[string(access.UserActor(id))] = name, name
 		}
 		for _, id := range groups {
@@ -309,6 +336,33 @@ func (n namer) gone(a api, events []auditJSON) error {
 			}
 			n[id] = "deleted group" + name
 		}
+	}
+	return nil
+}
+
+// goneToken names a SCIM token or API key that e acts as or on and that no
+// longer exists, by the name its creation recorded.
+func (n namer) goneToken(last func(action, target string) (auditJSON, bool, error), e auditJSON) error {
+	var ids []string
+	if id, ok := strings.CutPrefix(e.Actor, string(access.SCIMActor(""))); ok {
+		ids = append(ids, id)
+	}
+	if strings.HasPrefix(e.Action, "token.") {
+		ids = append(ids, e.Target)
+	}
+	for _, id := range ids {
+		if _, known := n[id]; known || id == "" {
+			continue
+		}
+		created, ok, err := last("token.create", id)
+		if err != nil {
+			return err
+		}
+		name := "a deleted token"
+		if ok {
+			name = "deleted " + tokenNoun(created.Details) + " «" + fmt.Sprint(created.Details["name"]) + "»"
+		}
+		n[id], n[string(access.SCIMActor(id))] = name, name
 	}
 	return nil
 }
@@ -335,6 +389,9 @@ func (h *Handler) names(c *call, v *auditView) (namer, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := n.tokens(c.api); err != nil {
+		return nil, err
+	}
 	for _, l := range []struct {
 		path string
 		kind access.Kind
@@ -350,6 +407,37 @@ func (h *Handler) names(c *call, v *auditView) (namer, error) {
 		}
 	}
 	return n, nil
+}
+
+// tokens names the workspace's SCIM tokens (by id and as actors) and API
+// keys (by id, and their service users by id and as actors): the service
+// users are not among the people /manage/users lists.
+func (n namer) tokens(a api) error {
+	var scim []scimTokenJSON
+	if _, err := a.get("/admin/enterprise-settings/scim/token", nil, &scim); err != nil {
+		return err
+	}
+	for _, t := range scim {
+		name := "SCIM token «" + t.Name + "»"
+		n[t.ID], n[string(access.SCIMActor(t.ID))] = name, name
+	}
+	var keys []apiKeyJSON
+	if _, err := a.get("/admin/api-key", nil, &keys); err != nil {
+		return err
+	}
+	for _, k := range keys {
+		name := "API key «" + k.Name + "»"
+		n[k.ID], n[k.UserID], n[string(access.UserActor(k.UserID))] = name, name, name
+	}
+	return nil
+}
+
+// tokenNoun is "SCIM token" or "API key", the kind of a token event.
+func tokenNoun(d map[string]any) string {
+	if k, _ := d["kind"].(string); k == "scim" {
+		return "SCIM token"
+	}
+	return "API key"
 }
 
 // auditSentence is the details of e as a short sentence, with the users,
@@ -376,7 +464,7 @@ func auditSentence(e auditJSON, n namer) string {
 			s += " as " + roleName(r)
 		}
 		if src := str("source"); src != "" {
-			s += " (" + strings.ReplaceAll(src, "_", " ") + ")"
+			s += " (" + sourceName(src) + ")"
 		}
 		return s + "."
 	case "user.set_role":
@@ -384,6 +472,9 @@ func auditSentence(e auditJSON, n namer) string {
 	case "user.delete":
 		if dom := str("email_domain"); dom != "" {
 			return "Their email was at " + dom + "."
+		}
+		if str("kind") == "service" {
+			return "The service user of an API key."
 		}
 	case "user.transfer_ownership":
 		return fmt.Sprintf("%s moved to %s.", plural(int64(num("resources")), "resource"), n.of(str("to")))
@@ -395,6 +486,16 @@ func auditSentence(e auditJSON, n namer) string {
 		s := "Sign-up: " + strings.ReplaceAll(str("mode"), "_", " ")
 		if ds := list("allowed_domains"); len(ds) > 0 {
 			s += "; only " + strings.Join(ds, ", ")
+		}
+		return s + "."
+	case "token.create", "token.revoke":
+		return tokenNoun(d) + " «" + str("name") + "»."
+	case "token.rename":
+		return tokenNoun(d) + ", from «" + str("from") + "» to «" + str("to") + "»."
+	case "user.email":
+		s := "From an address at " + str("from_domain") + " to one at " + str("to_domain")
+		if str("by") == "scim" {
+			s += ", by SCIM"
 		}
 		return s + "."
 	case "group.create", "workspace.create":

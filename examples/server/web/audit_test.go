@@ -223,3 +223,62 @@ func TestAuditNamesWhatIsGone(t *testing.T) {
 		}
 	}
 }
+
+// SCIM tokens and API keys are named on the audit trail: live ones by their
+// name (an API key's service user too, by id and as actor; a SCIM token as
+// actor), deleted ones by the name their creation recorded; their events
+// have sentences.
+func TestAuditNamesTokens(t *testing.T) {
+	fake := newFake(t, "admin")
+	fake.answers["/admin/enterprise-settings/scim/token"] = []scimTokenJSON{{ID: "t1", Name: "Okta"}}
+	fake.answers["/admin/api-key"] = []apiKeyJSON{{ID: "k1", Name: "Nightly export", UserID: "s1", Role: "basic"}}
+	r := httptest.NewRequest(http.MethodGet, "/ui/audit", nil)
+	r.Header.Set("Cookie", "roster_session=s")
+	n := namer{}
+	if err := n.tokens(api{h: fake, r: r}); err != nil {
+		t.Fatal(err)
+	}
+	f := &trailAPI{events: []auditJSON{
+		{Action: "token.revoke", Target: "t9", Details: map[string]any{"kind": "scim", "name": "Entra"}},
+		{Action: "scim.user.delete", Actor: "scim:t9", Target: "u5"},
+		{Action: "token.create", Target: "t9", Details: map[string]any{"kind": "scim", "name": "Entra"}},
+		{Action: "user.delete", Target: "s9", Details: map[string]any{"kind": "service"}},
+		{Action: "token.create", Target: "k9", Details: map[string]any{"kind": "api_key", "name": "Old bot", "user_id": "s9"}},
+		{Action: "token.revoke", Target: "k8", Details: map[string]any{"kind": "api_key", "name": "Gone"}}, // created before the trail
+	}}
+	if err := n.gone(api{h: f, r: r}, f.events); err != nil {
+		t.Fatal(err)
+	}
+	if got := actionName("scim.group.members_sync"); got != "SCIM: group members sync" {
+		t.Errorf("an unknown SCIM action is named %q", got)
+	}
+	for id, want := range map[string]string{
+		"t1": "SCIM token «Okta»", "scim:t1": "SCIM token «Okta»",
+		"k1": "API key «Nightly export»", "s1": "API key «Nightly export»", "u:s1": "API key «Nightly export»",
+		"t9": "deleted SCIM token «Entra»", "scim:t9": "deleted SCIM token «Entra»", "s9": "a deleted API key",
+		"k9": "deleted API key «Old bot»", "k8": "a deleted token",
+	} {
+		if got := n.of(id); got != want {
+			t.Errorf("%s named %q, want %q", id, got, want)
+		}
+	}
+	for _, c := range []struct {
+		action  string
+		details map[string]any
+		want    string
+	}{
+		{"token.create", map[string]any{"kind": "scim", "name": "Okta"}, "SCIM token «Okta»."},
+		{"token.revoke", map[string]any{"kind": "api_key", "name": "CI"}, "API key «CI»."},
+		{"token.rename", map[string]any{"kind": "api_key", "from": "CI", "to": "Deploy"}, "API key, from «CI» to «Deploy»."},
+		{"user.email", map[string]any{"from_domain": "a.example", "to_domain": "b.example", "by": "scim"},
+			"From an address at a.example to one at b.example, by SCIM."},
+		{"scim.user.delete", nil, ""},
+		{"user.delete", map[string]any{"kind": "service"}, "The service user of an API key."},
+		{"user.register", map[string]any{"source": "service", "role": "admin", "kind": "service"}, "Joined as Admin (API key)."},
+		{"user.register", map[string]any{"source": "scim", "role": "basic"}, "Joined as Basic (SCIM)."},
+	} {
+		if got := auditSentence(auditJSON{Action: c.action, Details: c.details}, n); got != c.want {
+			t.Errorf("%s: %q, want %q", c.action, got, c.want)
+		}
+	}
+}

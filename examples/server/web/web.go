@@ -41,6 +41,10 @@ type Options struct {
 	// sign-up pages then offer to create the admin account (the first person
 	// to sign up becomes admin). Nil: never.
 	NoUsers func(ctx context.Context) (bool, error)
+	// SCIMURL is the SCIM endpoint the SCIM page gives admins for their
+	// identity provider (the server's public URL and /scim/v2). If empty,
+	// /scim/v2 on the scheme and host the browser reached.
+	SCIMURL string
 }
 
 // Handler serves the web admin pages under /ui/. Create it with New; it
@@ -87,6 +91,8 @@ func (h *Handler) routes() {
 	h.signedIn("GET /ui/limits", h.limitsPage)
 	h.signedIn("GET /ui/audit", h.auditPage)
 	h.signedIn("GET /ui/settings", h.settingsPage)
+	h.signedIn("GET /ui/settings/scim", h.scimPage)
+	h.signedIn("GET /ui/settings/api-keys", h.apiKeysPage)
 	h.signedIn("GET /ui/connectors", h.connectorsPage)
 	h.signedIn("GET /ui/document-sets", h.documentSetsPage)
 	h.signedIn("GET /ui/agents", h.agentsPage)

@@ -10,7 +10,10 @@
 // goes to data-next (data-then="go") or to the page ?next= names
 // (data-then="next"). A form with data-confirm (a destructive action) asks
 // first: its question and a "Yes" and a "Cancel" button replace its button,
-// and only "Yes" sends it.
+// and only "Yes" sends it. A form with data-secret="field" creates a secret
+// (a SCIM token, an API key) that the answer's field holds this once: after
+// the page is read again, it is shown above the content with a copy button,
+// and never stored; reading the page again drops it.
 (() => {
   'use strict';
 
@@ -139,6 +142,48 @@
     return next.startsWith('/ui/') ? next : '/ui/';
   }
 
+  // showSecret shows the secret value of what (a SCIM token, an API key)
+  // once, above the page's content, with a button that copies it.
+  function showSecret(what, value) {
+    const content = document.getElementById('content');
+    const box = document.createElement('section');
+    box.className = 'card secret';
+    box.id = 'new-secret';
+    box.setAttribute('aria-labelledby', 'new-secret-title');
+    const title = document.createElement('h2');
+    title.id = 'new-secret-title';
+    title.textContent = 'Your new ' + what;
+    const hint = document.createElement('p');
+    hint.id = 'new-secret-hint';
+    hint.textContent = 'Copy it now and keep it somewhere safe: it is shown only this once. ' +
+      'roster keeps only a hash of it; if it is lost, create a new one and delete this one.';
+    const row = document.createElement('p');
+    row.className = 'secret-row';
+    const input = document.createElement('input');
+    input.id = 'new-secret-value';
+    input.className = 'secret-value';
+    input.readOnly = true;
+    input.value = value;
+    input.setAttribute('aria-label', 'The new ' + what);
+    input.addEventListener('focus', () => input.select());
+    const copy = document.createElement('button');
+    copy.type = 'button';
+    copy.id = 'copy-secret';
+    copy.textContent = 'Copy';
+    copy.addEventListener('click', async () => {
+      input.select();
+      try {
+        await navigator.clipboard.writeText(value);
+        copy.textContent = 'Copied';
+      } catch (e) {
+        copy.textContent = document.execCommand('copy') ? 'Copied' : 'Press Ctrl+C to copy';
+      }
+    });
+    row.append(input, copy);
+    box.append(title, hint, row);
+    content.querySelector('h1').after(box);
+  }
+
   // ask shows form's data-confirm question in place of its buttons, with a
   // button that confirms (data-confirm-yes names it) and one that cancels.
   function ask(form) {
@@ -200,6 +245,8 @@
       }
       await refresh();
       show('ok', msg);
+      const secret = form.dataset.secret && data ? data[form.dataset.secret] : '';
+      if (secret) showSecret(form.dataset.secretWhat, secret);
     } catch (e) {
       show('error', 'The server could not be reached: ' + e.message);
     } finally {
@@ -212,6 +259,12 @@
     if (!form.dataset || !form.dataset.api) return;
     ev.preventDefault();
     submit(form);
+  });
+
+  // A read-only field marked data-select (the SCIM URL) is selected whole
+  // when focused, ready to copy.
+  document.addEventListener('focusin', (ev) => {
+    if (ev.target.matches && ev.target.matches('input[data-select]')) ev.target.select();
   });
 
   document.addEventListener('DOMContentLoaded', () => {
