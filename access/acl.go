@@ -23,8 +23,8 @@ func (ix *Index) ACLFor(ws, userID string) []string {
 	if s == nil {
 		return nil
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	tok := s.mu.RLock()
+	defer s.mu.RUnlock(tok)
 	u := s.lookupUser(userID)
 	if u == nil || !u.active() {
 		return nil
@@ -51,8 +51,8 @@ func (ix *Index) ACLOf(ws string, r Resource) []string {
 	if s == nil {
 		return nil
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	tok := s.mu.RLock()
+	defer s.mu.RUnlock(tok)
 	res := s.lookupResource(r)
 	if res == nil {
 		return nil

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -210,6 +211,107 @@ func BenchmarkCheck(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkCheckFloor is BenchmarkCheck's floor: per iteration, the same
+// check's two id lookups (the user among 100k, the resource among lines) in
+// the index's own maps, with nothing else: no lock, no workspace lookup, no
+// user or resource record, no group walk. Check cannot do less than this on
+// this fixture, so its target is a ratio to this figure from the same run.
+func BenchmarkCheckFloor(b *testing.B) {
+	for _, lines := range []int{10_000, 100_000, 1_000_000} {
+		b.Run(fmt.Sprintf("lines=%d", lines), func(b *testing.B) {
+			fx := fixtures.index(lines)
+			users, res := floorMaps(b, fx)
+			b.ReportAllocs()
+			found := 0
+			i := 0
+			cpu := startCPU()
+			for b.Loop() {
+				c := &fx.seq[i&(benchSeqLen-1)]
+				_, okU := users[c.user]
+				_, okR := res[c.res.ID]
+				if okU && okR {
+					found++
+				}
+				i++
+			}
+			cpu.report(b, i)
+			if found != i {
+				b.Fatalf("floor found %d of %d lookups; want all", found, i)
+			}
+		})
+	}
+}
+
+// floorMaps returns the benchmark workspace's own id maps: users, and
+// document sets.
+func floorMaps(b *testing.B, fx *indexFixture) (users, res map[string]uint32) {
+	b.Helper()
+	s := fx.ix.space(benchWS)
+	k, _ := kindIndex(DocumentSet)
+	if s == nil || len(s.userIDs) != benchUsers || len(s.kinds[k].ids) == 0 {
+		b.Fatal("benchmark workspace not loaded")
+	}
+	return s.userIDs, s.kinds[k].ids
+}
+
+// BenchmarkCheckParallel is BenchmarkCheck under b.RunParallel: every
+// goroutine checks its own stretch of the sequence. Run with -cpu 1,2 and
+// compare the speed-up with BenchmarkCheckFloorParallel's in the same run.
+func BenchmarkCheckParallel(b *testing.B) {
+	b.Run("lines=1000000", func(b *testing.B) {
+		fx := fixtures.index(1_000_000)
+		b.ReportAllocs()
+		var allowed, total atomic.Int64
+		var start atomic.Uint32
+		b.RunParallel(func(pb *testing.PB) {
+			i := int(start.Add(benchSeqLen/16) - benchSeqLen/16)
+			n, ok := 0, 0
+			for pb.Next() {
+				c := &fx.seq[i&(benchSeqLen-1)]
+				if fx.ix.Can(benchWS, c.user, View, c.res) {
+					ok++
+				}
+				i++
+				n++
+			}
+			allowed.Add(int64(ok))
+			total.Add(int64(n))
+		})
+		if total.Load() > 0 {
+			b.ReportMetric(float64(allowed.Load())/float64(total.Load()), "allowed/op")
+		}
+	})
+}
+
+// BenchmarkCheckFloorParallel is BenchmarkCheckFloor under b.RunParallel,
+// the floor of BenchmarkCheckParallel.
+func BenchmarkCheckFloorParallel(b *testing.B) {
+	b.Run("lines=1000000", func(b *testing.B) {
+		fx := fixtures.index(1_000_000)
+		users, res := floorMaps(b, fx)
+		b.ReportAllocs()
+		var start atomic.Uint32
+		var missed atomic.Int64
+		b.RunParallel(func(pb *testing.PB) {
+			i := int(start.Add(benchSeqLen/16) - benchSeqLen/16)
+			miss := 0
+			for pb.Next() {
+				c := &fx.seq[i&(benchSeqLen-1)]
+				_, okU := users[c.user]
+				_, okR := res[c.res.ID]
+				if !okU || !okR {
+					miss++
+				}
+				i++
+			}
+			missed.Add(int64(miss))
+		})
+		if missed.Load() != 0 {
+			b.Fatalf("floor missed %d lookups; want none", missed.Load())
+		}
+	})
 }
 
 // enforcerFixture is a casbin enforcer over a benchmark workspace.

@@ -25,8 +25,8 @@ func (ix *Index) Can(ws, userID string, act Action, r Resource) bool {
 	if s == nil {
 		return false
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	tok := s.mu.RLock()
+	defer s.mu.RUnlock(tok)
 	us, ok := s.userIDs[userID]
 	if !ok {
 		return false
@@ -84,8 +84,8 @@ func (ix *Index) Curates(ws, userID, groupID string) bool {
 	if s == nil {
 		return false
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	tok := s.mu.RLock()
+	defer s.mu.RUnlock(tok)
 	u := s.lookupUser(userID)
 	if u == nil || !u.active() {
 		return false
@@ -127,8 +127,8 @@ func (ix *Index) Role(ws, userID string) (Role, bool) {
 	if s == nil {
 		return "", false
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	tok := s.mu.RLock()
+	defer s.mu.RUnlock(tok)
 	u := s.lookupUser(userID)
 	if u == nil {
 		return "", false
@@ -158,8 +158,8 @@ func (ix *Index) Active(ws, userID string) bool {
 	if s == nil {
 		return false
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	tok := s.mu.RLock()
+	defer s.mu.RUnlock(tok)
 	u := s.lookupUser(userID)
 	return u != nil && u.active()
 }
@@ -170,8 +170,8 @@ func (ix *Index) Exists(ws string, r Resource) bool {
 	if s == nil {
 		return false
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	tok := s.mu.RLock()
+	defer s.mu.RUnlock(tok)
 	res := s.lookupResource(r)
 	return res != nil && res.exists
 }

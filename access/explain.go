@@ -41,8 +41,8 @@ func (ix *Index) Explain(ws, userID string, act Action, r Resource) Explanation 
 	if s == nil {
 		return Explanation{Reason: ReasonUnknownWorkspace}
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	tok := s.mu.RLock()
+	defer s.mu.RUnlock(tok)
 	us, ok := s.userIDs[userID]
 	if !ok {
 		return Explanation{Reason: ReasonUnknownUser}

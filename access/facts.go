@@ -18,8 +18,8 @@ func (ix *Index) ResourceFacts(ws string, r Resource) (ResourceFacts, bool) {
 	if s == nil {
 		return ResourceFacts{}, false
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	tok := s.mu.RLock()
+	defer s.mu.RUnlock(tok)
 	res := s.lookupResource(r)
 	if res == nil {
 		return ResourceFacts{}, false
@@ -47,8 +47,8 @@ func (ix *Index) GroupFacts(ws, groupID string) (GroupFacts, bool) {
 	if s == nil {
 		return GroupFacts{}, false
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	tok := s.mu.RLock()
+	defer s.mu.RUnlock(tok)
 	slot, ok := s.groupIDs[groupID]
 	if !ok {
 		return GroupFacts{}, false
@@ -67,8 +67,8 @@ func (ix *Index) Groups(ws, userID string) []string {
 	if s == nil {
 		return nil
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	tok := s.mu.RLock()
+	defer s.mu.RUnlock(tok)
 	u := s.lookupUser(userID)
 	if u == nil {
 		return nil
@@ -87,8 +87,8 @@ func (ix *Index) CuratedGroups(ws, userID string) []string {
 	if s == nil {
 		return nil
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	tok := s.mu.RLock()
+	defer s.mu.RUnlock(tok)
 	u := s.lookupUser(userID)
 	if u == nil || !u.active() || u.roles&bitAdmin != 0 {
 		return nil
@@ -110,8 +110,8 @@ func (ix *Index) Owned(ws, userID string) []Resource {
 	if s == nil {
 		return nil
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	tok := s.mu.RLock()
+	defer s.mu.RUnlock(tok)
 	u := s.lookupUser(userID)
 	if u == nil || u.res == nil {
 		return nil

@@ -152,8 +152,8 @@ func (ix *Index) Len(ws string) int {
 	if s == nil {
 		return 0
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	tok := s.mu.RLock()
+	defer s.mu.RUnlock(tok)
 	return s.lines
 }
 

@@ -22,8 +22,8 @@ func (ix *Index) Visible(ws, userID string, kind Kind, after string, limit int) 
 	if s == nil {
 		return nil, ""
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	tok := s.mu.RLock()
+	defer s.mu.RUnlock(tok)
 	u := s.lookupUser(userID)
 	if u == nil || !u.active() {
 		return nil, ""
@@ -97,8 +97,8 @@ func (ix *Index) WhoCan(ws string, r Resource, act Action) []string {
 	if s == nil {
 		return nil
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	tok := s.mu.RLock()
+	defer s.mu.RUnlock(tok)
 	rs, ok := s.kinds[k].ids[r.ID]
 	if !ok {
 		return nil
