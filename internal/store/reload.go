@@ -57,7 +57,7 @@ func (s *Store) reloadLocked(ctx context.Context, reason string) error {
 		return s.reload(Reload{Version: version, Workspaces: ws, Reason: reason, Lines: func(fn func([]access.Line)) error {
 			q := db
 			if ws != nil {
-				// A session, so that streamRules's per-batch conditions do
+				// A session, so that streamRules's own clauses do
 				// not pile onto this one.
 				q = db.Where("(ptype = ? AND v1 IN ?) OR (ptype = ? AND v2 IN ?)", access.PolicyType, ws, access.GroupingType, ws).
 					Session(&gorm.Session{})
