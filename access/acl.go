@@ -35,7 +35,7 @@ func (ix *Index) ACLFor(ws, userID string) []string {
 		tokens = append(tokens, tokenAdmin+ws)
 	}
 	for _, g := range u.groups.list() {
-		tokens = append(tokens, tokenGroup+s.groups[g].id)
+		tokens = append(tokens, tokenGroup+s.groups.at(g).id)
 	}
 	slices.Sort(tokens)
 	return tokens
@@ -65,10 +65,10 @@ func (ix *Index) ACLOf(ws string, r Resource) []string {
 		tokens = append(tokens, tokenPublic+ws)
 	}
 	for _, us := range slices.Concat(res.owners.list(), res.shares.list()) {
-		tokens = append(tokens, tokenUser+s.users[us].id)
+		tokens = append(tokens, tokenUser+s.users.at(us).id)
 	}
 	for _, g := range res.groups.list() {
-		tokens = append(tokens, tokenGroup+s.groups[g].id)
+		tokens = append(tokens, tokenGroup+s.groups.at(g).id)
 	}
 	slices.Sort(tokens)
 	return slices.Compact(tokens)

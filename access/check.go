@@ -40,7 +40,7 @@ func (ix *Index) Can(ws, userID string, act Action, r Resource) bool {
 
 // can is Can on slots; act must be valid. s.mu must be held.
 func (s *space) can(us uint32, act Action, rs uint32) bool {
-	u, r := &s.users[us], &s.resources[rs]
+	u, r := s.users.at(us), s.resources.at(rs)
 	if !u.active() {
 		return false
 	}
@@ -100,7 +100,7 @@ func (ix *Index) Curates(ws, userID, groupID string) bool {
 // lookupUser returns the user or nil. s.mu must be held.
 func (s *space) lookupUser(id string) *user {
 	if slot, ok := s.userIDs[id]; ok {
-		return &s.users[slot]
+		return s.users.at(slot)
 	}
 	return nil
 }
@@ -112,7 +112,7 @@ func (s *space) lookupResource(r Resource) *resource {
 		return nil
 	}
 	if slot, ok := s.kinds[k].ids[r.ID]; ok {
-		return &s.resources[slot]
+		return s.resources.at(slot)
 	}
 	return nil
 }

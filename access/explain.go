@@ -47,7 +47,7 @@ func (ix *Index) Explain(ws, userID string, act Action, r Resource) Explanation 
 	if !ok {
 		return Explanation{Reason: ReasonUnknownUser}
 	}
-	switch u := &s.users[us]; {
+	switch u := s.users.at(us); {
 	case u.roles == 0:
 		return Explanation{Reason: ReasonNoRole}
 	case u.deactivated:
@@ -62,7 +62,7 @@ func (ix *Index) Explain(ws, userID string, act Action, r Resource) Explanation 
 
 // explain collects the granting lines of an active user. s.mu must be held.
 func (s *space) explain(us uint32, act Action, rs uint32) Explanation {
-	u, res := &s.users[us], &s.resources[rs]
+	u, res := s.users.at(us), s.resources.at(rs)
 	r := Resource{Kind: kindOf(res.kind), ID: res.id}
 	lines := s.roleLines(u)
 	base := len(lines)
@@ -102,7 +102,7 @@ func (s *space) roleLines(u *user) []Line {
 
 // viewLines appends the public, share and group lines that grant View.
 func (s *space) viewLines(lines []Line, us uint32, res *resource, r Resource) []Line {
-	u := &s.users[us]
+	u := s.users.at(us)
 	if res.public {
 		lines = append(lines, PublicLine(s.id, r))
 	}
@@ -111,7 +111,7 @@ func (s *space) viewLines(lines []Line, us uint32, res *resource, r Resource) []
 	}
 	for _, g := range res.groups.list() {
 		if u.groups.has(g) {
-			gid := s.groups[g].id
+			gid := s.groups.at(g).id
 			lines = append(lines, MemberLine(s.id, u.id, gid), AttachLine(s.id, gid, r))
 		}
 	}
@@ -122,7 +122,7 @@ func (s *space) viewLines(lines []Line, us uint32, res *resource, r Resource) []
 // curator.
 func (s *space) curatorLines(lines []Line, u *user, res *resource, r Resource) []Line {
 	for _, g := range res.groups.list() {
-		gid := s.groups[g].id
+		gid := s.groups.at(g).id
 		lines = append(lines, MemberLine(s.id, u.id, gid), AttachLine(s.id, gid, r))
 		if u.roles&bitGlobalCurator == 0 {
 			lines = append(lines, CuratorLine(s.id, u.id, gid))

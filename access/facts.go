@@ -53,7 +53,7 @@ func (ix *Index) GroupFacts(ws, groupID string) (GroupFacts, bool) {
 	if !ok {
 		return GroupFacts{}, false
 	}
-	g := &s.groups[slot]
+	g := s.groups.at(slot)
 	return GroupFacts{
 		Members:   g.members.AppendTo(nil),
 		Curators:  s.userIDList(g.curators.list()),
@@ -96,7 +96,7 @@ func (ix *Index) CuratedGroups(ws, userID string) []string {
 	var ids []string
 	for _, g := range u.groups.list() {
 		if curates(u, g) {
-			ids = append(ids, s.groups[g].id)
+			ids = append(ids, s.groups.at(g).id)
 		}
 	}
 	slices.Sort(ids)
@@ -126,7 +126,7 @@ func (s *space) userIDList(slots []uint32) []string {
 	}
 	ids := make([]string, len(slots))
 	for i, slot := range slots {
-		ids[i] = s.users[slot].id
+		ids[i] = s.users.at(slot).id
 	}
 	slices.Sort(ids)
 	return ids
@@ -139,7 +139,7 @@ func (s *space) groupIDList(slots []uint32) []string {
 	}
 	ids := make([]string, len(slots))
 	for i, slot := range slots {
-		ids[i] = s.groups[slot].id
+		ids[i] = s.groups.at(slot).id
 	}
 	slices.Sort(ids)
 	return ids

@@ -27,15 +27,15 @@ type space struct {
 	mu *xsync.RBMutex
 
 	userIDs   map[string]uint32
-	users     []user
+	users     table[user]
 	freeUsers []uint32
 
 	groupIDs   map[string]uint32
-	groups     []group
+	groups     table[group]
 	freeGroups []uint32
 
 	kinds     [numKinds]kindTable
-	resources []resource
+	resources table[resource]
 	freeRes   []uint32
 
 	admins idSet // ids of users holding the stored admin role
@@ -135,16 +135,39 @@ func newSpace(id string) *space {
 	return s
 }
 
-// allocSlot returns a free slot of items, growing it when none is free.
-func allocSlot[T any](items *[]T, free *[]uint32) uint32 {
+// tableChunk is how many entities a table allocates at a time.
+const tableChunk = 1024
+
+// table holds entities by slot in fixed-size chunks, so that growing it
+// never copies nor drops the entities it holds: a million resources grown
+// by append would allocate about five times their size while loading and
+// hold the old and new array at once. Slots are dense from 0 to len-1.
+type table[T any] struct {
+	chunks []*[tableChunk]T
+	n      uint32
+}
+
+// at returns the entity of a slot below t.len().
+func (t *table[T]) at(slot uint32) *T {
+	return &t.chunks[slot/tableChunk][slot%tableChunk]
+}
+
+// len returns the number of slots, free or used.
+func (t *table[T]) len() int { return int(t.n) }
+
+// allocSlot returns a free slot of items, growing it when none is free. The
+// entity of a new slot is the zero value; a freed slot was zeroed by its gc.
+func allocSlot[T any](items *table[T], free *[]uint32) uint32 {
 	if n := len(*free); n > 0 {
 		slot := (*free)[n-1]
 		*free = (*free)[:n-1]
 		return slot
 	}
-	var zero T
-	*items = append(*items, zero)
-	return uint32(len(*items) - 1)
+	if items.n%tableChunk == 0 {
+		items.chunks = append(items.chunks, new([tableChunk]T))
+	}
+	items.n++
+	return items.n - 1
 }
 
 // userSlot returns the slot of a user, creating it if needed.
@@ -154,7 +177,7 @@ func (s *space) userSlot(id string) uint32 {
 	}
 	slot := allocSlot(&s.users, &s.freeUsers)
 	id = strings.Clone(id)
-	s.users[slot] = user{id: id}
+	*s.users.at(slot) = user{id: id}
 	s.userIDs[id] = slot
 	return slot
 }
@@ -166,7 +189,7 @@ func (s *space) groupSlot(id string) uint32 {
 	}
 	slot := allocSlot(&s.groups, &s.freeGroups)
 	id = strings.Clone(id)
-	s.groups[slot] = group{id: id}
+	*s.groups.at(slot) = group{id: id}
 	s.groupIDs[id] = slot
 	return slot
 }
@@ -178,14 +201,14 @@ func (s *space) resourceSlot(k kindIdx, id string) uint32 {
 	}
 	slot := allocSlot(&s.resources, &s.freeRes)
 	id = strings.Clone(id)
-	s.resources[slot] = resource{id: id, kind: k}
+	*s.resources.at(slot) = resource{id: id, kind: k}
 	s.kinds[k].ids[id] = slot
 	return slot
 }
 
 // gcUser frees the slot of a user that no line names any more.
 func (s *space) gcUser(slot uint32) {
-	if u := &s.users[slot]; u.empty() {
+	if u := s.users.at(slot); u.empty() {
 		delete(s.userIDs, u.id)
 		*u = user{}
 		s.freeUsers = append(s.freeUsers, slot)
@@ -194,7 +217,7 @@ func (s *space) gcUser(slot uint32) {
 
 // gcGroup frees the slot of a group that no line names any more.
 func (s *space) gcGroup(slot uint32) {
-	if g := &s.groups[slot]; g.empty() {
+	if g := s.groups.at(slot); g.empty() {
 		delete(s.groupIDs, g.id)
 		*g = group{}
 		s.freeGroups = append(s.freeGroups, slot)
@@ -203,7 +226,7 @@ func (s *space) gcGroup(slot uint32) {
 
 // gcResource frees the slot of a resource that no line names any more.
 func (s *space) gcResource(slot uint32) {
-	if r := &s.resources[slot]; r.empty() {
+	if r := s.resources.at(slot); r.empty() {
 		delete(s.kinds[r.kind].ids, r.id)
 		*r = resource{}
 		s.freeRes = append(s.freeRes, slot)

@@ -58,7 +58,7 @@ func (s *space) visibleSources(u *user, k kindIdx, after string) (cursorHeap, in
 		}
 	}
 	for _, g := range u.groups.list() {
-		push(&s.groups[g].res[k])
+		push(&s.groups.at(g).res[k])
 	}
 	h.init()
 	return h, total
@@ -104,9 +104,9 @@ func (ix *Index) WhoCan(ws string, r Resource, act Action) []string {
 		return nil
 	}
 	var out []string
-	for _, us := range s.candidates(&s.resources[rs], act) {
+	for _, us := range s.candidates(s.resources.at(rs), act) {
 		if s.can(us, act, rs) {
-			out = append(out, s.users[us].id)
+			out = append(out, s.users.at(us).id)
 		}
 	}
 	slices.Sort(out)
@@ -118,8 +118,8 @@ func (ix *Index) WhoCan(ws string, r Resource, act Action) []string {
 func (s *space) candidates(res *resource, act Action) []uint32 {
 	var c []uint32
 	if act == View && res.public {
-		for slot := range s.users {
-			if s.users[slot].id != "" {
+		for slot := range uint32(s.users.len()) {
+			if s.users.at(slot).id != "" {
 				c = append(c, uint32(slot))
 			}
 		}
@@ -134,7 +134,7 @@ func (s *space) candidates(res *resource, act Action) []uint32 {
 		groups = groups[:1] // a curator is a member of every attached group
 	}
 	for _, g := range groups {
-		c = s.appendSlots(c, &s.groups[g].members)
+		c = s.appendSlots(c, &s.groups.at(g).members)
 	}
 	slices.Sort(c)
 	return slices.Compact(c)
