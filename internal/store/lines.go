@@ -45,11 +45,12 @@ func queryLines(db *gorm.DB, pattern access.Line) ([]access.Line, error) {
 const loadBatch = 1_000
 
 // LoadLines streams every policy line to fn in batches, in id order, from
-// one query read row by row, so memory stays bounded by one batch whatever
-// the table's size, and returns the committed version the lines reflect. It
-// reads inside one transaction, so lines and version are consistent. The
-// lines' strings are valid only during the call of fn: a caller that keeps
-// them must copy them (the index does).
+// one query read row by row, so memory stays bounded by a few batches
+// whatever the table's size, and returns the committed version the lines
+// reflect. It reads inside one transaction, so lines and version are
+// consistent. fn is called one batch at a time, in order, from a goroutine
+// LoadLines starts and waits for (see streamRules); it must not keep the
+// slice, which is reused.
 func (s *Store) LoadLines(ctx context.Context, fn func([]access.Line)) (int64, error) {
 	var version int64
 	err := s.DB.WithContext(ctx).Transaction(func(db *gorm.DB) error {
@@ -62,18 +63,38 @@ func (s *Store) LoadLines(ctx context.Context, fn func([]access.Line)) (int64, e
 }
 
 // streamRules reads the casbin_rule rows db selects, in id order, and hands
-// them to fn as lines in batches of loadBatch. The columns are scanned as
+// them to fn as lines in batches of loadBatch, in order, one call at a time,
+// from a goroutine of its own that it waits for before returning: reading
+// the next batch overlaps with fn's work on this one, so loading takes about
+// the longer of the two instead of their sum. The columns are scanned as
 // raw bytes and each batch's text is copied into one string that its lines
 // share, so loading allocates a few objects per batch instead of one per
-// value: at start-up, with millions of rows, allocation was most of the
-// cost after the query itself. fn must not keep the lines' strings (the
-// next batch does not reuse them, but they pin the whole batch's text).
+// value. fn must not keep the lines slice, and should copy the strings it
+// keeps (each pins its whole batch's text).
 func streamRules(db *gorm.DB, fn func([]access.Line)) error {
 	rows, err := db.Model(&Rule{}).Select("ptype, v0, v1, v2, v3, v4, v5").Order("id").Rows()
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
+
+	// Three line buffers circulate: one filling, one queued, one in fn.
+	const buffers = 3
+	free := make(chan []access.Line, buffers)
+	for range buffers {
+		free <- make([]access.Line, 0, loadBatch)
+	}
+	full := make(chan []access.Line, buffers)
+	applied := make(chan struct{})
+	go func() {
+		defer close(applied)
+		for lines := range full {
+			fn(lines)
+			free <- lines[:0]
+		}
+	}()
+	defer func() { close(full); <-applied }()
+
 	var cols [7]sql.RawBytes
 	dest := make([]any, len(cols))
 	for i := range cols {
@@ -81,14 +102,13 @@ func streamRules(db *gorm.DB, fn func([]access.Line)) error {
 	}
 	var text []byte
 	ends := make([][7]int, 0, loadBatch)
-	lines := make([]access.Line, 0, loadBatch)
 	flush := func() {
 		if len(ends) == 0 {
 			return
 		}
 		all := string(text)
 		start := 0
-		lines = lines[:0]
+		lines := <-free
 		for _, e := range ends {
 			var v [7]string
 			for i, end := range e {
@@ -96,7 +116,7 @@ func streamRules(db *gorm.DB, fn func([]access.Line)) error {
 			}
 			lines = append(lines, access.Line{PType: v[0], V0: v[1], V1: v[2], V2: v[3], V3: v[4], V4: v[5], V5: v[6]})
 		}
-		fn(lines)
+		full <- lines
 		text, ends = text[:0], ends[:0]
 	}
 	for rows.Next() {

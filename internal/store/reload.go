@@ -32,8 +32,9 @@ type Reload struct {
 	// Reason says why the store reloads, for the log.
 	Reason string
 	// Lines streams the policy lines of Workspaces (of every workspace if
-	// nil) in batches. It reads the snapshot, so it is valid only during
-	// the call to Options.Reload.
+	// nil) in batches, calling fn as LoadLines does (in order, from a
+	// goroutine of its own). It reads the snapshot, so it is valid only
+	// during the call to Options.Reload.
 	Lines func(fn func([]access.Line)) error
 }
 
