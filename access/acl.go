@@ -57,14 +57,14 @@ func (ix *Index) ACLOf(ws string, r Resource) []string {
 	if res == nil {
 		return nil
 	}
-	tokens := make([]string, 0, 2+res.owners.len()+res.shares.len()+res.groups.len())
+	tokens := make([]string, 0, 2+len(res.ownerList())+len(res.shareList())+res.groups.len())
 	if res.exists {
 		tokens = append(tokens, tokenAdmin+ws)
 	}
 	if res.public {
 		tokens = append(tokens, tokenPublic+ws)
 	}
-	for _, us := range slices.Concat(res.owners.list(), res.shares.list()) {
+	for _, us := range slices.Concat(res.ownerList(), res.shareList()) {
 		tokens = append(tokens, tokenUser+s.users.at(us).id)
 	}
 	for _, g := range res.groups.list() {

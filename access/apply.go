@@ -11,7 +11,7 @@ func (s *space) add(f fact) bool {
 		changed = s.addMember(s.userSlot(f.user), s.groupSlot(f.group))
 	case opCurate:
 		u, g := s.userSlot(f.user), s.groupSlot(f.group)
-		changed = s.users.at(u).flags.insert(g)
+		changed = s.users.at(u).resources().flags.insert(g)
 		s.groups.at(g).curators.insert(u)
 	case opAttach:
 		r, g := s.resourceSlot(f.kind, f.res), s.groupSlot(f.group)
@@ -22,11 +22,11 @@ func (s *space) add(f fact) bool {
 		changed = s.addResourceFlag(f)
 	case opOwn:
 		u, r := s.userSlot(f.user), s.resourceSlot(f.kind, f.res)
-		changed = s.resources.at(r).owners.insert(u)
+		changed = s.resources.at(r).peopleFor().owners.insert(u)
 		s.users.at(u).resources().owned[f.kind].Add(s.resources.at(r).id)
 	case opShare:
 		u, r := s.userSlot(f.user), s.resourceSlot(f.kind, f.res)
-		changed = s.resources.at(r).shares.insert(u)
+		changed = s.resources.at(r).peopleFor().shares.insert(u)
 		s.users.at(u).resources().shared.Add(s.resources.at(r).id)
 	}
 	if changed {
@@ -130,8 +130,9 @@ func (s *space) removeMembership(f fact) bool {
 		if changed = u.groups.remove(gs); changed {
 			g.members.Remove(u.id)
 		}
-	} else if changed = u.flags.remove(gs); changed {
+	} else if changed = u.res != nil && u.res.flags.remove(gs); changed {
 		g.curators.remove(us)
+		u.dropEmptyResources()
 	}
 	s.gcUser(us)
 	s.gcGroup(gs)
@@ -179,16 +180,17 @@ func (s *space) removeUserResource(f fact) bool {
 	}
 	res, u := s.resources.at(rs), s.users.at(us)
 	var changed bool
-	if f.op == opOwn {
-		if changed = res.owners.remove(us); changed {
+	if p := res.people; p != nil && f.op == opOwn {
+		if changed = p.owners.remove(us); changed {
 			u.res.owned[f.kind].Remove(f.res)
 		}
-	} else if changed = res.shares.remove(us); changed {
-		u.res.shared.Remove(f.res)
+	} else if p != nil {
+		if changed = p.shares.remove(us); changed {
+			u.res.shared.Remove(f.res)
+		}
 	}
-	if u.res != nil && u.res.empty() {
-		u.res = nil
-	}
+	res.dropEmptyPeople()
+	u.dropEmptyResources()
 	s.gcUser(us)
 	s.gcResource(rs)
 	return changed

@@ -44,13 +44,13 @@ func (s *space) can(us uint32, act Action, rs uint32) bool {
 	if !u.active() {
 		return false
 	}
-	if u.roles&bitAdmin != 0 && r.exists || r.owners.has(us) {
+	if u.roles&bitAdmin != 0 && r.exists || r.hasOwner(us) {
 		return true
 	}
 	if act == Edit {
 		return curatesAll(u, r)
 	}
-	return r.public || r.shares.has(us) || intersects(&u.groups, &r.groups)
+	return r.public || r.hasShare(us) || intersects(&u.groups, &r.groups)
 }
 
 // curatesAll reports whether the resource is attached to at least one group
@@ -72,7 +72,7 @@ func curates(u *user, g uint32) bool {
 	if !u.groups.has(g) {
 		return false
 	}
-	return u.roles&bitGlobalCurator != 0 || u.roles&bitBasic != 0 && u.flags.has(g)
+	return u.roles&bitGlobalCurator != 0 || u.roles&bitBasic != 0 && u.hasFlag(g)
 }
 
 // Curates reports whether the user has group scope over the group: an
@@ -139,7 +139,7 @@ func (ix *Index) Role(ws, userID string) (Role, bool) {
 	case u.roles&bitGlobalCurator != 0:
 		return GlobalCurator, true
 	case u.roles&bitBasic != 0:
-		for _, g := range u.flags.list() {
+		for _, g := range u.flagList() {
 			if curates(u, g) {
 				return Curator, true
 			}

@@ -69,7 +69,7 @@ func (s *space) explain(us uint32, act Action, rs uint32) Explanation {
 	if u.roles&bitAdmin != 0 && res.exists {
 		lines = append(lines, ExistsLine(s.id, r))
 	}
-	if res.owners.has(us) {
+	if res.hasOwner(us) {
 		lines = append(lines, OwnerLine(s.id, u.id, r))
 	}
 	if act == View {
@@ -106,7 +106,7 @@ func (s *space) viewLines(lines []Line, us uint32, res *resource, r Resource) []
 	if res.public {
 		lines = append(lines, PublicLine(s.id, r))
 	}
-	if res.shares.has(us) {
+	if res.hasShare(us) {
 		lines = append(lines, ShareLine(s.id, u.id, r))
 	}
 	for _, g := range res.groups.list() {

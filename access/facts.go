@@ -27,9 +27,9 @@ func (ix *Index) ResourceFacts(ws string, r Resource) (ResourceFacts, bool) {
 	return ResourceFacts{
 		Exists: res.exists,
 		Public: res.public,
-		Owners: s.userIDList(res.owners.list()),
+		Owners: s.userIDList(res.ownerList()),
 		Groups: s.groupIDList(res.groups.list()),
-		Shares: s.userIDList(res.shares.list()),
+		Shares: s.userIDList(res.shareList()),
 	}, true
 }
 

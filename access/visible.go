@@ -126,10 +126,10 @@ func (s *space) candidates(res *resource, act Action) []uint32 {
 		return c
 	}
 	c = s.appendSlots(c, &s.admins)
-	c = append(c, res.owners.list()...)
+	c = append(c, res.ownerList()...)
 	groups := res.groups.list()
 	if act == View {
-		c = append(c, res.shares.list()...)
+		c = append(c, res.shareList()...)
 	} else if len(groups) > 0 {
 		groups = groups[:1] // a curator is a member of every attached group
 	}
