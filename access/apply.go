@@ -98,7 +98,7 @@ func (s *space) remove(f fact) bool {
 }
 
 func (s *space) removeUserFlag(f fact) bool {
-	slot, ok := s.userIDs[f.user]
+	slot, ok := s.userSlotOf(f.user)
 	if !ok {
 		return false
 	}
@@ -119,7 +119,7 @@ func (s *space) removeUserFlag(f fact) bool {
 }
 
 func (s *space) removeMembership(f fact) bool {
-	us, ok1 := s.userIDs[f.user]
+	us, ok1 := s.userSlotOf(f.user)
 	gs, ok2 := s.groupIDs[f.group]
 	if !ok1 || !ok2 {
 		return false
@@ -140,7 +140,7 @@ func (s *space) removeMembership(f fact) bool {
 }
 
 func (s *space) removeAttach(f fact) bool {
-	rs, ok1 := s.kinds[f.kind].ids[f.res]
+	rs, ok1 := s.resourceSlotOf(f.kind, f.res)
 	gs, ok2 := s.groupIDs[f.group]
 	if !ok1 || !ok2 {
 		return false
@@ -155,7 +155,7 @@ func (s *space) removeAttach(f fact) bool {
 }
 
 func (s *space) removeResourceFlag(f fact) bool {
-	rs, ok := s.kinds[f.kind].ids[f.res]
+	rs, ok := s.resourceSlotOf(f.kind, f.res)
 	if !ok {
 		return false
 	}
@@ -173,8 +173,8 @@ func (s *space) removeResourceFlag(f fact) bool {
 }
 
 func (s *space) removeUserResource(f fact) bool {
-	us, ok1 := s.userIDs[f.user]
-	rs, ok2 := s.kinds[f.kind].ids[f.res]
+	us, ok1 := s.userSlotOf(f.user)
+	rs, ok2 := s.resourceSlotOf(f.kind, f.res)
 	if !ok1 || !ok2 {
 		return false
 	}

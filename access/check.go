@@ -15,7 +15,8 @@ package access
 // for a user without a valid stored role, and for a deactivated user. userID
 // is the bare id (no "u:" prefix). Can is constant time: a few map lookups
 // and a walk of the shorter of the user's and the resource's group lists; it
-// does not allocate.
+// does not allocate, and it writes no memory another core's check reads
+// (see space.mu).
 func (ix *Index) Can(ws, userID string, act Action, r Resource) bool {
 	k, ok := kindIndex(r.Kind)
 	if !ok || !act.Valid() {
@@ -26,16 +27,31 @@ func (ix *Index) Can(ws, userID string, act Action, r Resource) bool {
 		return false
 	}
 	tok := s.mu.RLock()
-	defer s.mu.RUnlock(tok)
-	us, ok := s.userIDs[userID]
+	ok = s.canEntry(userID, act, k, r.ID)
+	s.mu.RUnlock(tok)
+	return ok
+}
+
+// canEntry is Can on the user's map entry, which holds what a View check
+// reads of the user, and the resource's record; it reads the user's record
+// only for owners, shares and Edit. s.mu must be held.
+func (s *space) canEntry(userID string, act Action, k kindIdx, resID string) bool {
+	u, ok := s.userIDs[userID]
+	if !ok || !u.active() {
+		return false
+	}
+	rs, ok := s.kinds[k].ids[resID]
 	if !ok {
 		return false
 	}
-	rs, ok := s.kinds[k].ids[r.ID]
-	if !ok {
-		return false
+	r := s.resources.at(rs)
+	if u.roles&bitAdmin != 0 && r.exists {
+		return true
 	}
-	return s.can(us, act, rs)
+	if act == Edit || r.people != nil {
+		return s.can(u.slot, act, rs)
+	}
+	return r.public || intersects(&u.groups, &r.groups)
 }
 
 // can is Can on slots; act must be valid. s.mu must be held.
@@ -99,7 +115,7 @@ func (ix *Index) Curates(ws, userID, groupID string) bool {
 
 // lookupUser returns the user or nil. s.mu must be held.
 func (s *space) lookupUser(id string) *user {
-	if slot, ok := s.userIDs[id]; ok {
+	if slot, ok := s.userSlotOf(id); ok {
 		return s.users.at(slot)
 	}
 	return nil
@@ -111,7 +127,7 @@ func (s *space) lookupResource(r Resource) *resource {
 	if !ok {
 		return nil
 	}
-	if slot, ok := s.kinds[k].ids[r.ID]; ok {
+	if slot, ok := s.resourceSlotOf(k, r.ID); ok {
 		return s.resources.at(slot)
 	}
 	return nil

@@ -43,7 +43,7 @@ func (ix *Index) Explain(ws, userID string, act Action, r Resource) Explanation 
 	}
 	tok := s.mu.RLock()
 	defer s.mu.RUnlock(tok)
-	us, ok := s.userIDs[userID]
+	us, ok := s.userSlotOf(userID)
 	if !ok {
 		return Explanation{Reason: ReasonUnknownUser}
 	}
@@ -53,7 +53,7 @@ func (ix *Index) Explain(ws, userID string, act Action, r Resource) Explanation 
 	case u.deactivated:
 		return Explanation{Reason: ReasonDeactivated}
 	}
-	rs, ok := s.kinds[k].ids[r.ID]
+	rs, ok := s.resourceSlotOf(k, r.ID)
 	if !ok {
 		return Explanation{Reason: ReasonUnknownResource}
 	}

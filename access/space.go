@@ -26,7 +26,7 @@ type space struct {
 	// standard library has no such lock; xsync's is well kept.
 	mu *xsync.RBMutex
 
-	userIDs   map[string]uint32
+	userIDs   map[string]userEntry
 	users     table[user]
 	freeUsers []uint32
 
@@ -190,7 +190,7 @@ func newSpace(id string) *space {
 	s := &space{
 		id:       id,
 		mu:       xsync.NewRBMutex(),
-		userIDs:  make(map[string]uint32),
+		userIDs:  make(map[string]userEntry),
 		groupIDs: make(map[string]uint32),
 	}
 	for k := range s.kinds {
@@ -234,15 +234,54 @@ func allocSlot[T any](items *table[T], free *[]uint32) uint32 {
 	return items.n - 1
 }
 
+// userEntry is a user's entry in space.userIDs: its slot, and a copy of the
+// fields of its record a View check reads, so that a check finds them next
+// to the key it looked up instead of in another cache line. syncEntries
+// keeps the copy equal to the record after every fact.
+type userEntry struct {
+	slot        uint32
+	roles       roleSet
+	deactivated bool
+	groups      slots
+}
+
+func (e *userEntry) active() bool { return e.roles != 0 && !e.deactivated }
+
+// userSlotOf returns the slot of a user, if the space holds one.
+func (s *space) userSlotOf(id string) (uint32, bool) {
+	e, ok := s.userIDs[id]
+	return e.slot, ok
+}
+
+// resourceSlotOf returns the slot of a resource, if the space holds one.
+func (s *space) resourceSlotOf(k kindIdx, id string) (uint32, bool) {
+	slot, ok := s.kinds[k].ids[id]
+	return slot, ok
+}
+
+// syncEntries copies the check fields of the user record f names into its
+// map entry, after f changed them. A record f's removal freed has no entry
+// left to update. (Resources keep a plain slot: a million entries of this
+// size would cost more memory than the cache line they save.)
+func (s *space) syncEntries(f fact) {
+	switch f.op {
+	case opRole, opDeactivated, opMember:
+		if e, ok := s.userIDs[f.user]; ok {
+			u := s.users.at(e.slot)
+			s.userIDs[u.id] = userEntry{slot: e.slot, roles: u.roles, deactivated: u.deactivated, groups: u.groups}
+		}
+	}
+}
+
 // userSlot returns the slot of a user, creating it if needed.
 func (s *space) userSlot(id string) uint32 {
-	if slot, ok := s.userIDs[id]; ok {
+	if slot, ok := s.userSlotOf(id); ok {
 		return slot
 	}
 	slot := allocSlot(&s.users, &s.freeUsers)
 	id = strings.Clone(id)
 	*s.users.at(slot) = user{id: id}
-	s.userIDs[id] = slot
+	s.userIDs[id] = userEntry{slot: slot}
 	return slot
 }
 
@@ -260,7 +299,7 @@ func (s *space) groupSlot(id string) uint32 {
 
 // resourceSlot returns the slot of a resource, creating it if needed.
 func (s *space) resourceSlot(k kindIdx, id string) uint32 {
-	if slot, ok := s.kinds[k].ids[id]; ok {
+	if slot, ok := s.resourceSlotOf(k, id); ok {
 		return slot
 	}
 	slot := allocSlot(&s.resources, &s.freeRes)

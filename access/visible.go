@@ -99,7 +99,7 @@ func (ix *Index) WhoCan(ws string, r Resource, act Action) []string {
 	}
 	tok := s.mu.RLock()
 	defer s.mu.RUnlock(tok)
-	rs, ok := s.kinds[k].ids[r.ID]
+	rs, ok := s.resourceSlotOf(k, r.ID)
 	if !ok {
 		return nil
 	}
@@ -144,7 +144,7 @@ func (s *space) candidates(res *resource, act Action) []uint32 {
 func (s *space) appendSlots(dst []uint32, set *idSet) []uint32 {
 	for _, b := range set.blocks {
 		for _, id := range b {
-			dst = append(dst, s.userIDs[id])
+			dst = append(dst, s.userIDs[id].slot)
 		}
 	}
 	return dst
