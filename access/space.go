@@ -23,7 +23,9 @@ type space struct {
 	// instead of in one shared counter, so checks on different cores do not
 	// write the same cache line and scale with cores; a writer waits for the
 	// slots to drain, a cost independent of the number of lines. The
-	// standard library has no such lock; xsync's is well kept.
+	// standard library has no such lock; xsync's is well kept. It sizes its
+	// slots by GOMAXPROCS when the workspace is created: raising GOMAXPROCS
+	// later leaves readers sharing slots (still correct, less scalable).
 	mu *xsync.RBMutex
 
 	userIDs   map[string]userEntry
