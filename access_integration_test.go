@@ -294,6 +294,9 @@ func TestReopenGivesTheSameAnswers(t *testing.T) {
 			must(t, "Workspace", err)
 			p.w = w
 			after := snapshot(t, p)
+			if len(before[i]) == 0 {
+				t.Fatalf("workspace %s: the snapshot before reopen is empty", w.ID())
+			}
 			for k, v := range before[i] {
 				if after[k] != v {
 					t.Errorf("workspace %s, %s after reopen:\n got %s\nwant %s", w.ID(), k, after[k], v)
@@ -418,6 +421,9 @@ func TestWorkspaceIsolation(t *testing.T) {
 		}
 		who, err := a.w.Access().WhoCan(ctx, onlyA, access.View)
 		must(t, "WhoCan", err)
+		if len(who) == 0 {
+			t.Fatal("WhoCan(A's resource) is empty: A's admin may view it")
+		}
 		for _, u := range who {
 			if slices.Contains(b.population().users, u) {
 				t.Errorf("WhoCan(A's resource) holds B's user %s", u)

@@ -94,6 +94,9 @@ func TestForeignCasbinRowsNeverGrant(t *testing.T) {
 			if err != nil {
 				t.Errorf("%s: GetFilteredPolicy: %v", when, err)
 			}
+			if len(lines) == 0 {
+				t.Errorf("%s: GetFilteredPolicy is empty: the workspace has lines", when)
+			}
 			for _, l := range lines {
 				if _, ok := access.ParseLine(l); !ok {
 					t.Errorf("%s: GetFilteredPolicy holds %q, a line roster never writes", when, l)

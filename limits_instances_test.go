@@ -537,6 +537,9 @@ func TestSharedLimitsConcurrentRecords(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := float64(budget - 3*perWorker*workers)
+	if len(st.Group.Limits) != 2 || len(st.Global.Limits) != 1 {
+		t.Fatalf("Status = %+v, want both group limits and the global one", st)
+	}
 	for _, l := range append(st.Group.Limits, st.Global.Limits...) {
 		if l.Remaining < want || l.Remaining > want+1 {
 			t.Errorf("limit %s (%s) holds %.2f, want %v", l.Limit.ID, l.Limit.Scope, l.Remaining, want)

@@ -23,8 +23,8 @@ func (ix *Index) ACLFor(ws, userID string) []string {
 	if s == nil {
 		return nil
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	tok := s.mu.RLock()
+	defer s.mu.RUnlock(tok)
 	u := s.lookupUser(userID)
 	if u == nil || !u.active() {
 		return nil
@@ -35,7 +35,7 @@ func (ix *Index) ACLFor(ws, userID string) []string {
 		tokens = append(tokens, tokenAdmin+ws)
 	}
 	for _, g := range u.groups.list() {
-		tokens = append(tokens, tokenGroup+s.groups[g].id)
+		tokens = append(tokens, tokenGroup+s.groups.at(g).id)
 	}
 	slices.Sort(tokens)
 	return tokens
@@ -51,24 +51,24 @@ func (ix *Index) ACLOf(ws string, r Resource) []string {
 	if s == nil {
 		return nil
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	tok := s.mu.RLock()
+	defer s.mu.RUnlock(tok)
 	res := s.lookupResource(r)
 	if res == nil {
 		return nil
 	}
-	tokens := make([]string, 0, 2+res.owners.len()+res.shares.len()+res.groups.len())
+	tokens := make([]string, 0, 2+len(res.ownerList())+len(res.shareList())+res.groups.len())
 	if res.exists {
 		tokens = append(tokens, tokenAdmin+ws)
 	}
 	if res.public {
 		tokens = append(tokens, tokenPublic+ws)
 	}
-	for _, us := range slices.Concat(res.owners.list(), res.shares.list()) {
-		tokens = append(tokens, tokenUser+s.users[us].id)
+	for _, us := range slices.Concat(res.ownerList(), res.shareList()) {
+		tokens = append(tokens, tokenUser+s.users.at(us).id)
 	}
 	for _, g := range res.groups.list() {
-		tokens = append(tokens, tokenGroup+s.groups[g].id)
+		tokens = append(tokens, tokenGroup+s.groups.at(g).id)
 	}
 	slices.Sort(tokens)
 	return slices.Compact(tokens)

@@ -11,23 +11,23 @@ func (s *space) add(f fact) bool {
 		changed = s.addMember(s.userSlot(f.user), s.groupSlot(f.group))
 	case opCurate:
 		u, g := s.userSlot(f.user), s.groupSlot(f.group)
-		changed = s.users[u].flags.insert(g)
-		s.groups[g].curators.insert(u)
+		changed = s.users.at(u).resources().flags.insert(g)
+		s.groups.at(g).curators.insert(u)
 	case opAttach:
 		r, g := s.resourceSlot(f.kind, f.res), s.groupSlot(f.group)
-		res := &s.resources[r]
+		res := s.resources.at(r)
 		changed = res.groups.insert(g)
-		s.groups[g].res[f.kind].Add(res.id)
+		s.groups.at(g).res[f.kind].Add(res.id)
 	case opPublic, opExists:
 		changed = s.addResourceFlag(f)
 	case opOwn:
 		u, r := s.userSlot(f.user), s.resourceSlot(f.kind, f.res)
-		changed = s.resources[r].owners.insert(u)
-		s.users[u].resources().owned[f.kind].Add(s.resources[r].id)
+		changed = s.resources.at(r).peopleFor().owners.insert(u)
+		s.users.at(u).resources().owned[f.kind].Add(s.resources.at(r).id)
 	case opShare:
 		u, r := s.userSlot(f.user), s.resourceSlot(f.kind, f.res)
-		changed = s.resources[r].shares.insert(u)
-		s.users[u].resources().shared.Add(s.resources[r].id)
+		changed = s.resources.at(r).peopleFor().shares.insert(u)
+		s.users.at(u).resources().shared.Add(s.resources.at(r).id)
 	}
 	if changed {
 		s.lines++
@@ -36,7 +36,7 @@ func (s *space) add(f fact) bool {
 }
 
 func (s *space) addUserFlag(f fact) bool {
-	u := &s.users[s.userSlot(f.user)]
+	u := s.users.at(s.userSlot(f.user))
 	if f.op == opDeactivated {
 		was := u.deactivated
 		u.deactivated = true
@@ -53,15 +53,15 @@ func (s *space) addUserFlag(f fact) bool {
 }
 
 func (s *space) addMember(u, g uint32) bool {
-	if !s.users[u].groups.insert(g) {
+	if !s.users.at(u).groups.insert(g) {
 		return false
 	}
-	s.groups[g].members.Add(s.users[u].id)
+	s.groups.at(g).members.Add(s.users.at(u).id)
 	return true
 }
 
 func (s *space) addResourceFlag(f fact) bool {
-	res := &s.resources[s.resourceSlot(f.kind, f.res)]
+	res := s.resources.at(s.resourceSlot(f.kind, f.res))
 	kt := &s.kinds[f.kind]
 	if f.op == opPublic {
 		was := res.public
@@ -98,11 +98,11 @@ func (s *space) remove(f fact) bool {
 }
 
 func (s *space) removeUserFlag(f fact) bool {
-	slot, ok := s.userIDs[f.user]
+	slot, ok := s.userSlotOf(f.user)
 	if !ok {
 		return false
 	}
-	u := &s.users[slot]
+	u := s.users.at(slot)
 	changed := false
 	switch {
 	case f.op == opDeactivated:
@@ -119,19 +119,20 @@ func (s *space) removeUserFlag(f fact) bool {
 }
 
 func (s *space) removeMembership(f fact) bool {
-	us, ok1 := s.userIDs[f.user]
+	us, ok1 := s.userSlotOf(f.user)
 	gs, ok2 := s.groupIDs[f.group]
 	if !ok1 || !ok2 {
 		return false
 	}
-	u, g := &s.users[us], &s.groups[gs]
+	u, g := s.users.at(us), s.groups.at(gs)
 	var changed bool
 	if f.op == opMember {
 		if changed = u.groups.remove(gs); changed {
 			g.members.Remove(u.id)
 		}
-	} else if changed = u.flags.remove(gs); changed {
+	} else if changed = u.res != nil && u.res.flags.remove(gs); changed {
 		g.curators.remove(us)
+		u.dropEmptyResources()
 	}
 	s.gcUser(us)
 	s.gcGroup(gs)
@@ -139,14 +140,14 @@ func (s *space) removeMembership(f fact) bool {
 }
 
 func (s *space) removeAttach(f fact) bool {
-	rs, ok1 := s.kinds[f.kind].ids[f.res]
+	rs, ok1 := s.resourceSlotOf(f.kind, f.res)
 	gs, ok2 := s.groupIDs[f.group]
 	if !ok1 || !ok2 {
 		return false
 	}
-	changed := s.resources[rs].groups.remove(gs)
+	changed := s.resources.at(rs).groups.remove(gs)
 	if changed {
-		s.groups[gs].res[f.kind].Remove(f.res)
+		s.groups.at(gs).res[f.kind].Remove(f.res)
 	}
 	s.gcResource(rs)
 	s.gcGroup(gs)
@@ -154,11 +155,11 @@ func (s *space) removeAttach(f fact) bool {
 }
 
 func (s *space) removeResourceFlag(f fact) bool {
-	rs, ok := s.kinds[f.kind].ids[f.res]
+	rs, ok := s.resourceSlotOf(f.kind, f.res)
 	if !ok {
 		return false
 	}
-	res, kt := &s.resources[rs], &s.kinds[f.kind]
+	res, kt := s.resources.at(rs), &s.kinds[f.kind]
 	changed := false
 	if f.op == opPublic {
 		changed, res.public = res.public, false
@@ -172,23 +173,24 @@ func (s *space) removeResourceFlag(f fact) bool {
 }
 
 func (s *space) removeUserResource(f fact) bool {
-	us, ok1 := s.userIDs[f.user]
-	rs, ok2 := s.kinds[f.kind].ids[f.res]
+	us, ok1 := s.userSlotOf(f.user)
+	rs, ok2 := s.resourceSlotOf(f.kind, f.res)
 	if !ok1 || !ok2 {
 		return false
 	}
-	res, u := &s.resources[rs], &s.users[us]
+	res, u := s.resources.at(rs), s.users.at(us)
 	var changed bool
-	if f.op == opOwn {
-		if changed = res.owners.remove(us); changed {
+	if p := res.people; p != nil && f.op == opOwn {
+		if changed = p.owners.remove(us); changed {
 			u.res.owned[f.kind].Remove(f.res)
 		}
-	} else if changed = res.shares.remove(us); changed {
-		u.res.shared.Remove(f.res)
+	} else if p != nil {
+		if changed = p.shares.remove(us); changed {
+			u.res.shared.Remove(f.res)
+		}
 	}
-	if u.res != nil && u.res.empty() {
-		u.res = nil
-	}
+	res.dropEmptyPeople()
+	u.dropEmptyResources()
 	s.gcUser(us)
 	s.gcResource(rs)
 	return changed

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -122,6 +123,8 @@ type indexFixture struct {
 	loaded       int     // lines applied
 	applySecs    float64 // time spent in Apply while loading
 	applyCPUSecs float64 // CPU time of those Apply calls (0 if unknown)
+
+	floorUsers, floorRes map[string]uint32 // see floorMaps
 }
 
 // benchFixtures caches fixtures across benchmarks and b.N rounds.
@@ -140,6 +143,10 @@ func (f *benchFixtures) index(lines int) *indexFixture {
 	if fx, ok := f.indexes[lines]; ok {
 		return fx
 	}
+	// A workspace's reader lock sizes its reader slots by GOMAXPROCS when
+	// the workspace is created; build under every core, as a server does,
+	// so that -cpu 1,2 does not leave the 2-CPU runs one slot.
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(runtime.NumCPU()))
 	fx := buildIndexFixture(lines)
 	f.indexes[lines] = fx
 	return fx
@@ -210,6 +217,125 @@ func BenchmarkCheck(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkCheckFloor is BenchmarkCheck's floor: per iteration, the same
+// check's two id lookups (the user among 100k, the resource among lines) in
+// plain map[string]uint32 maps of the fixture's ids, with nothing else: no
+// lock, no workspace lookup, no record, no group walk. A check cannot do
+// less than find the user and the resource, so its target is a ratio to
+// this figure from the same run.
+func BenchmarkCheckFloor(b *testing.B) {
+	for _, lines := range []int{10_000, 100_000, 1_000_000} {
+		b.Run(fmt.Sprintf("lines=%d", lines), func(b *testing.B) {
+			fx := fixtures.index(lines)
+			users, res := floorMaps(b, fx)
+			b.ReportAllocs()
+			found := 0
+			i := 0
+			cpu := startCPU()
+			for b.Loop() {
+				c := &fx.seq[i&(benchSeqLen-1)]
+				_, okU := users[c.user]
+				_, okR := res[c.res.ID]
+				if okU && okR {
+					found++
+				}
+				i++
+			}
+			cpu.report(b, i)
+			if found != i {
+				b.Fatalf("floor found %d of %d lookups; want all", found, i)
+			}
+		})
+	}
+}
+
+// floorMaps returns plain maps from the benchmark workspace's user ids and
+// document set ids (the index's own id strings) to their slots: what two
+// random lookups cost with nothing of the index's own layout. They are
+// built once per fixture.
+func floorMaps(b *testing.B, fx *indexFixture) (users, res map[string]uint32) {
+	b.Helper()
+	fixtures.mu.Lock()
+	defer fixtures.mu.Unlock()
+	if fx.floorUsers != nil {
+		return fx.floorUsers, fx.floorRes
+	}
+	s := fx.ix.space(benchWS)
+	k, _ := kindIndex(DocumentSet)
+	if s == nil || len(s.userIDs) != benchUsers || len(s.kinds[k].ids) == 0 {
+		b.Fatal("benchmark workspace not loaded")
+	}
+	fx.floorUsers = make(map[string]uint32, len(s.userIDs))
+	for id, e := range s.userIDs {
+		fx.floorUsers[id] = e.slot
+	}
+	fx.floorRes = make(map[string]uint32, len(s.kinds[k].ids))
+	for id, slot := range s.kinds[k].ids {
+		fx.floorRes[id] = slot
+	}
+	return fx.floorUsers, fx.floorRes
+}
+
+// BenchmarkCheckParallel is BenchmarkCheck under b.RunParallel: every
+// goroutine checks its own stretch of the sequence. Run with -cpu 1,2 and
+// compare the speed-up with BenchmarkCheckFloorParallel's in the same run.
+func BenchmarkCheckParallel(b *testing.B) {
+	b.Run("lines=1000000", func(b *testing.B) {
+		fx := fixtures.index(1_000_000)
+		b.ReportAllocs()
+		b.ResetTimer() // the first round would time building the fixture
+		var allowed, total atomic.Int64
+		var start atomic.Uint32
+		b.RunParallel(func(pb *testing.PB) {
+			i := int(start.Add(benchSeqLen/16) - benchSeqLen/16)
+			n, ok := 0, 0
+			for pb.Next() {
+				c := &fx.seq[i&(benchSeqLen-1)]
+				if fx.ix.Can(benchWS, c.user, View, c.res) {
+					ok++
+				}
+				i++
+				n++
+			}
+			allowed.Add(int64(ok))
+			total.Add(int64(n))
+		})
+		if total.Load() > 0 {
+			b.ReportMetric(float64(allowed.Load())/float64(total.Load()), "allowed/op")
+		}
+	})
+}
+
+// BenchmarkCheckFloorParallel is BenchmarkCheckFloor under b.RunParallel,
+// the floor of BenchmarkCheckParallel.
+func BenchmarkCheckFloorParallel(b *testing.B) {
+	b.Run("lines=1000000", func(b *testing.B) {
+		fx := fixtures.index(1_000_000)
+		users, res := floorMaps(b, fx)
+		b.ReportAllocs()
+		b.ResetTimer() // the first round would time building the fixture
+		var start atomic.Uint32
+		var missed atomic.Int64
+		b.RunParallel(func(pb *testing.PB) {
+			i := int(start.Add(benchSeqLen/16) - benchSeqLen/16)
+			miss := 0
+			for pb.Next() {
+				c := &fx.seq[i&(benchSeqLen-1)]
+				_, okU := users[c.user]
+				_, okR := res[c.res.ID]
+				if !okU || !okR {
+					miss++
+				}
+				i++
+			}
+			missed.Add(int64(miss))
+		})
+		if missed.Load() != 0 {
+			b.Fatalf("floor missed %d lookups; want none", missed.Load())
+		}
+	})
 }
 
 // enforcerFixture is a casbin enforcer over a benchmark workspace.

@@ -15,7 +15,8 @@ package access
 // for a user without a valid stored role, and for a deactivated user. userID
 // is the bare id (no "u:" prefix). Can is constant time: a few map lookups
 // and a walk of the shorter of the user's and the resource's group lists; it
-// does not allocate.
+// does not allocate, and it writes no memory another core's check reads
+// (see space.mu).
 func (ix *Index) Can(ws, userID string, act Action, r Resource) bool {
 	k, ok := kindIndex(r.Kind)
 	if !ok || !act.Valid() {
@@ -25,32 +26,47 @@ func (ix *Index) Can(ws, userID string, act Action, r Resource) bool {
 	if s == nil {
 		return false
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	us, ok := s.userIDs[userID]
+	tok := s.mu.RLock()
+	ok = s.canEntry(userID, act, k, r.ID)
+	s.mu.RUnlock(tok)
+	return ok
+}
+
+// canEntry is Can on the user's map entry, which holds what a View check
+// reads of the user, and the resource's record; it reads the user's record
+// only for owners, shares and Edit. s.mu must be held.
+func (s *space) canEntry(userID string, act Action, k kindIdx, resID string) bool {
+	u, ok := s.userIDs[userID]
+	if !ok || !u.active() {
+		return false
+	}
+	rs, ok := s.kinds[k].ids[resID]
 	if !ok {
 		return false
 	}
-	rs, ok := s.kinds[k].ids[r.ID]
-	if !ok {
-		return false
+	r := s.resources.at(rs)
+	if u.roles&bitAdmin != 0 && r.exists {
+		return true
 	}
-	return s.can(us, act, rs)
+	if act == Edit || r.people != nil {
+		return s.can(u.slot, act, rs)
+	}
+	return r.public || intersects(&u.groups, &r.groups)
 }
 
 // can is Can on slots; act must be valid. s.mu must be held.
 func (s *space) can(us uint32, act Action, rs uint32) bool {
-	u, r := &s.users[us], &s.resources[rs]
+	u, r := s.users.at(us), s.resources.at(rs)
 	if !u.active() {
 		return false
 	}
-	if u.roles&bitAdmin != 0 && r.exists || r.owners.has(us) {
+	if u.roles&bitAdmin != 0 && r.exists || r.hasOwner(us) {
 		return true
 	}
 	if act == Edit {
 		return curatesAll(u, r)
 	}
-	return r.public || r.shares.has(us) || intersects(&u.groups, &r.groups)
+	return r.public || r.hasShare(us) || intersects(&u.groups, &r.groups)
 }
 
 // curatesAll reports whether the resource is attached to at least one group
@@ -72,7 +88,7 @@ func curates(u *user, g uint32) bool {
 	if !u.groups.has(g) {
 		return false
 	}
-	return u.roles&bitGlobalCurator != 0 || u.roles&bitBasic != 0 && u.flags.has(g)
+	return u.roles&bitGlobalCurator != 0 || u.roles&bitBasic != 0 && u.hasFlag(g)
 }
 
 // Curates reports whether the user has group scope over the group: an
@@ -84,8 +100,8 @@ func (ix *Index) Curates(ws, userID, groupID string) bool {
 	if s == nil {
 		return false
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	tok := s.mu.RLock()
+	defer s.mu.RUnlock(tok)
 	u := s.lookupUser(userID)
 	if u == nil || !u.active() {
 		return false
@@ -99,8 +115,8 @@ func (ix *Index) Curates(ws, userID, groupID string) bool {
 
 // lookupUser returns the user or nil. s.mu must be held.
 func (s *space) lookupUser(id string) *user {
-	if slot, ok := s.userIDs[id]; ok {
-		return &s.users[slot]
+	if slot, ok := s.userSlotOf(id); ok {
+		return s.users.at(slot)
 	}
 	return nil
 }
@@ -111,8 +127,8 @@ func (s *space) lookupResource(r Resource) *resource {
 	if !ok {
 		return nil
 	}
-	if slot, ok := s.kinds[k].ids[r.ID]; ok {
-		return &s.resources[slot]
+	if slot, ok := s.resourceSlotOf(k, r.ID); ok {
+		return s.resources.at(slot)
 	}
 	return nil
 }
@@ -127,8 +143,8 @@ func (ix *Index) Role(ws, userID string) (Role, bool) {
 	if s == nil {
 		return "", false
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	tok := s.mu.RLock()
+	defer s.mu.RUnlock(tok)
 	u := s.lookupUser(userID)
 	if u == nil {
 		return "", false
@@ -139,7 +155,7 @@ func (ix *Index) Role(ws, userID string) (Role, bool) {
 	case u.roles&bitGlobalCurator != 0:
 		return GlobalCurator, true
 	case u.roles&bitBasic != 0:
-		for _, g := range u.flags.list() {
+		for _, g := range u.flagList() {
 			if curates(u, g) {
 				return Curator, true
 			}
@@ -158,8 +174,8 @@ func (ix *Index) Active(ws, userID string) bool {
 	if s == nil {
 		return false
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	tok := s.mu.RLock()
+	defer s.mu.RUnlock(tok)
 	u := s.lookupUser(userID)
 	return u != nil && u.active()
 }
@@ -170,8 +186,8 @@ func (ix *Index) Exists(ws string, r Resource) bool {
 	if s == nil {
 		return false
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	tok := s.mu.RLock()
+	defer s.mu.RUnlock(tok)
 	res := s.lookupResource(r)
 	return res != nil && res.exists
 }

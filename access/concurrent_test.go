@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -69,4 +70,80 @@ func readOnce(ix *Index, moving Resource) string {
 		return "workspace ws0 seen with lines but without its user"
 	}
 	return ""
+}
+
+// TestCanSeesEveryWriteWhenItReturns hammers Can from many goroutines while
+// one writer grants and revokes: each grant (a membership in the group a
+// resource is attached to) must be visible to every reader as soon as its
+// Apply call has returned, and so must each revocation (of another
+// membership, held since the start). The writer publishes the number of the
+// last grant and of the last revocation only after Apply returns, so a
+// reader that sees the number must see the write.
+func TestCanSeesEveryWriteWhenItReturns(t *testing.T) {
+	const writes = 3000
+	ix := NewIndex()
+	user := func(i int64) string { return fmt.Sprintf("u%d", i) }
+	granting := func(i int64) Resource { return Resource{DocumentSet, fmt.Sprintf("d%d", i)} }
+	revoking := func(i int64) Resource { return Resource{Agent, fmt.Sprintf("a%d", i)} }
+	grant := func(i int64) Line { return MemberLine("w", user(i), fmt.Sprintf("g%d", i)) }
+	revoke := func(i int64) Line { return MemberLine("w", user(i), fmt.Sprintf("h%d", i)) }
+	var setup []Line
+	for i := range int64(writes) {
+		setup = append(setup, RoleLine("w", user(i), Basic),
+			AttachLine("w", fmt.Sprintf("g%d", i), granting(i)),
+			AttachLine("w", fmt.Sprintf("h%d", i), revoking(i)), revoke(i))
+	}
+	ix.Apply(setup, nil)
+
+	var granted, revoked atomic.Int64 // last grant and revocation applied; -1: none yet
+	granted.Store(-1)
+	revoked.Store(-1)
+	done := make(chan struct{})
+	failed := make(chan string, 8)
+	var checks atomic.Int64
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				if g := granted.Load(); g >= 0 && !ix.Can("w", user(g), View, granting(g)) {
+					failed <- fmt.Sprintf("grant %d was applied but Can denies it", g)
+					return
+				}
+				if r := revoked.Load(); r >= 0 && ix.Can("w", user(r), View, revoking(r)) {
+					failed <- fmt.Sprintf("revocation %d was applied but Can still allows it", r)
+					return
+				}
+				checks.Add(1)
+			}
+		})
+	}
+	for i := range int64(writes) {
+		if ix.Can("w", user(i), View, granting(i)) || !ix.Can("w", user(i), View, revoking(i)) {
+			t.Fatalf("user %d's access changed before the writes", i)
+		}
+		ix.Apply([]Line{grant(i)}, nil)
+		if !ix.Can("w", user(i), View, granting(i)) {
+			t.Fatalf("grant %d not visible when Apply returned", i)
+		}
+		granted.Store(i)
+		ix.Apply(nil, []Line{revoke(i)})
+		if ix.Can("w", user(i), View, revoking(i)) {
+			t.Fatalf("revocation %d not visible when Apply returned", i)
+		}
+		revoked.Store(i)
+	}
+	close(done)
+	wg.Wait()
+	close(failed)
+	for msg := range failed {
+		t.Error(msg)
+	}
+	if checks.Load() == 0 {
+		t.Fatal("no reader made a check while the writes landed")
+	}
 }

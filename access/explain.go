@@ -41,19 +41,19 @@ func (ix *Index) Explain(ws, userID string, act Action, r Resource) Explanation 
 	if s == nil {
 		return Explanation{Reason: ReasonUnknownWorkspace}
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	us, ok := s.userIDs[userID]
+	tok := s.mu.RLock()
+	defer s.mu.RUnlock(tok)
+	us, ok := s.userSlotOf(userID)
 	if !ok {
 		return Explanation{Reason: ReasonUnknownUser}
 	}
-	switch u := &s.users[us]; {
+	switch u := s.users.at(us); {
 	case u.roles == 0:
 		return Explanation{Reason: ReasonNoRole}
 	case u.deactivated:
 		return Explanation{Reason: ReasonDeactivated}
 	}
-	rs, ok := s.kinds[k].ids[r.ID]
+	rs, ok := s.resourceSlotOf(k, r.ID)
 	if !ok {
 		return Explanation{Reason: ReasonUnknownResource}
 	}
@@ -62,14 +62,14 @@ func (ix *Index) Explain(ws, userID string, act Action, r Resource) Explanation 
 
 // explain collects the granting lines of an active user. s.mu must be held.
 func (s *space) explain(us uint32, act Action, rs uint32) Explanation {
-	u, res := &s.users[us], &s.resources[rs]
+	u, res := s.users.at(us), s.resources.at(rs)
 	r := Resource{Kind: kindOf(res.kind), ID: res.id}
 	lines := s.roleLines(u)
 	base := len(lines)
 	if u.roles&bitAdmin != 0 && res.exists {
 		lines = append(lines, ExistsLine(s.id, r))
 	}
-	if res.owners.has(us) {
+	if res.hasOwner(us) {
 		lines = append(lines, OwnerLine(s.id, u.id, r))
 	}
 	if act == View {
@@ -102,16 +102,16 @@ func (s *space) roleLines(u *user) []Line {
 
 // viewLines appends the public, share and group lines that grant View.
 func (s *space) viewLines(lines []Line, us uint32, res *resource, r Resource) []Line {
-	u := &s.users[us]
+	u := s.users.at(us)
 	if res.public {
 		lines = append(lines, PublicLine(s.id, r))
 	}
-	if res.shares.has(us) {
+	if res.hasShare(us) {
 		lines = append(lines, ShareLine(s.id, u.id, r))
 	}
 	for _, g := range res.groups.list() {
 		if u.groups.has(g) {
-			gid := s.groups[g].id
+			gid := s.groups.at(g).id
 			lines = append(lines, MemberLine(s.id, u.id, gid), AttachLine(s.id, gid, r))
 		}
 	}
@@ -122,7 +122,7 @@ func (s *space) viewLines(lines []Line, us uint32, res *resource, r Resource) []
 // curator.
 func (s *space) curatorLines(lines []Line, u *user, res *resource, r Resource) []Line {
 	for _, g := range res.groups.list() {
-		gid := s.groups[g].id
+		gid := s.groups.at(g).id
 		lines = append(lines, MemberLine(s.id, u.id, gid), AttachLine(s.id, gid, r))
 		if u.roles&bitGlobalCurator == 0 {
 			lines = append(lines, CuratorLine(s.id, u.id, gid))

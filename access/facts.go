@@ -18,8 +18,8 @@ func (ix *Index) ResourceFacts(ws string, r Resource) (ResourceFacts, bool) {
 	if s == nil {
 		return ResourceFacts{}, false
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	tok := s.mu.RLock()
+	defer s.mu.RUnlock(tok)
 	res := s.lookupResource(r)
 	if res == nil {
 		return ResourceFacts{}, false
@@ -27,9 +27,9 @@ func (ix *Index) ResourceFacts(ws string, r Resource) (ResourceFacts, bool) {
 	return ResourceFacts{
 		Exists: res.exists,
 		Public: res.public,
-		Owners: s.userIDList(res.owners.list()),
+		Owners: s.userIDList(res.ownerList()),
 		Groups: s.groupIDList(res.groups.list()),
-		Shares: s.userIDList(res.shares.list()),
+		Shares: s.userIDList(res.shareList()),
 	}, true
 }
 
@@ -47,13 +47,13 @@ func (ix *Index) GroupFacts(ws, groupID string) (GroupFacts, bool) {
 	if s == nil {
 		return GroupFacts{}, false
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	tok := s.mu.RLock()
+	defer s.mu.RUnlock(tok)
 	slot, ok := s.groupIDs[groupID]
 	if !ok {
 		return GroupFacts{}, false
 	}
-	g := &s.groups[slot]
+	g := s.groups.at(slot)
 	return GroupFacts{
 		Members:   g.members.AppendTo(nil),
 		Curators:  s.userIDList(g.curators.list()),
@@ -67,8 +67,8 @@ func (ix *Index) Groups(ws, userID string) []string {
 	if s == nil {
 		return nil
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	tok := s.mu.RLock()
+	defer s.mu.RUnlock(tok)
 	u := s.lookupUser(userID)
 	if u == nil {
 		return nil
@@ -87,8 +87,8 @@ func (ix *Index) CuratedGroups(ws, userID string) []string {
 	if s == nil {
 		return nil
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	tok := s.mu.RLock()
+	defer s.mu.RUnlock(tok)
 	u := s.lookupUser(userID)
 	if u == nil || !u.active() || u.roles&bitAdmin != 0 {
 		return nil
@@ -96,7 +96,7 @@ func (ix *Index) CuratedGroups(ws, userID string) []string {
 	var ids []string
 	for _, g := range u.groups.list() {
 		if curates(u, g) {
-			ids = append(ids, s.groups[g].id)
+			ids = append(ids, s.groups.at(g).id)
 		}
 	}
 	slices.Sort(ids)
@@ -110,8 +110,8 @@ func (ix *Index) Owned(ws, userID string) []Resource {
 	if s == nil {
 		return nil
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	tok := s.mu.RLock()
+	defer s.mu.RUnlock(tok)
 	u := s.lookupUser(userID)
 	if u == nil || u.res == nil {
 		return nil
@@ -126,7 +126,7 @@ func (s *space) userIDList(slots []uint32) []string {
 	}
 	ids := make([]string, len(slots))
 	for i, slot := range slots {
-		ids[i] = s.users[slot].id
+		ids[i] = s.users.at(slot).id
 	}
 	slices.Sort(ids)
 	return ids
@@ -139,7 +139,7 @@ func (s *space) groupIDList(slots []uint32) []string {
 	}
 	ids := make([]string, len(slots))
 	for i, slot := range slots {
-		ids[i] = s.groups[slot].id
+		ids[i] = s.groups.at(slot).id
 	}
 	slices.Sort(ids)
 	return ids

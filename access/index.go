@@ -34,6 +34,7 @@ type Index struct {
 	mu      sync.Mutex                        // serializes adding workspaces
 	spaces  atomic.Pointer[map[string]*space] // copied on write; workspaces are few
 	ignored atomic.Int64                      // lines Apply did not understand
+	scratch sync.Pool                         // *[]appliedFact, reused by Apply
 }
 
 // NewIndex returns an empty index, which denies everything.
@@ -80,9 +81,15 @@ func (ix *Index) spaceFor(ws string) *space {
 // the index at start-up, call Apply(batch, nil) with batches of rows as they
 // stream from the database.
 func (ix *Index) Apply(added, removed []Line) {
-	facts := make([]appliedFact, 0, len(added)+len(removed))
-	facts = ix.parseAll(facts, removed, false)
-	facts = ix.parseAll(facts, added, true)
+	// Loading calls Apply thousands of times with batches of a thousand
+	// lines; reusing the facts buffer spares the heap as much garbage.
+	buf, _ := ix.scratch.Get().(*[]appliedFact)
+	if buf == nil {
+		buf = new([]appliedFact)
+	}
+	all := ix.parseAll((*buf)[:0], removed, false)
+	all = ix.parseAll(all, added, true)
+	facts := all
 	// Stable: within a workspace, removals stay before additions. A
 	// transaction touches one workspace, so the sort is normally skipped.
 	if slices.ContainsFunc(facts, func(f appliedFact) bool { return f.ws != facts[0].ws }) {
@@ -96,6 +103,9 @@ func (ix *Index) Apply(added, removed []Line) {
 		ix.applySpace(facts[:n])
 		facts = facts[n:]
 	}
+	clear(all) // drop the lines' strings before the buffer waits in the pool
+	*buf = all[:0]
+	ix.scratch.Put(buf)
 }
 
 // Ignored returns how many lines, added or removed, Apply has skipped since
@@ -136,10 +146,14 @@ func (ix *Index) applySpace(facts []appliedFact) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, f := range facts {
+		var changed bool
 		if f.add {
-			s.add(f.fact)
+			changed = s.add(f.fact)
 		} else {
-			s.remove(f.fact)
+			changed = s.remove(f.fact)
+		}
+		if changed {
+			s.syncEntries(f.fact)
 		}
 	}
 }
@@ -152,8 +166,8 @@ func (ix *Index) Len(ws string) int {
 	if s == nil {
 		return 0
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	tok := s.mu.RLock()
+	defer s.mu.RUnlock(tok)
 	return s.lines
 }
 

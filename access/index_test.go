@@ -270,7 +270,7 @@ func TestApplyIdempotent(t *testing.T) {
 	if got := ix.Len("w"); got != len(lines) {
 		t.Errorf("Len(w) = %d, want %d", got, len(lines))
 	}
-	if got := len(ix.space("w").users); got > 12 {
+	if got := ix.space("w").users.len(); got > 12 {
 		t.Errorf("user slots = %d after reload, want them reused (at most 12)", got)
 	}
 }

@@ -2,7 +2,8 @@ package access
 
 import (
 	"strings"
-	"sync"
+
+	"github.com/puzpuzpuz/xsync/v4"
 )
 
 // space is the compiled policy of one workspace. Users, groups and resources
@@ -17,18 +18,26 @@ import (
 type space struct {
 	id string
 
-	mu sync.RWMutex // guards every field below
+	// mu guards every field below. It is reader-biased (BRAVO): a reader
+	// counts itself in one of several padded slots, picked per processor,
+	// instead of in one shared counter, so checks on different cores do not
+	// write the same cache line and scale with cores; a writer waits for the
+	// slots to drain, a cost independent of the number of lines. The
+	// standard library has no such lock; xsync's is well kept. It sizes its
+	// slots by GOMAXPROCS when the workspace is created: raising GOMAXPROCS
+	// later leaves readers sharing slots (still correct, less scalable).
+	mu *xsync.RBMutex
 
-	userIDs   map[string]uint32
-	users     []user
+	userIDs   map[string]userEntry
+	users     table[user]
 	freeUsers []uint32
 
 	groupIDs   map[string]uint32
-	groups     []group
+	groups     table[group]
 	freeGroups []uint32
 
 	kinds     [numKinds]kindTable
-	resources []resource
+	resources table[resource]
 	freeRes   []uint32
 
 	admins idSet // ids of users holding the stored admin role
@@ -36,27 +45,47 @@ type space struct {
 }
 
 // user is one user's lines. A user with no valid stored role, or with a
-// deactivated line, is not active and is denied everything. The fields a
-// check reads come first; owned and shared resources, read only by listings,
-// live behind a pointer so that the struct stays small.
+// deactivated line, is not active and is denied everything. A View check
+// reads the first 40 bytes (roles and groups); curator flags and owned and
+// shared resources, which it does not read, live behind a pointer, so the
+// struct is 64 bytes and, in a table's page-aligned chunks, one cache line
+// (TestRecordsAreOneCacheLine).
 type user struct {
 	roles       roleSet
 	deactivated bool
 	groups      slots // group slots the user is a member of
-	flags       slots // group slots where the user holds the curator flag
 	id          string
-	res         *userResources // nil when the user owns and shares nothing
+	res         *userResources // nil when the user has no flag, owns and shares nothing
 }
 
-// userResources are the resources a user owns, per kind, and the agents
-// shared with them directly.
+// userResources are the groups where a user holds the curator flag, the
+// resources they own, per kind, and the agents shared with them directly.
 type userResources struct {
+	flags  slots // group slots where the user holds the curator flag
 	owned  [numKinds]idSet
 	shared idSet
 }
 
 func (r *userResources) empty() bool {
-	return r.owned[0].Len() == 0 && r.owned[1].Len() == 0 && r.owned[2].Len() == 0 && r.shared.Len() == 0
+	return r.flags.len() == 0 && r.owned[0].Len() == 0 && r.owned[1].Len() == 0 && r.owned[2].Len() == 0 && r.shared.Len() == 0
+}
+
+// flagList returns the group slots where u holds the curator flag.
+func (u *user) flagList() []uint32 {
+	if u.res == nil {
+		return nil
+	}
+	return u.res.flags.list()
+}
+
+// hasFlag reports whether u holds the curator flag of group slot g.
+func (u *user) hasFlag(g uint32) bool { return u.res != nil && u.res.flags.has(g) }
+
+// dropEmptyResources frees u.res once it holds nothing.
+func (u *user) dropEmptyResources() {
+	if u.res != nil && u.res.empty() {
+		u.res = nil
+	}
 }
 
 // resources returns u.res, allocating it. For the write path.
@@ -70,7 +99,7 @@ func (u *user) resources() *userResources {
 func (u *user) active() bool { return u.roles != 0 && !u.deactivated }
 
 func (u *user) empty() bool {
-	return u.roles == 0 && !u.deactivated && u.groups.len() == 0 && u.flags.len() == 0 && u.res == nil
+	return u.roles == 0 && !u.deactivated && u.groups.len() == 0 && u.res == nil
 }
 
 // group is one group's lines.
@@ -93,19 +122,63 @@ func (g *group) empty() bool {
 	return true
 }
 
-// resource is one resource's lines, the fields a check reads first.
+// resource is one resource's lines. Owners and direct shares live behind a
+// pointer, nil when there are none, so the struct is 64 bytes: a check of a
+// resource without them reads one cache line (TestRecordsAreOneCacheLine).
 type resource struct {
 	exists bool
 	public bool
 	kind   kindIdx
-	owners slots // user slots (normally at most one)
-	groups slots // attached group slots
-	shares slots // user slots an agent is shared with
+	groups slots           // attached group slots
+	people *resourcePeople // nil when the resource has no owner and no share
 	id     string
 }
 
+// resourcePeople are the users a resource names directly.
+type resourcePeople struct {
+	owners slots // user slots (normally at most one)
+	shares slots // user slots an agent is shared with
+}
+
 func (r *resource) empty() bool {
-	return !r.exists && !r.public && r.owners.len() == 0 && r.groups.len() == 0 && r.shares.len() == 0
+	return !r.exists && !r.public && r.groups.len() == 0 && r.people == nil
+}
+
+// peopleFor returns r.people, allocating it. For the write path.
+func (r *resource) peopleFor() *resourcePeople {
+	if r.people == nil {
+		r.people = &resourcePeople{}
+	}
+	return r.people
+}
+
+// dropEmptyPeople frees r.people once it names no one.
+func (r *resource) dropEmptyPeople() {
+	if p := r.people; p != nil && p.owners.len() == 0 && p.shares.len() == 0 {
+		r.people = nil
+	}
+}
+
+// hasOwner reports whether user slot us owns r.
+func (r *resource) hasOwner(us uint32) bool { return r.people != nil && r.people.owners.has(us) }
+
+// hasShare reports whether r is shared with user slot us directly.
+func (r *resource) hasShare(us uint32) bool { return r.people != nil && r.people.shares.has(us) }
+
+// ownerList returns the user slots owning r.
+func (r *resource) ownerList() []uint32 {
+	if r.people == nil {
+		return nil
+	}
+	return r.people.owners.list()
+}
+
+// shareList returns the user slots r is shared with directly.
+func (r *resource) shareList() []uint32 {
+	if r.people == nil {
+		return nil
+	}
+	return r.people.shares.list()
 }
 
 // kindTable indexes the resources of one kind.
@@ -118,7 +191,8 @@ type kindTable struct {
 func newSpace(id string) *space {
 	s := &space{
 		id:       id,
-		userIDs:  make(map[string]uint32),
+		mu:       xsync.NewRBMutex(),
+		userIDs:  make(map[string]userEntry),
 		groupIDs: make(map[string]uint32),
 	}
 	for k := range s.kinds {
@@ -127,27 +201,89 @@ func newSpace(id string) *space {
 	return s
 }
 
-// allocSlot returns a free slot of items, growing it when none is free.
-func allocSlot[T any](items *[]T, free *[]uint32) uint32 {
+// tableChunk is how many entities a table allocates at a time.
+const tableChunk = 1024
+
+// table holds entities by slot in fixed-size chunks, so that growing it
+// never copies nor drops the entities it holds: a million resources grown
+// by append would allocate about five times their size while loading and
+// hold the old and new array at once. Slots are dense from 0 to len-1.
+type table[T any] struct {
+	chunks []*[tableChunk]T
+	n      uint32
+}
+
+// at returns the entity of a slot below t.len().
+func (t *table[T]) at(slot uint32) *T {
+	return &t.chunks[slot/tableChunk][slot%tableChunk]
+}
+
+// len returns the number of slots, free or used.
+func (t *table[T]) len() int { return int(t.n) }
+
+// allocSlot returns a free slot of items, growing it when none is free. The
+// entity of a new slot is the zero value; a freed slot was zeroed by its gc.
+func allocSlot[T any](items *table[T], free *[]uint32) uint32 {
 	if n := len(*free); n > 0 {
 		slot := (*free)[n-1]
 		*free = (*free)[:n-1]
 		return slot
 	}
-	var zero T
-	*items = append(*items, zero)
-	return uint32(len(*items) - 1)
+	if items.n%tableChunk == 0 {
+		items.chunks = append(items.chunks, new([tableChunk]T))
+	}
+	items.n++
+	return items.n - 1
+}
+
+// userEntry is a user's entry in space.userIDs: its slot, and a copy of the
+// fields of its record a View check reads, so that a check finds them next
+// to the key it looked up instead of in another cache line. syncEntries
+// keeps the copy equal to the record after every fact.
+type userEntry struct {
+	slot        uint32
+	roles       roleSet
+	deactivated bool
+	groups      slots
+}
+
+func (e *userEntry) active() bool { return e.roles != 0 && !e.deactivated }
+
+// userSlotOf returns the slot of a user, if the space holds one.
+func (s *space) userSlotOf(id string) (uint32, bool) {
+	e, ok := s.userIDs[id]
+	return e.slot, ok
+}
+
+// resourceSlotOf returns the slot of a resource, if the space holds one.
+func (s *space) resourceSlotOf(k kindIdx, id string) (uint32, bool) {
+	slot, ok := s.kinds[k].ids[id]
+	return slot, ok
+}
+
+// syncEntries copies the check fields of the user record f names into its
+// map entry, after f changed them. A record f's removal freed has no entry
+// left to update. (Resources keep a plain slot: a million entries of this
+// size would cost more memory than the cache line they save.)
+func (s *space) syncEntries(f fact) {
+	switch f.op {
+	case opRole, opDeactivated, opMember:
+		if e, ok := s.userIDs[f.user]; ok {
+			u := s.users.at(e.slot)
+			s.userIDs[u.id] = userEntry{slot: e.slot, roles: u.roles, deactivated: u.deactivated, groups: u.groups}
+		}
+	}
 }
 
 // userSlot returns the slot of a user, creating it if needed.
 func (s *space) userSlot(id string) uint32 {
-	if slot, ok := s.userIDs[id]; ok {
+	if slot, ok := s.userSlotOf(id); ok {
 		return slot
 	}
 	slot := allocSlot(&s.users, &s.freeUsers)
 	id = strings.Clone(id)
-	s.users[slot] = user{id: id}
-	s.userIDs[id] = slot
+	*s.users.at(slot) = user{id: id}
+	s.userIDs[id] = userEntry{slot: slot}
 	return slot
 }
 
@@ -158,26 +294,26 @@ func (s *space) groupSlot(id string) uint32 {
 	}
 	slot := allocSlot(&s.groups, &s.freeGroups)
 	id = strings.Clone(id)
-	s.groups[slot] = group{id: id}
+	*s.groups.at(slot) = group{id: id}
 	s.groupIDs[id] = slot
 	return slot
 }
 
 // resourceSlot returns the slot of a resource, creating it if needed.
 func (s *space) resourceSlot(k kindIdx, id string) uint32 {
-	if slot, ok := s.kinds[k].ids[id]; ok {
+	if slot, ok := s.resourceSlotOf(k, id); ok {
 		return slot
 	}
 	slot := allocSlot(&s.resources, &s.freeRes)
 	id = strings.Clone(id)
-	s.resources[slot] = resource{id: id, kind: k}
+	*s.resources.at(slot) = resource{id: id, kind: k}
 	s.kinds[k].ids[id] = slot
 	return slot
 }
 
 // gcUser frees the slot of a user that no line names any more.
 func (s *space) gcUser(slot uint32) {
-	if u := &s.users[slot]; u.empty() {
+	if u := s.users.at(slot); u.empty() {
 		delete(s.userIDs, u.id)
 		*u = user{}
 		s.freeUsers = append(s.freeUsers, slot)
@@ -186,7 +322,7 @@ func (s *space) gcUser(slot uint32) {
 
 // gcGroup frees the slot of a group that no line names any more.
 func (s *space) gcGroup(slot uint32) {
-	if g := &s.groups[slot]; g.empty() {
+	if g := s.groups.at(slot); g.empty() {
 		delete(s.groupIDs, g.id)
 		*g = group{}
 		s.freeGroups = append(s.freeGroups, slot)
@@ -195,7 +331,7 @@ func (s *space) gcGroup(slot uint32) {
 
 // gcResource frees the slot of a resource that no line names any more.
 func (s *space) gcResource(slot uint32) {
-	if r := &s.resources[slot]; r.empty() {
+	if r := s.resources.at(slot); r.empty() {
 		delete(s.kinds[r.kind].ids, r.id)
 		*r = resource{}
 		s.freeRes = append(s.freeRes, slot)

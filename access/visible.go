@@ -22,8 +22,8 @@ func (ix *Index) Visible(ws, userID string, kind Kind, after string, limit int) 
 	if s == nil {
 		return nil, ""
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	tok := s.mu.RLock()
+	defer s.mu.RUnlock(tok)
 	u := s.lookupUser(userID)
 	if u == nil || !u.active() {
 		return nil, ""
@@ -58,7 +58,7 @@ func (s *space) visibleSources(u *user, k kindIdx, after string) (cursorHeap, in
 		}
 	}
 	for _, g := range u.groups.list() {
-		push(&s.groups[g].res[k])
+		push(&s.groups.at(g).res[k])
 	}
 	h.init()
 	return h, total
@@ -97,16 +97,16 @@ func (ix *Index) WhoCan(ws string, r Resource, act Action) []string {
 	if s == nil {
 		return nil
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	rs, ok := s.kinds[k].ids[r.ID]
+	tok := s.mu.RLock()
+	defer s.mu.RUnlock(tok)
+	rs, ok := s.resourceSlotOf(k, r.ID)
 	if !ok {
 		return nil
 	}
 	var out []string
-	for _, us := range s.candidates(&s.resources[rs], act) {
+	for _, us := range s.candidates(s.resources.at(rs), act) {
 		if s.can(us, act, rs) {
-			out = append(out, s.users[us].id)
+			out = append(out, s.users.at(us).id)
 		}
 	}
 	slices.Sort(out)
@@ -118,23 +118,23 @@ func (ix *Index) WhoCan(ws string, r Resource, act Action) []string {
 func (s *space) candidates(res *resource, act Action) []uint32 {
 	var c []uint32
 	if act == View && res.public {
-		for slot := range s.users {
-			if s.users[slot].id != "" {
+		for slot := range uint32(s.users.len()) {
+			if s.users.at(slot).id != "" {
 				c = append(c, uint32(slot))
 			}
 		}
 		return c
 	}
 	c = s.appendSlots(c, &s.admins)
-	c = append(c, res.owners.list()...)
+	c = append(c, res.ownerList()...)
 	groups := res.groups.list()
 	if act == View {
-		c = append(c, res.shares.list()...)
+		c = append(c, res.shareList()...)
 	} else if len(groups) > 0 {
 		groups = groups[:1] // a curator is a member of every attached group
 	}
 	for _, g := range groups {
-		c = s.appendSlots(c, &s.groups[g].members)
+		c = s.appendSlots(c, &s.groups.at(g).members)
 	}
 	slices.Sort(c)
 	return slices.Compact(c)
@@ -144,7 +144,7 @@ func (s *space) candidates(res *resource, act Action) []uint32 {
 func (s *space) appendSlots(dst []uint32, set *idSet) []uint32 {
 	for _, b := range set.blocks {
 		for _, id := range b {
-			dst = append(dst, s.userIDs[id])
+			dst = append(dst, s.userIDs[id].slot)
 		}
 	}
 	return dst

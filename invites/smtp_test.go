@@ -285,7 +285,8 @@ func TestSMTPMailerContext(t *testing.T) {
 		defer close(b.DataRelease) // runs before the server's cleanup
 		ctx, cancel := context.WithCancel(context.Background())
 		errc := make(chan error, 1)
-		go func() { errc <- newTestMailer(t, ts, nil).Send(ctx, msg) }()
+		m := newTestMailer(t, ts, nil) // on the test's goroutine: it may t.Fatal
+		go func() { errc <- m.Send(ctx, msg) }()
 		<-b.DataEntered
 		cancel()
 		if err := <-errc; !errors.Is(err, context.Canceled) {

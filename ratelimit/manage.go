@@ -176,9 +176,9 @@ func (s *Service) forgetUser(tx *store.Tx, userID string) error {
 	}
 	tx.AfterCommit(func() {
 		s.eng.Forget(userID)
-		s.kindMu.Lock()
-		delete(s.service, userID)
-		s.kindMu.Unlock()
+		s.knownMu.Lock()
+		delete(s.known, userID)
+		s.knownMu.Unlock()
 	})
 	return nil
 }

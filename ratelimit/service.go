@@ -33,6 +33,10 @@ import (
 // until [Service.Flush] writes them, unless the buckets are shared (see the package
 // documentation, Shared buckets).
 //
+// Check and Record do not allocate once the user's buckets exist: the Service keeps,
+// for each user that called, their kind and their groups as the access index gave
+// them, read again after any change of the workspace (see principal.go).
+//
 // A Service is safe for concurrent use. Package roster creates it; the zero value
 // is not usable.
 type Service struct {
@@ -51,8 +55,8 @@ type Service struct {
 
 	shared bool // buckets live in PostgreSQL (shared.go); the engine's stay empty
 
-	kindMu  sync.RWMutex    // guards service
-	service map[string]bool // user id → is a service principal; a user's kind never changes
+	knownMu sync.RWMutex     // guards known
+	known   map[string]known // by user id: what principal read from the index (principal.go)
 
 	flushMu sync.Mutex // serializes flushes; guards pending
 	pending []UsageRow // usage drained but not yet written (a failed flush)
@@ -64,7 +68,7 @@ type Service struct {
 func newService(st *store.Store, ws string, cfg construct.LimitsConfig) *Service {
 	eng := New(Config{Now: cfg.Now, MaxBuckets: cfg.MaxBuckets})
 	return &Service{st: st, ws: ws, ix: cfg.Index, eng: eng, svc: cfg.IsService,
-		now: cfg.Now, log: cfg.Logger, service: make(map[string]bool), shared: cfg.Shared}
+		now: cfg.Now, log: cfg.Logger, known: make(map[string]known), shared: cfg.Shared}
 }
 
 // Stats reports the workspace's buckets in memory and their evictions; see
@@ -121,50 +125,6 @@ func (s *Service) Status(ctx context.Context, userID string) (Status, error) {
 		return s.statusShared(ctx, p)
 	}
 	return s.eng.Status(p)
-}
-
-// principal resolves userID into the engine's Principal from the access index, after
-// making sure the limits are loaded.
-func (s *Service) principal(ctx context.Context, userID string) (Principal, error) {
-	if s.st.Closed() {
-		return Principal{}, store.ErrClosed
-	}
-	if err := s.ready(ctx); err != nil {
-		return Principal{}, err
-	}
-	if userID == "" {
-		return Principal{Anonymous: true}, nil
-	}
-	if _, ok := s.ix.Role(s.ws, userID); !ok {
-		return Principal{Anonymous: true}, nil
-	}
-	svc, err := s.isService(ctx, userID)
-	if err != nil {
-		return Principal{}, err
-	}
-	if svc {
-		return Principal{UserID: userID, Service: true}, nil
-	}
-	return Principal{UserID: userID, Groups: s.ix.Groups(s.ws, userID)}, nil
-}
-
-// isService reports whether userID is a service principal, asking roster's
-// IsService function (construct.LimitsConfig) once per user.
-func (s *Service) isService(ctx context.Context, userID string) (bool, error) {
-	s.kindMu.RLock()
-	svc, ok := s.service[userID]
-	s.kindMu.RUnlock()
-	if ok {
-		return svc, nil
-	}
-	svc, err := s.svc(ctx, userID)
-	if err != nil {
-		return false, err
-	}
-	s.kindMu.Lock()
-	s.service[userID] = svc
-	s.kindMu.Unlock()
-	return svc, nil
 }
 
 // ready loads the limits and saved buckets on first use, and reads the limits

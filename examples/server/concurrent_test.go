@@ -14,16 +14,39 @@ func TestConcurrentRequests(t *testing.T) {
 	ts.register("ada@example.com", "")
 	admin := ts.login("ada@example.com")
 	ts.setMode(admin, "open")
+	// The goroutines report through t.Errorf (want) and return: t.Fatal, and
+	// the helpers that call it, must run on the test's goroutine only.
+	post := func(c *client, what, path string, body any, status int) bool {
+		r, err := c.send(http.MethodPost, path, body)
+		if err != nil {
+			t.Errorf("%s: %v", what, err)
+			return false
+		}
+		want(t, what, r, status, "")
+		return r.status == status
+	}
 	var wg sync.WaitGroup
 	for i := range 8 {
 		wg.Go(func() {
 			email := fmt.Sprintf("user%d@example.com", i)
-			ts.register(email, "")
-			c := ts.login(email)
+			signup, err := ts.newClient()
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			c, err := ts.newClient()
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if !post(signup, "register "+email, "/auth/register", registerRequest{Email: email, Password: pw(email)}, http.StatusCreated) ||
+				!post(c, "login "+email, "/auth/login", loginRequest{Email: email, Password: pw(email)}, http.StatusOK) {
+				return
+			}
 			for j := range 3 {
-				want(t, "persona", c.do(http.MethodPost, "/persona", personaRequest{Name: fmt.Sprintf("p%d-%d", i, j)}), http.StatusCreated, "")
-				want(t, "chat", c.do(http.MethodPost, "/chat/send-message", messageRequest{Message: "hi"}), http.StatusOK, "")
-				want(t, "connector", admin.do(http.MethodPost, "/manage/admin/connector", connectorRequest{Name: fmt.Sprintf("c%d-%d", i, j), AccessType: "public"}), http.StatusCreated, "")
+				post(c, "persona", "/persona", personaRequest{Name: fmt.Sprintf("p%d-%d", i, j)}, http.StatusCreated)
+				post(c, "chat", "/chat/send-message", messageRequest{Message: "hi"}, http.StatusOK)
+				post(admin, "connector", "/manage/admin/connector", connectorRequest{Name: fmt.Sprintf("c%d-%d", i, j), AccessType: "public"}, http.StatusCreated)
 			}
 		})
 	}

@@ -110,12 +110,22 @@ type client struct {
 }
 
 func (ts *testServer) client() *client {
-	jar, err := cookiejar.New(nil)
+	c, err := ts.newClient()
 	if err != nil {
 		ts.t.Fatal(err)
 	}
+	return c
+}
+
+// newClient is client for goroutines other than the test's: it returns the
+// error instead of ending the test (t.Fatal must run on the test's goroutine).
+func (ts *testServer) newClient() (*client, error) {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		return nil, err
+	}
 	hc := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	return &client{ts: ts, hc: hc}
+	return &client{ts: ts, hc: hc}, nil
 }
 
 // reply is a response with its body read.
@@ -146,6 +156,16 @@ func (r reply) code() string {
 // header pairs are added.
 func (c *client) do(method, path string, body any, header ...string) reply {
 	c.ts.t.Helper()
+	r, err := c.send(method, path, body, header...)
+	if err != nil {
+		c.ts.t.Fatal(err)
+	}
+	return r
+}
+
+// send is do for goroutines other than the test's: it returns the error
+// instead of ending the test (t.Fatal must run on the test's goroutine).
+func (c *client) send(method, path string, body any, header ...string) (reply, error) {
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -154,27 +174,27 @@ func (c *client) do(method, path string, body any, header ...string) reply {
 	default:
 		j, err := json.Marshal(b)
 		if err != nil {
-			c.ts.t.Fatal(err)
+			return reply{}, err
 		}
 		rd = bytes.NewReader(j)
 	}
 	req, err := http.NewRequest(method, c.ts.url+path, rd)
 	if err != nil {
-		c.ts.t.Fatal(err)
+		return reply{}, err
 	}
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		c.ts.t.Fatal(err)
+		return reply{}, err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
-		c.ts.t.Fatal(err)
+		return reply{}, err
 	}
-	return reply{status: resp.StatusCode, header: resp.Header, body: b}
+	return reply{status: resp.StatusCode, header: resp.Header, body: b}, nil
 }
 
 // form posts a form.

@@ -32,8 +32,9 @@ type Reload struct {
 	// Reason says why the store reloads, for the log.
 	Reason string
 	// Lines streams the policy lines of Workspaces (of every workspace if
-	// nil) in batches. It reads the snapshot, so it is valid only during
-	// the call to Options.Reload.
+	// nil) in batches, calling fn as LoadLines does (in order, from a
+	// goroutine of its own). It reads the snapshot, so it is valid only
+	// during the call to Options.Reload.
 	Lines func(fn func([]access.Line)) error
 }
 
@@ -57,7 +58,7 @@ func (s *Store) reloadLocked(ctx context.Context, reason string) error {
 		return s.reload(Reload{Version: version, Workspaces: ws, Reason: reason, Lines: func(fn func([]access.Line)) error {
 			q := db
 			if ws != nil {
-				// A session, so that streamRules's per-batch conditions do
+				// A session, so that streamRules's own clauses do
 				// not pile onto this one.
 				q = db.Where("(ptype = ? AND v1 IN ?) OR (ptype = ? AND v2 IN ?)", access.PolicyType, ws, access.GroupingType, ws).
 					Session(&gorm.Session{})

@@ -104,6 +104,9 @@ func TestReadsCarryOnlyTheCookie(t *testing.T) {
 	if rec := get(t, api, "/ui/", "s"); rec.Code != http.StatusOK {
 		t.Fatalf("home: %d %s", rec.Code, rec.Body)
 	}
+	if len(api.seen) == 0 {
+		t.Fatal("the home page read nothing from the API")
+	}
 	for _, r := range api.seen {
 		if r.Method != http.MethodGet || r.Header.Get("Origin") != "" || r.Header.Get("Cookie") != "roster_session=s" {
 			t.Errorf("read %s %s with headers %v", r.Method, r.URL, r.Header)
