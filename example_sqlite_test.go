@@ -46,6 +46,6 @@ func ExampleSQLiteDSN() {
 	db.Raw("PRAGMA journal_mode").Scan(&mode)
 	fmt.Println("journal mode:", mode)
 	// Output:
-	// app.db?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate
+	// app.db?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate
 	// journal mode: wal
 }

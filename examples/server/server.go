@@ -40,7 +40,7 @@ const (
 // sqlitePragmas are the connection settings roster wants on every SQLite
 // connection (see roster.Config.DB): WAL, a busy timeout, foreign keys, and
 // immediate transactions so that contended writers wait instead of failing.
-const sqlitePragmas = "_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+const sqlitePragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 
 // config configures newServer. The zero value works except for the links in
 // mail, which need PublicURL.
