@@ -161,8 +161,11 @@ func (h *Handler) write(w http.ResponseWriter, status int, v any) {
 
 // fail writes e.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, e *Error) {
-	if e.Status == http.StatusMethodNotAllowed {
+	switch e.Status {
+	case http.StatusMethodNotAllowed:
 		w.Header().Set("Allow", allowed(r.URL.Path))
+	case http.StatusServiceUnavailable:
+		w.Header().Set("Retry-After", "1")
 	}
 	h.write(w, e.Status, e)
 }

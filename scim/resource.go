@@ -109,6 +109,10 @@ func (h *Handler) fromError(err error) *Error {
 		return scimErr(http.StatusConflict, "", detail)
 	case errors.Is(err, access.ErrClosed), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return scimErr(http.StatusServiceUnavailable, "", "The service is not available right now.")
+	case errors.Is(err, access.ErrNotApplied):
+		return scimErr(http.StatusServiceUnavailable, "", "The change was saved, but this server has not caught up with it yet.")
+	case store.DatabaseDown(err):
+		return scimErr(http.StatusServiceUnavailable, "", "The database does not answer.")
 	}
 	h.cfg.Logger.Error("scim: request failed", "error", err)
 	return scimErr(http.StatusInternalServerError, "", "Something went wrong.")
