@@ -15,10 +15,10 @@ type space struct {
 	id string
 
 	// mu guards every field below. It is reader-biased (see readLock): a
-	// reader counts itself in a counter of its own processor's, not in one
-	// shared count, so checks on different cores do not write the same
-	// cache line; a writer waits for the counters to drain, a cost
-	// independent of the number of lines.
+	// reader counts itself in its token's counter (tokens are kept per
+	// processor), not in one shared count, so checks on different cores do
+	// not write the same cache line; a writer waits for the counters to
+	// drain, a cost independent of the number of lines.
 	mu *readLock
 
 	userIDs   map[string]userEntry
