@@ -143,10 +143,6 @@ func (f *benchFixtures) index(lines int) *indexFixture {
 	if fx, ok := f.indexes[lines]; ok {
 		return fx
 	}
-	// A workspace's reader lock sizes its reader slots by GOMAXPROCS when
-	// the workspace is created; build under every core, as a server does,
-	// so that -cpu 1,2 does not leave the 2-CPU runs one slot.
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(runtime.NumCPU()))
 	fx := buildIndexFixture(lines)
 	f.indexes[lines] = fx
 	return fx

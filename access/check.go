@@ -15,8 +15,8 @@ package access
 // for a user without a valid stored role, and for a deactivated user. userID
 // is the bare id (no "u:" prefix). Can is constant time: a few map lookups
 // and a walk of the shorter of the user's and the resource's group lists; it
-// does not allocate, and it writes no memory another core's check reads
-// (see space.mu).
+// does not allocate, and its read lock writes only its reader token's own
+// counter, not a count every core's checks share (see space.mu).
 func (ix *Index) Can(ws, userID string, act Action, r Resource) bool {
 	k, ok := kindIndex(r.Kind)
 	if !ok || !act.Valid() {

@@ -1,10 +1,6 @@
 package access
 
-import (
-	"strings"
-
-	"github.com/puzpuzpuz/xsync/v4"
-)
+import "strings"
 
 // space is the compiled policy of one workspace. Users, groups and resources
 // are interned to small integer slots so that the relations between them are
@@ -18,15 +14,12 @@ import (
 type space struct {
 	id string
 
-	// mu guards every field below. It is reader-biased (BRAVO): a reader
-	// counts itself in one of several padded slots, picked per processor,
-	// instead of in one shared counter, so checks on different cores do not
-	// write the same cache line and scale with cores; a writer waits for the
-	// slots to drain, a cost independent of the number of lines. The
-	// standard library has no such lock; xsync's is well kept. It sizes its
-	// slots by GOMAXPROCS when the workspace is created: raising GOMAXPROCS
-	// later leaves readers sharing slots (still correct, less scalable).
-	mu *xsync.RBMutex
+	// mu guards every field below. It is reader-biased (see readLock): a
+	// reader counts itself in its token's counter (tokens are kept per
+	// processor), not in one shared count, so checks on different cores do
+	// not write the same cache line; a writer waits for the counters to
+	// drain, a cost independent of the number of lines.
+	mu *readLock
 
 	userIDs   map[string]userEntry
 	users     table[user]
@@ -191,7 +184,7 @@ type kindTable struct {
 func newSpace(id string) *space {
 	s := &space{
 		id:       id,
-		mu:       xsync.NewRBMutex(),
+		mu:       newReadLock(),
 		userIDs:  make(map[string]userEntry),
 		groupIDs: make(map[string]uint32),
 	}
