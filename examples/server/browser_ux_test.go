@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"net/http"
 	"regexp"
 	"strings"
@@ -35,6 +36,28 @@ func (b *brTab) confirm(sel, question string) (kind, text string) {
 }
 
 // asked is the question the form of button sel shows, "" if none.
+// waitFor waits until the JavaScript condition cond holds in the tab, such
+// as the page a form submits to having loaded. A click that submits a form
+// returns before the next page is there, and reading it at once read the old
+// page or none at all (under load, CI read an empty #audit-count). An error
+// while the page is replaced is waited through, not failed.
+func (b *brTab) waitFor(what, cond string) {
+	b.env.t.Helper()
+	deadline := time.Now().Add(brStep)
+	for {
+		ctx, cancel := context.WithTimeout(b.ctx, time.Second)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](cond))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.env.t.Fatalf("%s: waiting for %s: condition %s never held (last error: %v)", b.name, what, cond, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 func (b *brTab) asked(sel string) string {
 	b.env.t.Helper()
 	return brEval[string](b, `(() => { const c = document.querySelector(`+q(sel)+`).closest('form').querySelector('.confirm');
@@ -195,7 +218,8 @@ func readableAudit(t *testing.T, admin *brTab) {
 	today := time.Now().UTC().Format(time.DateOnly)
 	admin.set("#from", today)
 	admin.set("#to", today)
-	admin.do("filter by date", chromedp.Click(chromedp.CSS("#audit-filters button")), chromedp.WaitVisible(chromedp.ID("audit-count")))
+	admin.do("filter by date", chromedp.Click(chromedp.CSS("#audit-filters button")))
+	admin.waitFor("the filtered audit page", `location.search.includes("from=") && document.readyState === "complete" && document.querySelector("#audit-count") !== null`)
 	admin.shot("audit today")
 	if got := admin.text("#audit-count"); !strings.HasPrefix(got, strings.Fields(all)[0]+" events from "+today) {
 		t.Errorf("today's events: %q, want all of %q", got, all)
