@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/rosterhq/roster/groups"
 	"github.com/rosterhq/roster/internal/construct"
@@ -285,45 +286,16 @@ func (c *call) getGroup(id string) *Error {
 // probe `id eq "g" and members eq "u"` included); members are loaded only
 // when the response includes them.
 func (c *call) listGroups() *Error {
-	f, e := parseFilter(c.r.URL.Query().Get("filter"), groupAttrs(c.ws.ID()))
-	if e != nil {
-		return e
-	}
-	start, count := listParams(c.r)
-	proj := projectionOf(c.r)
-	var total int64
-	var out []map[string]any
-	e = c.view(func(tx *store.Tx) *Error {
-		q := tx.DB.Table("roster_groups g").
-			Joins("LEFT JOIN roster_scim_records r ON r.kind = ? AND r.roster_id = g.id AND r.workspace_id = g.workspace_id", kindGroup).
-			Where("g.workspace_id = ?", tx.Workspace).Where(f.SQL, f.Args...)
-		if err := q.Count(&total).Error; err != nil {
-			return c.h.fromError(err)
+	return c.list(groupAttrs(c.ws.ID()), "g", func(tx *store.Tx) *gorm.DB {
+		return tx.DB.Table("roster_groups g").
+			Joins("LEFT JOIN roster_scim_records r ON r.kind = ? AND r.roster_id = g.id AND r.workspace_id = g.workspace_id", kindGroup)
+	}, func(tx *store.Tx, id string, proj projection) (map[string]any, *Error) {
+		g, rec, e := c.loadGroup(tx, id)
+		if e != nil {
+			return nil, e
 		}
-		var ids []string
-		if count > 0 {
-			if err := q.Order("g.created_at, g.id").Offset(start-1).Limit(count).Pluck("g.id", &ids).Error; err != nil {
-				return c.h.fromError(err)
-			}
-		}
-		for _, id := range ids {
-			g, rec, e := c.loadGroup(tx, id)
-			if e != nil {
-				return e
-			}
-			m, e := c.renderGroup(tx, g, rec, proj)
-			if e != nil {
-				return e
-			}
-			out = append(out, m)
-		}
-		return nil
+		return c.renderGroup(tx, g, rec, proj)
 	})
-	if e != nil {
-		return e
-	}
-	c.h.write(c.w, http.StatusOK, listOf(out, int(total), start))
-	return nil
 }
 
 // groupDocOf is a group's canonical document, without members.

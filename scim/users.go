@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/rosterhq/roster/groups"
 	"github.com/rosterhq/roster/internal/authz"
@@ -92,7 +93,24 @@ func (c *call) getUser(id string) *Error {
 }
 
 func (c *call) listUsers() *Error {
-	f, e := parseFilter(c.r.URL.Query().Get("filter"), userAttrs())
+	return c.list(userAttrs(), "u", func(tx *store.Tx) *gorm.DB {
+		return tx.DB.Table("roster_users u").
+			Joins("JOIN roster_scim_records r ON r.kind = ? AND r.roster_id = u.id AND r.workspace_id = u.workspace_id", kindUser)
+	}, func(tx *store.Tx, id string, proj projection) (map[string]any, *Error) {
+		u, rec, e := c.provisioned(tx, id)
+		if e != nil {
+			return nil, e
+		}
+		return c.renderUser(tx, u, rec, proj)
+	})
+}
+
+// list answers a list request over the rows from(tx) selects (aliased
+// alias, joined to their SCIM records as r): the filter translated over
+// attrs, one page in creation order, each row rendered by render.
+func (c *call) list(attrs schemaAttrs, alias string, from func(*store.Tx) *gorm.DB,
+	render func(tx *store.Tx, id string, proj projection) (map[string]any, *Error)) *Error {
+	f, e := parseFilter(c.r.URL.Query().Get("filter"), attrs)
 	if e != nil {
 		return e
 	}
@@ -101,24 +119,19 @@ func (c *call) listUsers() *Error {
 	var total int64
 	var out []map[string]any
 	e = c.view(func(tx *store.Tx) *Error {
-		q := tx.DB.Table("roster_users u").
-			Joins("JOIN roster_scim_records r ON r.kind = ? AND r.roster_id = u.id AND r.workspace_id = u.workspace_id", kindUser).
-			Where("u.workspace_id = ?", tx.Workspace).Where(f.SQL, f.Args...)
+		q := from(tx).Where(alias+".workspace_id = ?", tx.Workspace).Where(f.SQL, f.Args...)
 		if err := q.Count(&total).Error; err != nil {
 			return c.h.fromError(err)
 		}
 		var ids []string
 		if count > 0 {
-			if err := q.Order("u.created_at, u.id").Offset(start-1).Limit(count).Pluck("u.id", &ids).Error; err != nil {
+			order := alias + ".created_at, " + alias + ".id"
+			if err := q.Order(order).Offset(start-1).Limit(count).Pluck(alias+".id", &ids).Error; err != nil {
 				return c.h.fromError(err)
 			}
 		}
 		for _, id := range ids {
-			u, rec, e := c.provisioned(tx, id)
-			if e != nil {
-				return e
-			}
-			m, e := c.renderUser(tx, u, rec, proj)
+			m, e := render(tx, id, proj)
 			if e != nil {
 				return e
 			}
