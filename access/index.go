@@ -33,6 +33,7 @@ import (
 type Index struct {
 	mu      sync.Mutex                        // serializes adding workspaces
 	spaces  atomic.Pointer[map[string]*space] // copied on write; workspaces are few
+	only    atomic.Pointer[space]             // the one workspace, when spaces holds one
 	ignored atomic.Int64                      // lines Apply did not understand
 	scratch sync.Pool                         // *[]appliedFact, reused by Apply
 }
@@ -45,9 +46,25 @@ func NewIndex() *Index {
 	return ix
 }
 
-// space returns the workspace's space, or nil.
+// space returns the workspace's space, or nil. Most indexes hold one
+// workspace; its space is found without a map lookup.
 func (ix *Index) space(ws string) *space {
+	if s := ix.only.Load(); s != nil && s.id == ws {
+		return s
+	}
 	return (*ix.spaces.Load())[ws]
+}
+
+// publish makes m the index's workspaces. ix.mu must be held.
+func (ix *Index) publish(m map[string]*space) {
+	ix.spaces.Store(&m)
+	var only *space
+	if len(m) == 1 {
+		for _, s := range m {
+			only = s
+		}
+	}
+	ix.only.Store(only)
 }
 
 // spaceFor returns the workspace's space, creating it.
@@ -67,7 +84,7 @@ func (ix *Index) spaceFor(ws string) *space {
 	}
 	s := newSpace(strings.Clone(ws))
 	m[s.id] = s
-	ix.spaces.Store(&m)
+	ix.publish(m)
 	return s
 }
 
@@ -144,7 +161,11 @@ func (ix *Index) applySpace(facts []appliedFact) {
 		return
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.seq.Add(1) // odd: readers of the view tables ask the locked index
+	defer func() {
+		s.seq.Add(1)
+		s.mu.Unlock()
+	}()
 	for _, f := range facts {
 		var changed bool
 		if f.add {
@@ -153,7 +174,7 @@ func (ix *Index) applySpace(facts []appliedFact) {
 			changed = s.remove(f.fact)
 		}
 		if changed {
-			s.syncEntries(f.fact)
+			s.syncView(f.fact)
 		}
 	}
 }
@@ -187,7 +208,7 @@ func (ix *Index) Replace(from *Index, workspaces []string) {
 		for k, v := range src {
 			m[k] = v
 		}
-		ix.spaces.Store(&m)
+		ix.publish(m)
 		return
 	}
 	old := *ix.spaces.Load()
@@ -202,5 +223,5 @@ func (ix *Index) Replace(from *Index, workspaces []string) {
 			delete(m, ws)
 		}
 	}
-	ix.spaces.Store(&m)
+	ix.publish(m)
 }

@@ -1,6 +1,10 @@
 package access
 
-import "strings"
+import (
+	"math/rand/v2"
+	"strings"
+	"sync/atomic"
+)
 
 // space is the compiled policy of one workspace. Users, groups and resources
 // are interned to small integer slots so that the relations between them are
@@ -14,6 +18,14 @@ import "strings"
 type space struct {
 	id string
 
+	// seq is odd while Apply writes the space and moves by two per Apply
+	// call; view and viewRes are summaries for View checks that readers
+	// read without mu, validated by seq (see viewTable). Apply changes them
+	// under mu with seq odd.
+	seq     atomic.Uint64
+	view    *viewTable // users
+	viewRes [numKinds]*viewTable
+
 	// mu guards every field below. It is reader-biased (see readLock): a
 	// reader counts itself in its token's counter (tokens are kept per
 	// processor), not in one shared count, so checks on different cores do
@@ -21,7 +33,7 @@ type space struct {
 	// drain, a cost independent of the number of lines.
 	mu *readLock
 
-	userIDs   map[string]userEntry
+	userIDs   map[string]uint32
 	users     table[user]
 	freeUsers []uint32
 
@@ -185,11 +197,14 @@ func newSpace(id string) *space {
 	s := &space{
 		id:       id,
 		mu:       newReadLock(),
-		userIDs:  make(map[string]userEntry),
+		userIDs:  make(map[string]uint32),
 		groupIDs: make(map[string]uint32),
 	}
+	seed := &[3]uint64{rand.Uint64(), rand.Uint64(), rand.Uint64()}
+	s.view = newViewTable(viewUserWidth, seed)
 	for k := range s.kinds {
 		s.kinds[k].ids = make(map[string]uint32)
+		s.viewRes[k] = newViewTable(viewResWidth, seed)
 	}
 	return s
 }
@@ -229,43 +244,16 @@ func allocSlot[T any](items *table[T], free *[]uint32) uint32 {
 	return items.n - 1
 }
 
-// userEntry is a user's entry in space.userIDs: its slot, and a copy of the
-// fields of its record a View check reads, so that a check finds them next
-// to the key it looked up instead of in another cache line. syncEntries
-// keeps the copy equal to the record after every fact.
-type userEntry struct {
-	slot        uint32
-	roles       roleSet
-	deactivated bool
-	groups      slots
-}
-
-func (e *userEntry) active() bool { return e.roles != 0 && !e.deactivated }
-
 // userSlotOf returns the slot of a user, if the space holds one.
 func (s *space) userSlotOf(id string) (uint32, bool) {
-	e, ok := s.userIDs[id]
-	return e.slot, ok
+	slot, ok := s.userIDs[id]
+	return slot, ok
 }
 
 // resourceSlotOf returns the slot of a resource, if the space holds one.
 func (s *space) resourceSlotOf(k kindIdx, id string) (uint32, bool) {
 	slot, ok := s.kinds[k].ids[id]
 	return slot, ok
-}
-
-// syncEntries copies the check fields of the user record f names into its
-// map entry, after f changed them. A record f's removal freed has no entry
-// left to update. (Resources keep a plain slot: a million entries of this
-// size would cost more memory than the cache line they save.)
-func (s *space) syncEntries(f fact) {
-	switch f.op {
-	case opRole, opDeactivated, opMember:
-		if e, ok := s.userIDs[f.user]; ok {
-			u := s.users.at(e.slot)
-			s.userIDs[u.id] = userEntry{slot: e.slot, roles: u.roles, deactivated: u.deactivated, groups: u.groups}
-		}
-	}
 }
 
 // userSlot returns the slot of a user, creating it if needed.
@@ -276,7 +264,7 @@ func (s *space) userSlot(id string) uint32 {
 	slot := allocSlot(&s.users, &s.freeUsers)
 	id = strings.Clone(id)
 	*s.users.at(slot) = user{id: id}
-	s.userIDs[id] = userEntry{slot: slot}
+	s.userIDs[id] = slot
 	return slot
 }
 

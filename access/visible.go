@@ -144,7 +144,7 @@ func (s *space) candidates(res *resource, act Action) []uint32 {
 func (s *space) appendSlots(dst []uint32, set *idSet) []uint32 {
 	for _, b := range set.blocks {
 		for _, id := range b {
-			dst = append(dst, s.userIDs[id].slot)
+			dst = append(dst, s.userIDs[id])
 		}
 	}
 	return dst

@@ -1,0 +1,255 @@
+package access
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// TestViewTableMatchesAMap drives one table through random puts and removes
+// of ids of every length and spelling, enough of them to split buckets many
+// times, and compares every id with a plain map after each round: present
+// ids hold exactly their last summary, removed and unencodable ids are
+// absent, and no bucket holds more than vtMaxUsed slots.
+func TestViewTableMatchesAMap(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var ids []string
+	for i := range 6000 {
+		switch i % 7 {
+		case 0:
+			ids = append(ids, fmt.Sprintf("%x", rng.Uint64())[:1+rng.IntN(7)]) // 1-7 bytes
+		case 1:
+			ids = append(ids, fmt.Sprintf("k%07d", i)) // 8 bytes
+		case 2:
+			ids = append(ids, fmt.Sprintf("key-%07d", i)[:9+rng.IntN(3)]) // 9-11 bytes
+		case 3:
+			ids = append(ids, fmt.Sprintf("resource-%07d", i)) // 16 bytes
+		case 4:
+			ids = append(ids, randomUUID(rng)) // held as 16 bytes
+		case 5:
+			ids = append(ids, strings.ToUpper(randomUUID(rng))) // not canonical: never held
+		default:
+			ids = append(ids, fmt.Sprintf("a-longer-id-than-sixteen-%d", i)) // never held
+		}
+	}
+	for _, width := range []int{4, 8} {
+		tab := newViewTable(width, &[3]uint64{rng.Uint64(), rng.Uint64(), rng.Uint64()})
+		want := map[string][]uint64{}
+		for round := range 12 {
+			for range 2500 {
+				id := ids[rng.IntN(len(ids))]
+				k, ok := tab.encodeKey(id)
+				if rng.IntN(3) == 0 {
+					if ok {
+						tab.remove(&k)
+					}
+					delete(want, id)
+					continue
+				}
+				data := rng.Uint64() >> vtDataShift
+				extra := make([]uint64, width-3)
+				for i := range extra {
+					extra[i] = rng.Uint64()
+				}
+				if ok && tab.put(&k, data, extra) {
+					want[id] = append([]uint64{data}, extra...)
+				}
+			}
+			checkViewTable(t, fmt.Sprintf("width %d round %d", width, round), tab, ids, want)
+		}
+		if d := tab.dir.Load().depth; d < 4 {
+			t.Fatalf("width %d: directory depth %d: the test did not split buckets enough to mean something", width, d)
+		}
+	}
+}
+
+func checkViewTable(t *testing.T, stage string, tab *viewTable, ids []string, want map[string][]uint64) {
+	t.Helper()
+	if len(want) == 0 {
+		t.Fatalf("%s: nothing held: the test checks nothing", stage)
+	}
+	for _, id := range ids {
+		k, ok := tab.encodeKey(id)
+		w, found := tab.find(&k)
+		exp, held := want[id]
+		if !ok {
+			if held || len(id) <= 16 && len(id) > 0 {
+				t.Fatalf("%s: %q not encodable but expected held=%v", stage, id, held)
+			}
+			continue
+		}
+		if found != held {
+			t.Fatalf("%s: find(%q) = %v, want %v", stage, id, found, held)
+		}
+		if !found {
+			continue
+		}
+		if got := w[0].Load() >> vtDataShift; got != exp[0] {
+			t.Fatalf("%s: %q data %x, want %x", stage, id, got, exp[0])
+		}
+		for i, x := range exp[1:] {
+			if got := w[3+i].Load(); got != x {
+				t.Fatalf("%s: %q word %d = %x, want %x", stage, id, 3+i, got, x)
+			}
+		}
+	}
+	if got := tab.len(); got != len(want) {
+		t.Fatalf("%s: len = %d, want %d", stage, got, len(want))
+	}
+	d := tab.dir.Load()
+	for i := range d.buckets {
+		if b := d.buckets[i].Load(); b.used > vtMaxUsed || b.depth > d.depth {
+			t.Fatalf("%s: bucket %d holds %d slots at depth %d (directory depth %d)", stage, i, b.used, b.depth, d.depth)
+		}
+	}
+}
+
+func randomUUID(rng *rand.Rand) string {
+	a, b := rng.Uint64(), rng.Uint64()
+	s := fmt.Sprintf("%016x%016x", a, b)
+	return s[0:8] + "-" + s[8:12] + "-" + s[12:16] + "-" + s[16:20] + "-" + s[20:32]
+}
+
+// TestViewKeysAreOneToOne checks that no two ids share an encoded key: ids
+// of 8 to 16 bytes are held as overlapping first and last words, and a
+// collision would make one id's summary answer for another.
+func TestViewKeysAreOneToOne(t *testing.T) {
+	tab := newViewTable(4, &[3]uint64{1, 2, 3})
+	seen := map[[3]uint64]string{}
+	add := func(id string) {
+		k, ok := tab.encodeKey(id)
+		if !ok {
+			return
+		}
+		key := [3]uint64{k.meta, k.w1, k.w2}
+		if other, dup := seen[key]; dup && other != id {
+			t.Fatalf("%q and %q encode to the same key", id, other)
+		}
+		seen[key] = id
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	const alphabet = "ab\x00"
+	for range 200_000 {
+		b := make([]byte, 1+rng.IntN(16))
+		for i := range b {
+			b[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		add(string(b))
+	}
+	for range 1000 {
+		add(randomUUID(rng))
+	}
+	if len(seen) < 50_000 {
+		t.Fatalf("only %d distinct ids encoded: the test checks too little", len(seen))
+	}
+	u := randomUUID(rng)
+	for _, bad := range []string{strings.ToUpper(u), strings.ReplaceAll(u, "-", "_"), u[:35] + "g", "", strings.Repeat("x", 17)} {
+		if _, ok := tab.encodeKey(bad); ok {
+			t.Errorf("encodeKey(%q) accepted an id it cannot hold", bad)
+		}
+	}
+}
+
+// TestViewFastAgreesWithTheLockedIndex asks every View check of random
+// worlds both of the lock-free path and of the locked index: whenever the
+// lock-free path decides, it must agree.
+func TestViewFastAgreesWithTheLockedIndex(t *testing.T) {
+	decided, asked := 0, 0
+	for seed := range uint64(200) {
+		rng := rand.New(rand.NewPCG(seed, 0xface))
+		w := genWorld(rng)
+		ix := NewIndex()
+		ix.Apply(w.lines(), nil)
+		ix.Apply(nil, factLines(w.removeRandom(rng, 0.2)))
+		for _, ws := range w.spaces {
+			s := ix.space(ws)
+			if s == nil {
+				continue
+			}
+			for _, u := range w.queryUsers(ws) {
+				for _, r := range w.queryResources(ws) {
+					k, _ := kindIndex(r.Kind)
+					got, ok := s.viewFast(u, k, r.ID)
+					want := s.canEntry(u, View, k, r.ID)
+					asked++
+					if !ok {
+						continue
+					}
+					decided++
+					if got != want {
+						t.Fatalf("seed %d: lock-free View(%s, %s, %s) = %v, locked index says %v", seed, ws, u, r, got, want)
+					}
+				}
+			}
+		}
+	}
+	// Most checks of these worlds are left to the locked index (owners,
+	// resources attached to three groups or more, ids of the other
+	// workspace); enough must be decided to compare both paths.
+	if decided < 2000 {
+		t.Fatalf("the lock-free path decided %d of %d checks; want at least 2,000", decided, asked)
+	}
+}
+
+// TestViewFastLeavesWhatItCannotHold checks the cases the view tables leave
+// to the locked index: a user in more groups than a summary holds, a
+// resource attached to more groups, one with an owner or a share, ids too
+// long to hold, and a check that overlaps a write. Can still answers each.
+func TestViewFastLeavesWhatItCannotHold(t *testing.T) {
+	ix := NewIndex()
+	longUser := strings.Repeat("u", 40)
+	many := Resource{DocumentSet, "many-groups"}
+	owned := Resource{Agent, "owned"}
+	shared := Resource{Agent, "shared"}
+	longRes := Resource{Connector, strings.Repeat("c", 20)}
+	lines := []Line{
+		RoleLine("w", "joiner", Basic), RoleLine("w", longUser, Basic), RoleLine("w", "owner", Basic),
+		ExistsLine("w", many), ExistsLine("w", owned), ExistsLine("w", shared), ExistsLine("w", longRes),
+		OwnerLine("w", "owner", owned), ShareLine("w", "joiner", shared),
+		MemberLine("w", longUser, "g0"), AttachLine("w", "g0", longRes),
+	}
+	for i := range viewUserGroups + 1 {
+		lines = append(lines, MemberLine("w", "joiner", fmt.Sprintf("g%d", i)))
+	}
+	for i := range viewResGroups + 1 {
+		lines = append(lines, AttachLine("w", fmt.Sprintf("g%d", viewUserGroups-i), many))
+	}
+	ix.Apply(lines, nil)
+	s := ix.space("w")
+	undecided := []struct {
+		user string
+		res  Resource
+	}{
+		{"joiner", many}, {"owner", owned}, {"joiner", shared}, {longUser, longRes},
+	}
+	for _, c := range undecided {
+		k, _ := kindIndex(c.res.Kind)
+		if _, ok := s.viewFast(c.user, k, c.res.ID); ok {
+			t.Errorf("viewFast decided View(%s, %s); the tables cannot hold one of them", c.user, c.res)
+		}
+		if !ix.Can("w", c.user, View, c.res) {
+			t.Errorf("Can(%s, view, %s) = false; the locked index grants it", c.user, c.res)
+		}
+	}
+
+	// A user back within the limit is held again, and decided.
+	ix.Apply(nil, []Line{MemberLine("w", "joiner", "g0")})
+	single := Resource{DocumentSet, "single"}
+	ix.Apply([]Line{ExistsLine("w", single), AttachLine("w", "g1", single)}, nil)
+	k, _ := kindIndex(DocumentSet)
+	if got, ok := s.viewFast("joiner", k, single.ID); !ok || !got {
+		t.Fatalf("viewFast(joiner, single) = %v, %v; want true, decided", got, ok)
+	}
+
+	// While a write is under way (seq odd) or after one moved seq, nothing
+	// is decided lock-free.
+	s.seq.Add(1)
+	if _, ok := s.viewFast("joiner", k, single.ID); ok {
+		t.Error("viewFast decided while a write was under way")
+	}
+	s.seq.Add(1)
+	if !ix.Can("w", "joiner", View, single) {
+		t.Error("Can(joiner, single) = false after the write ended")
+	}
+}
