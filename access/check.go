@@ -13,10 +13,13 @@ package access
 //
 // It answers false for an unknown workspace, user, resource, kind or action,
 // for a user without a valid stored role, and for a deactivated user. userID
-// is the bare id (no "u:" prefix). Can is constant time: a few map lookups
-// and a walk of the shorter of the user's and the resource's group lists; it
-// does not allocate, and its read lock writes only its reader token's own
-// counter, not a count every core's checks share (see space.mu).
+// is the bare id (no "u:" prefix). Can is constant time and does not
+// allocate. A View check is usually answered from the workspace's view
+// tables without a lock and without writing memory other checks read (see
+// viewTable); Edit checks, and View checks the tables cannot answer, take
+// the workspace's read lock, do a few map lookups and walk the shorter of
+// the user's and the resource's group lists. Either way a check sees every
+// Apply call that returned before it started, each whole or not at all.
 func (ix *Index) Can(ws, userID string, act Action, r Resource) bool {
 	k, ok := kindIndex(r.Kind)
 	if !ok || !act.Valid() {

@@ -100,8 +100,9 @@ func TestCanSeesEveryWriteWhenItReturns(t *testing.T) {
 	revoked.Store(-1)
 	done := make(chan struct{})
 	failed := make(chan string, 8)
-	var checks atomic.Int64
+	var checks, lockFree atomic.Int64
 	var wg sync.WaitGroup
+	s := ix.space("w")
 	for range 8 {
 		wg.Go(func() {
 			for {
@@ -117,6 +118,17 @@ func TestCanSeesEveryWriteWhenItReturns(t *testing.T) {
 				if r := revoked.Load(); r >= 0 && ix.Can("w", user(r), View, revoking(r)) {
 					failed <- fmt.Sprintf("revocation %d was applied but Can still allows it", r)
 					return
+				}
+				// The same through the lock-free path alone, which must
+				// decide some of them for the test to cover it.
+				if g := granted.Load(); g >= 0 {
+					if got, ok := s.viewFast(user(g), kindDocumentSet(), granting(g).ID); ok {
+						lockFree.Add(1)
+						if !got {
+							failed <- fmt.Sprintf("grant %d was applied but the view tables deny it", g)
+							return
+						}
+					}
 				}
 				checks.Add(1)
 			}
@@ -143,7 +155,12 @@ func TestCanSeesEveryWriteWhenItReturns(t *testing.T) {
 	for msg := range failed {
 		t.Error(msg)
 	}
-	if checks.Load() == 0 {
-		t.Fatal("no reader made a check while the writes landed")
+	if checks.Load() == 0 || lockFree.Load() == 0 {
+		t.Fatalf("readers made %d checks while the writes landed, %d of them decided lock-free; want some of each", checks.Load(), lockFree.Load())
 	}
+}
+
+func kindDocumentSet() kindIdx {
+	k, _ := kindIndex(DocumentSet)
+	return k
 }

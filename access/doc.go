@@ -47,13 +47,25 @@
 // integers; relations are sorted sets of those integers held on both sides
 // (inline for the usual handful), and everything listed in order is kept in
 // block-sorted id sets, so Apply costs O(log n) per line and never copies
-// the index. Each workspace has its own read-write lock: a check takes the
-// read lock, does a few map lookups and walks the shorter of the user's and
-// the resource's group lists, without allocating. An immutable snapshot
-// swapped on every write would need a copy of the workspace, or a
-// persistent structure slower to read, on every write; the lock gives
-// readers the same guarantee, as each workspace's share of one Apply
-// becomes visible at once.
+// the index. Each workspace has its own reader-biased read-write lock (a
+// reader counts itself in a counter of its own, so cores do not share a
+// cache line), which every query but most View checks takes.
+//
+// View checks, the hot path, usually take no lock at all: each workspace
+// also keeps view tables, a hash table per kind and one for users whose
+// 32-byte slot holds the id and what a View check reads of it (roles, deactivation and groups; registration, public flag
+// and groups). A check reads both slots with atomic loads between two reads
+// of the workspace's sequence counter, which Apply makes odd while it
+// writes; if the counter moved, or an id is not in the tables (a user or
+// resource in more than five groups, a resource with an owner or a share,
+// an id that is neither at most 16 bytes nor a lowercase UUID), the
+// check asks the locked index instead. So a check writes nothing shared,
+// sees each workspace's share of one Apply whole or not at all, and sees
+// every write that returned before it started; a write's cost stays
+// independent of the number of lines (the tables grow by splitting one
+// bucket at a time). An immutable snapshot swapped on every write would
+// need a copy of the workspace, or a persistent structure slower to read,
+// on every write.
 //
 // # Why checks never call casbin
 //

@@ -25,9 +25,11 @@ import (
 // encoding of policy.go are ignored and counted; they can never grant.
 //
 // The zero value is not usable; call NewIndex. An Index is safe for use by
-// multiple goroutines: reads take the read lock of their workspace, Apply
-// takes the write lock of each workspace it touches, so a reader sees each
-// workspace's part of one Apply call entirely or not at all. The index is
+// multiple goroutines: reads take the read lock of their workspace (most
+// View checks instead validate lock-free reads with the workspace's
+// sequence counter; see [Index.Can]), Apply takes the write lock of each
+// workspace it touches, so a reader sees each workspace's part of one Apply
+// call entirely or not at all. The index is
 // updated only by Apply, which the caller makes after the database commit,
 // one call per transaction, in commit order. Most callers want Can.
 type Index struct {

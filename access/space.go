@@ -201,10 +201,10 @@ func newSpace(id string) *space {
 		groupIDs: make(map[string]uint32),
 	}
 	seed := &[3]uint64{rand.Uint64(), rand.Uint64(), rand.Uint64()}
-	s.view = newViewTable(viewUserWidth, seed)
+	s.view = newViewTable(viewWidth, seed)
 	for k := range s.kinds {
 		s.kinds[k].ids = make(map[string]uint32)
-		s.viewRes[k] = newViewTable(viewResWidth, seed)
+		s.viewRes[k] = newViewTable(viewWidth, seed)
 	}
 	return s
 }

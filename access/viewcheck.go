@@ -1,29 +1,33 @@
 package access
 
-import "sync/atomic"
-
-// The summaries a space's view tables hold (see viewTable). A user's slot
-// is 8 words: its roles, deactivation and number of groups in the meta
-// word's data bits, and up to viewUserGroups group slots, two per word. A
-// resource's slot is 4 words: registration, public flag and number of
-// groups, and up to viewResGroups group slots in one word.
+// The summaries the view tables hold (see viewTable), in slots of 4 words:
+// the meta word (key length and encoding, then 56 data bits), the key's two
+// words, and one more. Data bits 0-4 are flags, 5-7 the number of groups
+// (at most viewGroups), 8-27 and 28-47 the first two group slots; the
+// fourth word holds the next three, 20 bits each. A user or resource with
+// more groups, or a group slot of 2^20 or more (a million groups in one
+// workspace), is not held.
 const (
-	viewUserWidth  = 8
-	viewUserGroups = 2 * (viewUserWidth - 3)
-	viewResWidth   = 4
-	viewResGroups  = 2 * (viewResWidth - 3)
+	viewWidth     = 4
+	viewGroups    = 5
+	viewSlotBits  = 20
+	viewSlotLimit = 1 << viewSlotBits
 
-	viewDeactivated = 1 << 8 // user data: roles in bits 0-7, then these
-	viewUserNShift  = 9
-	viewExists      = 1 << 0 // resource data
-	viewPublic      = 1 << 1
-	viewResNShift   = 2
+	viewFlagBits = 5
+	viewNShift   = viewFlagBits // 3 bits
+	viewG0Shift  = 8
+
+	// User flags: the stored roles (roleSet's 4 bits), then deactivation.
+	viewDeactivated = 1 << 4
+	// Resource flags.
+	viewExists = 1 << 0
+	viewPublic = 1 << 1
 )
 
 // viewFast answers a View check from the view tables without taking mu. It
 // reports decided false when it cannot answer (an id the tables do not
 // hold, or a write that overlapped its reads); the caller then asks the
-// locked index. Like canEntry, it grants to an active user an existing
+// locked index. Like can, it grants to an active user an existing
 // resource if they are an admin, any public resource, and any resource
 // attached to one of their groups; resources with owners or direct shares
 // are never in the tables.
@@ -49,31 +53,58 @@ func (s *space) viewFast(userID string, k kindIdx, resID string) (allowed, decid
 	if !ok {
 		return false, false
 	}
-	allowed = viewAllowed(u, r)
+	allowed = viewAllowed(u[0].Load()>>vtDataShift, u[3].Load(), r[0].Load()>>vtDataShift, r[3].Load())
 	return allowed, s.seq.Load() == seq
 }
 
-// viewAllowed decides a View check from a user's and a resource's slots.
-func viewAllowed(u, r []atomic.Uint64) bool {
-	ud, rd := u[0].Load()>>vtDataShift, r[0].Load()>>vtDataShift
-	roles := roleSet(ud)
+// viewAllowed decides a View check from a user's and a resource's data
+// bits and fourth words.
+func viewAllowed(ud, uw, rd, rw uint64) bool {
+	roles := roleSet(ud & 0xf)
 	if roles == 0 || ud&viewDeactivated != 0 {
 		return false
 	}
 	if roles&bitAdmin != 0 && rd&viewExists != 0 || rd&viewPublic != 0 {
 		return true
 	}
-	rn, un := rd>>viewResNShift&3, ud>>viewUserNShift&15
-	rw := r[3].Load()
+	un, rn := ud>>viewNShift&7, rd>>viewNShift&7
 	for i := range rn {
-		g := uint32(rw >> (32 * i))
+		g := viewGroup(rd, rw, i)
 		for j := range un {
-			if uint32(u[3+j/2].Load()>>(32*(j%2))) == g {
+			if viewGroup(ud, uw, j) == g {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// viewGroup returns group slot i of a summary.
+func viewGroup(data, w uint64, i uint64) uint64 {
+	if i < 2 {
+		return data >> (viewG0Shift + viewSlotBits*i) & (viewSlotLimit - 1)
+	}
+	return w >> (viewSlotBits * (i - 2)) & (viewSlotLimit - 1)
+}
+
+// packView returns the data bits and fourth word of a summary, or false
+// when the groups do not fit.
+func packView(flags uint64, groups []uint32) (data, w uint64, ok bool) {
+	if len(groups) > viewGroups {
+		return 0, 0, false
+	}
+	data = flags | uint64(len(groups))<<viewNShift
+	for i, g := range groups {
+		if g >= viewSlotLimit {
+			return 0, 0, false
+		}
+		if i < 2 {
+			data |= uint64(g) << (viewG0Shift + viewSlotBits*i)
+		} else {
+			w |= uint64(g) << (viewSlotBits * (i - 2))
+		}
+	}
+	return data, w, true
 }
 
 // syncView brings the view summary of the user or resource f names up to
@@ -98,18 +129,11 @@ func (s *space) syncViewUser(id string) {
 		return
 	}
 	u := s.users.at(slot)
-	groups := u.groups.list()
-	if len(groups) > viewUserGroups {
-		s.view.remove(&k)
-		return
-	}
-	data := uint64(u.roles) | uint64(len(groups))<<viewUserNShift
+	flags := uint64(u.roles)
 	if u.deactivated {
-		data |= viewDeactivated
+		flags |= viewDeactivated
 	}
-	var extra [viewUserWidth - 3]uint64
-	packSlots(extra[:], groups)
-	s.view.put(&k, data, extra[:])
+	s.putView(s.view, &k, flags, u.groups.list())
 }
 
 func (s *space) syncViewResource(kind kindIdx, id string) {
@@ -124,26 +148,24 @@ func (s *space) syncViewResource(kind kindIdx, id string) {
 		return
 	}
 	r := s.resources.at(slot)
-	groups := r.groups.list()
-	if r.people != nil || len(groups) > viewResGroups {
+	if r.people != nil {
 		t.remove(&k)
 		return
 	}
-	data := uint64(len(groups)) << viewResNShift
+	var flags uint64
 	if r.exists {
-		data |= viewExists
+		flags |= viewExists
 	}
 	if r.public {
-		data |= viewPublic
+		flags |= viewPublic
 	}
-	var extra [viewResWidth - 3]uint64
-	packSlots(extra[:], groups)
-	t.put(&k, data, extra[:])
+	s.putView(t, &k, flags, r.groups.list())
 }
 
-// packSlots writes slots into words, two per word, low half first.
-func packSlots(words []uint64, slots []uint32) {
-	for i, g := range slots {
-		words[i/2] |= uint64(g) << (32 * (i % 2))
+// putView holds k's summary in t, or removes it when it does not fit.
+func (s *space) putView(t *viewTable, k *vtKey, flags uint64, groups []uint32) {
+	data, w, ok := packView(flags, groups)
+	if !ok || !t.put(k, data, []uint64{w}) {
+		t.remove(k)
 	}
 }

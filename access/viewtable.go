@@ -19,11 +19,10 @@ import (
 // is visible to a check that starts after Apply returns.
 //
 // The table is a summary, not the index: an id whose summary does not fit
-// (a user in more than viewUserGroups groups, a resource attached to more
-// than viewResGroups groups or with an owner or a direct share, an id that
-// is neither at most 16 bytes nor a lowercase UUID) is not in it, and a
-// check that finds no summary asks the locked index, which holds every
-// fact. A summary that is present is exact.
+// (a user or resource in more than viewGroups groups, a resource with an
+// owner or a direct share, an id that is neither at most 16 bytes nor a
+// lowercase UUID) is not in it, and a check that finds no summary asks the
+// locked index, which holds every fact. A summary that is present is exact.
 //
 // It is written here rather than taken from a library because the
 // concurrent maps that exist (sync.Map, xsync.Map) keep a pointer per entry
@@ -45,15 +44,17 @@ type viewTable struct {
 }
 
 const (
-	vtSlots    = 256                // slots per bucket, a power of two
-	vtMaxUsed  = vtSlots * 7 / 8    // a bucket splits before it holds more
-	vtMaxDepth = 24                 // deepest directory: 16M buckets, never reached by a fair hash
-	vtKeyMask  = 1<<vtDataShift - 1 // the meta word's key bits (length and encoding)
-	vtLenMask  = 0xff               // key length
-	vtRaw      = 1 << 8             // key bytes held as they are (at most 16)
-	vtUUID     = 2 << 8             // a lowercase UUID held as its 16 bytes
-	// vtDataShift is where a slot's summary bits start in its meta word.
-	vtDataShift = 16
+	vtSlots    = 256             // slots per bucket, a power of two
+	vtMaxUsed  = vtSlots * 7 / 8 // a bucket splits before it holds more
+	vtMaxDepth = 24              // deepest directory: 16M buckets, never reached by a fair hash
+
+	// A slot's first word is its meta word: the key's length and encoding
+	// in the low byte (zero for an empty slot), the summary's data above.
+	vtLenMask   = 0x3f   // key length, at most 36
+	vtRaw       = 1 << 6 // key bytes held as they are (at most 16)
+	vtUUID      = 2 << 6 // a lowercase UUID held as its 16 bytes
+	vtKeyMask   = 0xff
+	vtDataShift = 8 // data bits: 56
 )
 
 // vtDirectory is one published directory: 1<<depth bucket pointers.
@@ -207,7 +208,7 @@ func (t *viewTable) find(k *vtKey) ([]atomic.Uint64, bool) {
 	return nil, false
 }
 
-// put sets k's summary: data (at most 48 bits) in its meta word and extra in
+// put sets k's summary: data (at most 56 bits) in its meta word and extra in
 // the words after the key. The caller holds the space's write lock and has
 // made space.seq odd. It reports false when the table cannot take a new id
 // (a bucket at vtMaxDepth is full), which leaves k out: checks of it then

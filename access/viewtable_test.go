@@ -209,11 +209,11 @@ func TestViewFastLeavesWhatItCannotHold(t *testing.T) {
 		OwnerLine("w", "owner", owned), ShareLine("w", "joiner", shared),
 		MemberLine("w", longUser, "g0"), AttachLine("w", "g0", longRes),
 	}
-	for i := range viewUserGroups + 1 {
+	for i := range viewGroups + 1 {
 		lines = append(lines, MemberLine("w", "joiner", fmt.Sprintf("g%d", i)))
 	}
-	for i := range viewResGroups + 1 {
-		lines = append(lines, AttachLine("w", fmt.Sprintf("g%d", viewUserGroups-i), many))
+	for i := range viewGroups + 1 {
+		lines = append(lines, AttachLine("w", fmt.Sprintf("g%d", viewGroups-i), many))
 	}
 	ix.Apply(lines, nil)
 	s := ix.space("w")
@@ -251,5 +251,32 @@ func TestViewFastLeavesWhatItCannotHold(t *testing.T) {
 	s.seq.Add(1)
 	if !ix.Can("w", "joiner", View, single) {
 		t.Error("Can(joiner, single) = false after the write ended")
+	}
+}
+
+// TestPackViewRoundTrips checks that a summary's groups read back as
+// packed, and that what does not fit is refused rather than truncated.
+func TestPackViewRoundTrips(t *testing.T) {
+	for _, groups := range [][]uint32{nil, {0}, {7, viewSlotLimit - 1}, {1, 2, 3}, {viewSlotLimit - 1, 5, 0, 9, 42}} {
+		data, w, ok := packView(viewExists|viewPublic, groups)
+		if !ok {
+			t.Fatalf("packView(%v) refused groups that fit", groups)
+		}
+		if n := data >> viewNShift & 7; n != uint64(len(groups)) || data&(1<<viewFlagBits-1) != viewExists|viewPublic {
+			t.Fatalf("packView(%v): %d groups, flags %b", groups, n, data&(1<<viewFlagBits-1))
+		}
+		for i, g := range groups {
+			if got := viewGroup(data, w, uint64(i)); got != uint64(g) {
+				t.Fatalf("packView(%v): group %d reads back %d", groups, i, got)
+			}
+		}
+		if data >= 1<<(64-vtDataShift) {
+			t.Fatalf("packView(%v): data %x does not fit the meta word", groups, data)
+		}
+	}
+	for _, groups := range [][]uint32{{1, 2, 3, 4, 5, 6}, {viewSlotLimit}, {1, 2, viewSlotLimit}} {
+		if _, _, ok := packView(0, groups); ok {
+			t.Errorf("packView(%v) accepted groups a summary cannot hold", groups)
+		}
 	}
 }
