@@ -280,3 +280,57 @@ func TestPackViewRoundTrips(t *testing.T) {
 		}
 	}
 }
+
+// TestParseUUIDMatchesAReference compares parseUUID with a digit-at-a-time
+// reference on valid UUIDs and on each of them with one byte replaced by
+// every other byte value: exactly the canonical lowercase spellings are
+// accepted, with their 16 bytes.
+func TestParseUUIDMatchesAReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	accepted, refused := 0, 0
+	for range 200 {
+		valid := randomUUID(rng)
+		pos := rng.IntN(36)
+		for c := range 256 {
+			id := valid[:pos] + string([]byte{byte(c)}) + valid[pos+1:]
+			w1, w2, ok := parseUUID(id)
+			r1, r2, rok := referenceUUID(id)
+			if ok != rok || ok && (w1 != r1 || w2 != r2) {
+				t.Fatalf("parseUUID(%q) = %x %x %v; reference %x %x %v", id, w1, w2, ok, r1, r2, rok)
+			}
+			if ok {
+				accepted++
+			} else {
+				refused++
+			}
+		}
+	}
+	if accepted < 200 || refused < 200*200 {
+		t.Fatalf("%d accepted, %d refused: the test checks too little", accepted, refused)
+	}
+}
+
+// referenceUUID is parseUUID a character at a time.
+func referenceUUID(s string) (w1, w2 uint64, ok bool) {
+	var b [16]byte
+	j := 0
+	for i := 0; i < 36; i++ {
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			if s[i] != '-' {
+				return 0, 0, false
+			}
+			continue
+		}
+		v := strings.IndexByte("0123456789abcdef", s[i])
+		if v < 0 {
+			return 0, 0, false
+		}
+		b[j/2] |= byte(v) << (4 * (1 - j%2))
+		j++
+	}
+	for i := range 8 {
+		w1 |= uint64(b[i]) << (8 * i)
+		w2 |= uint64(b[8+i]) << (8 * i)
+	}
+	return w1, w2, true
+}
