@@ -58,12 +58,12 @@
 // of the workspace's sequence counter, which Apply makes odd while it
 // writes; if the counter moved, or an id is not in the tables (a user or
 // resource in more than five groups, a resource with an owner or a share,
-// an id that is neither at most 16 bytes nor a lowercase UUID), the
+// an id that is neither at most 16 bytes nor a lowercase UUID; see
+// viewTable for the rest), the
 // check asks the locked index instead. So a check writes nothing shared,
 // sees each workspace's share of one Apply whole or not at all, and sees
-// every write that returned before it started; a write's cost stays
-// independent of the number of lines (the tables grow by splitting one
-// bucket at a time). An immutable snapshot swapped on every write would
+// every write that returned before it started; the tables grow by splitting
+// one bucket at a time, so no write rehashes them. An immutable snapshot swapped on every write would
 // need a copy of the workspace, or a persistent structure slower to read,
 // on every write.
 //

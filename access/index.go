@@ -96,7 +96,8 @@ func (ix *Index) spaceFor(ws string) *space {
 // nothing, so replaying a transaction is harmless. Lines that do not follow
 // the encoding of policy.go are skipped and counted (see [Index.Ignored]).
 //
-// Apply costs O(log n) per line touched and never copies the index. To load
+// Apply costs O(log n) per line touched (plus an amortized constant to
+// keep the view tables; see viewTable) and never copies the index. To load
 // the index at start-up, call Apply(batch, nil) with batches of rows as they
 // stream from the database.
 func (ix *Index) Apply(added, removed []Line) {

@@ -5,10 +5,10 @@ import (
 	"unsafe"
 )
 
-// TestRecordsAreOneCacheLine keeps the records a check reads at 64 bytes:
-// a table's chunks are page-aligned, so each record is then exactly one
-// cache line, and a View check of a user and a resource without owners or
-// shares reads one line of each.
+// TestRecordsAreOneCacheLine keeps the records the locked path of a check
+// reads at 64 bytes: a table's chunks are page-aligned, so each record is
+// then exactly one cache line, and a check the view tables cannot answer
+// reads one line of each record.
 func TestRecordsAreOneCacheLine(t *testing.T) {
 	if n := unsafe.Sizeof(user{}); n != 64 {
 		t.Errorf("user record = %d bytes, want 64", n)

@@ -50,11 +50,11 @@ type space struct {
 }
 
 // user is one user's lines. A user with no valid stored role, or with a
-// deactivated line, is not active and is denied everything. A View check
-// reads the first 40 bytes (roles and groups); curator flags and owned and
-// shared resources, which it does not read, live behind a pointer, so the
-// struct is 64 bytes and, in a table's page-aligned chunks, one cache line
-// (TestRecordsAreOneCacheLine).
+// deactivated line, is not active and is denied everything. A View check the
+// view tables cannot answer reads the first 40 bytes (roles and groups);
+// curator flags and owned and shared resources, which it does not read, live
+// behind a pointer, so the struct is 64 bytes and, in a table's page-aligned
+// chunks, one cache line (TestRecordsAreOneCacheLine).
 type user struct {
 	roles       roleSet
 	deactivated bool
@@ -295,6 +295,7 @@ func (s *space) resourceSlot(k kindIdx, id string) uint32 {
 // gcUser frees the slot of a user that no line names any more.
 func (s *space) gcUser(slot uint32) {
 	if u := s.users.at(slot); u.empty() {
+		s.forgetView(s.view, u.id)
 		delete(s.userIDs, u.id)
 		*u = user{}
 		s.freeUsers = append(s.freeUsers, slot)
@@ -313,6 +314,7 @@ func (s *space) gcGroup(slot uint32) {
 // gcResource frees the slot of a resource that no line names any more.
 func (s *space) gcResource(slot uint32) {
 	if r := s.resources.at(slot); r.empty() {
+		s.forgetView(s.viewRes[r.kind], r.id)
 		delete(s.kinds[r.kind].ids, r.id)
 		*r = resource{}
 		s.freeRes = append(s.freeRes, slot)

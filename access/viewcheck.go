@@ -54,8 +54,16 @@ func (s *space) viewFast(userID string, k kindIdx, resID string) (allowed, decid
 		return false, false
 	}
 	allowed = viewAllowed(u[0].Load()>>vtDataShift, u[3].Load(), r[0].Load()>>vtDataShift, r[3].Load())
+	if testHookViewRead != nil {
+		testHookViewRead()
+	}
 	return allowed, s.seq.Load() == seq
 }
+
+// testHookViewRead, when set by a test, runs between viewFast's reads and
+// its second look at the sequence counter, so a test can land a write
+// exactly there.
+var testHookViewRead func()
 
 // viewAllowed decides a View check from a user's and a resource's data
 // bits and fourth words.
@@ -105,6 +113,16 @@ func packView(flags uint64, groups []uint32) (data, w uint64, ok bool) {
 		}
 	}
 	return data, w, true
+}
+
+// forgetView removes the summary of an id whose entity is being freed,
+// whichever fact freed it (a removed curator flag or ownership frees a user
+// too), so the tables never hold ids the index no longer holds. s.mu is
+// held for writing and s.seq is odd.
+func (s *space) forgetView(t *viewTable, id string) {
+	if k, ok := t.encodeKey(id); ok {
+		t.remove(&k)
+	}
 }
 
 // syncView brings the view summary of the user or resource f names up to

@@ -8,7 +8,8 @@ import (
 // viewTable maps an id to a summary of what a View check reads of it (a
 // user's roles, deactivation and groups; a resource's registration, public
 // flag and groups), so that Can answers most View checks without taking the
-// workspace's lock and with one cache line read per id.
+// workspace's lock: per id, one 32-byte slot (half a cache line) after
+// three pointer loads (table, directory, bucket) that stay in cache.
 //
 // Readers take no lock and write nothing: every word is read with an atomic
 // load, and space.seq, a sequence counter that is odd while Apply writes the
@@ -18,10 +19,13 @@ import (
 // is visible to a check that starts after Apply returns.
 //
 // The table is a summary, not the index: an id whose summary does not fit
-// (a user or resource in more than viewGroups groups, a resource with an
-// owner or a direct share, an id that is neither at most 16 bytes nor a
-// lowercase UUID) is not in it, and a check that finds no summary asks the
-// locked index, which holds every fact. A summary that is present is exact.
+// (a user or resource in more than viewGroups groups or in a group whose
+// slot is 2^20 or more, a resource with an owner or a direct share, an id
+// that is neither at most 16 bytes nor a lowercase UUID, an id that lands
+// in a full bucket at vtMaxDepth, which a fair hash never fills) is not in
+// it, and a check that finds no summary asks the locked index, which holds
+// every fact. A summary that is present is exact, and an id the index no
+// longer holds has none.
 //
 // It is written here rather than taken from a library because the
 // concurrent maps that exist (sync.Map, xsync.Map) keep a pointer per entry
@@ -30,11 +34,14 @@ import (
 // Apply call, which touches several entries, atomic to readers.
 //
 // Layout: extendible hashing. A directory of 1<<depth bucket pointers is
-// indexed by the top bits of the id's hash; each bucket is ctSlots slots of
+// indexed by the top bits of the id's hash; each bucket is vtSlots slots of
 // width words, linear probing on the low bits. A full bucket splits in two,
-// so an insert moves at most one bucket's entries (and doubles the
-// directory, a copy of its pointers, when the bucket was as deep as it);
-// the cost of a write never depends on the number of ids.
+// so an insert moves at most one bucket's entries. When the bucket was as
+// deep as the directory, the directory doubles first: a copy of its
+// pointers, one per 150 ids or so, which happens once per doubling of the
+// ids held, so an insert costs amortized constant time, and no write ever
+// rehashes the table. The table is allocated at its first insert: a
+// workspace pays nothing for a kind it does not use.
 type viewTable struct {
 	width int    // words per slot: the meta word, 2 key words, data words
 	shift uint64 // log2(width)
@@ -63,7 +70,7 @@ type vtDirectory struct {
 	buckets []atomic.Pointer[vtBucket]
 }
 
-// vtBucket is ctSlots slots of the table's width. words never changes after
+// vtBucket is vtSlots slots of the table's width. words never changes after
 // the bucket is published; its slots' words do, under space.seq.
 type vtBucket struct {
 	words []atomic.Uint64
@@ -77,15 +84,26 @@ type vtKey struct {
 	meta, w1, w2, hash uint64
 }
 
+// newViewTable returns an empty table of slots of width words: a power of
+// two, at least 4 (the meta word, two key words, one data word).
 func newViewTable(width int, seed *[3]uint64) *viewTable {
 	t := &viewTable{width: width, shift: uint64(bits.TrailingZeros(uint(width))), seed: seed}
-	if 1<<t.shift != width {
-		panic("access: view table width is not a power of two")
+	if width < 4 || 1<<t.shift != width {
+		panic("access: a view table's width must be a power of two, at least 4")
+	}
+	return t
+}
+
+// directory returns the table's directory, allocating its first bucket.
+// For the writer.
+func (t *viewTable) directory() *vtDirectory {
+	if d := t.dir.Load(); d != nil {
+		return d
 	}
 	d := &vtDirectory{buckets: make([]atomic.Pointer[vtBucket], 1)}
 	d.buckets[0].Store(t.newBucket(0))
 	t.dir.Store(d)
-	return t
+	return d
 }
 
 func (t *viewTable) newBucket(depth uint) *vtBucket {
@@ -195,7 +213,11 @@ func (t *viewTable) slot(b *vtBucket, i uint64) []atomic.Uint64 {
 // what it returns is meaningful only if space.seq did not move meanwhile;
 // it never panics nor loops forever on a table being written.
 func (t *viewTable) find(k *vtKey) ([]atomic.Uint64, bool) {
-	b := t.dir.Load().bucketOf(k.hash)
+	d := t.dir.Load()
+	if d == nil {
+		return nil, false
+	}
+	b := d.bucketOf(k.hash)
 	words, shift := b.words, t.shift
 	i := k.hash
 	for range vtSlots {
@@ -220,7 +242,7 @@ func (t *viewTable) find(k *vtKey) ([]atomic.Uint64, bool) {
 // ask the locked index.
 func (t *viewTable) put(k *vtKey, data uint64, extra []uint64) bool {
 	for {
-		d := t.dir.Load()
+		d := t.directory()
 		b := d.bucketOf(k.hash)
 		i, found := t.probe(b, k)
 		if !found && b.used >= vtMaxUsed {
@@ -267,7 +289,11 @@ func (t *viewTable) probe(b *vtBucket, k *vtKey) (uint64, bool) {
 // probe sequence (backward-shift deletion, so no tombstones build up). The
 // caller holds the write lock and has made space.seq odd.
 func (t *viewTable) remove(k *vtKey) {
-	b := t.dir.Load().bucketOf(k.hash)
+	d := t.dir.Load()
+	if d == nil {
+		return
+	}
+	b := d.bucketOf(k.hash)
 	hole, found := t.probe(b, k)
 	if !found {
 		return
@@ -351,6 +377,9 @@ func (t *viewTable) double(d *vtDirectory) *vtDirectory {
 func (t *viewTable) len() int {
 	n := 0
 	d := t.dir.Load()
+	if d == nil {
+		return 0
+	}
 	var last *vtBucket
 	for i := range d.buckets {
 		if b := d.buckets[i].Load(); b != last {

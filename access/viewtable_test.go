@@ -334,3 +334,78 @@ func referenceUUID(s string) (w1, w2 uint64, ok bool) {
 	}
 	return w1, w2, true
 }
+
+// TestViewTablesForgetFreedIds removes every line of a workspace in random
+// orders, so that users are freed by each kind of fact (a role, a
+// membership, a curator flag, an ownership, a share) and resources by each
+// of theirs: the view tables must never hold more ids than the index and
+// must end empty, or churned ids would grow them forever.
+func TestViewTablesForgetFreedIds(t *testing.T) {
+	var lines []Line
+	for i := range 200 {
+		u, g := fmt.Sprintf("u%d", i), fmt.Sprintf("g%d", i%7)
+		d, a := Resource{DocumentSet, fmt.Sprintf("d%d", i)}, Resource{Agent, fmt.Sprintf("a%d", i)}
+		lines = append(lines, RoleLine("w", u, Basic), MemberLine("w", u, g), CuratorLine("w", u, g),
+			ShareLine("w", u, a), ExistsLine("w", d), AttachLine("w", g, d), PublicLine("w", a))
+		if i%2 == 0 {
+			lines = append(lines, OwnerLine("w", u, d))
+		}
+	}
+	for seed := range uint64(5) {
+		ix := NewIndex()
+		ix.Apply(lines, nil)
+		s := ix.space("w")
+		if s.view.len() == 0 || s.viewRes[kindDocumentSet()].len() == 0 {
+			t.Fatal("nothing in the view tables after loading: the test checks nothing")
+		}
+		order := append([]Line(nil), lines...)
+		rng := rand.New(rand.NewPCG(seed, 9))
+		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		for len(order) > 0 {
+			n := min(len(order), 1+rng.IntN(5))
+			ix.Apply(nil, order[:n])
+			order = order[n:]
+			if held, summaries := len(s.userIDs), s.view.len(); summaries > held {
+				t.Fatalf("seed %d: %d users held, %d user summaries", seed, held, summaries)
+			}
+			for k := range s.kinds {
+				if held, summaries := len(s.kinds[k].ids), s.viewRes[k].len(); summaries > held {
+					t.Fatalf("seed %d: kind %s: %d resources held, %d summaries", seed, kindOf(kindIdx(k)), held, summaries)
+				}
+			}
+		}
+		if s.view.len() != 0 || s.viewRes[0].len()+s.viewRes[1].len()+s.viewRes[2].len() != 0 {
+			t.Fatalf("seed %d: view tables hold %d users and %d resources after every line was removed", seed, s.view.len(), s.viewRes[0].len()+s.viewRes[1].len()+s.viewRes[2].len())
+		}
+	}
+}
+
+// TestViewFastDiscardsReadsAWriteOverlapped lands a revocation between the
+// lock-free reads of a check and its second look at the sequence counter:
+// the check must not decide on what it read, and Can must deny once the
+// revocation has returned. (Not parallel: it sets a package-level hook.)
+func TestViewFastDiscardsReadsAWriteOverlapped(t *testing.T) {
+	ix := NewIndex()
+	d := Resource{DocumentSet, "d"}
+	ix.Apply([]Line{RoleLine("w", "ann", Basic), MemberLine("w", "ann", "g"), ExistsLine("w", d), AttachLine("w", "g", d)}, nil)
+	s := ix.space("w")
+	if got, ok := s.viewFast("ann", kindDocumentSet(), d.ID); !ok || !got {
+		t.Fatalf("viewFast(ann, d) = %v, %v before the write; want true, decided", got, ok)
+	}
+	t.Cleanup(func() { testHookViewRead = nil })
+	landed := false
+	testHookViewRead = func() {
+		testHookViewRead = nil
+		ix.Apply(nil, []Line{MemberLine("w", "ann", "g")})
+		landed = true
+	}
+	if got, ok := s.viewFast("ann", kindDocumentSet(), d.ID); ok {
+		t.Fatalf("viewFast decided %v from reads a revocation overlapped", got)
+	}
+	if !landed {
+		t.Fatal("the hook did not run: the test checked nothing")
+	}
+	if ix.Can("w", "ann", View, d) {
+		t.Fatal("Can(ann, view, d) = true after the revocation returned")
+	}
+}
