@@ -288,8 +288,16 @@ func TestLimitsFlusherWritesAndStopsAtClose(t *testing.T) {
 		if err := d.Close(); err != nil {
 			t.Fatalf("second Close: %v", err)
 		}
-		if g := limitsGoroutines(); len(g) != 0 {
-			t.Fatalf("goroutines left after Close:\n%s", strings.Join(g, "\n\n"))
+		// Close waits for the flusher to close its done channel; the goroutine
+		// may still be returning from runLimits for a moment after that.
+		for deadline := time.Now().Add(5 * time.Second); ; runtime.Gosched() {
+			g := limitsGoroutines()
+			if len(g) == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("goroutines left after Close:\n%s", strings.Join(g, "\n\n"))
+			}
 		}
 		// Every goroutine Open started ends (database/sql's closers may take a moment).
 		for deadline := time.Now().Add(5 * time.Second); runtime.NumGoroutine() > base; {

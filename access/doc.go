@@ -53,19 +53,19 @@
 //
 // View checks, the hot path, usually take no lock at all: each workspace
 // also keeps view tables, a hash table per kind and one for users whose
-// 32-byte slot holds the id and what a View check reads of it (roles, deactivation and groups; registration, public flag
-// and groups). A check reads both slots with atomic loads between two reads
-// of the workspace's sequence counter, which Apply makes odd while it
-// writes; if the counter moved, or an id is not in the tables (a user or
-// resource in more than five groups, a resource with an owner or a share,
-// an id that is neither at most 16 bytes nor a lowercase UUID; see
-// viewTable for the rest), the
+// 32-byte slot holds the id and what a View check reads of it (roles,
+// deactivation and groups; registration, public flag and groups). A check
+// reads both slots with atomic loads between two reads of the workspace's
+// sequence counter, which Apply makes odd while it writes; if the counter
+// moved, or an id is not in the tables (a user or resource in more than
+// five groups, a resource with an owner or a share, an id that is neither
+// at most 16 bytes nor a lowercase UUID; see viewTable for the rest), the
 // check asks the locked index instead. So a check writes nothing shared,
 // sees each workspace's share of one Apply whole or not at all, and sees
-// every write that returned before it started; the tables grow by splitting
-// one bucket at a time, so no write rehashes them. An immutable snapshot swapped on every write would
-// need a copy of the workspace, or a persistent structure slower to read,
-// on every write.
+// every write that returned before it started; the tables grow by
+// splitting one bucket at a time, so no write rehashes them. An immutable
+// snapshot swapped on every write would need a copy of the workspace, or
+// a persistent structure slower to read, on every write.
 //
 // # Why checks never call casbin
 //

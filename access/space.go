@@ -128,8 +128,9 @@ func (g *group) empty() bool {
 }
 
 // resource is one resource's lines. Owners and direct shares live behind a
-// pointer, nil when there are none, so the struct is 64 bytes: a check of a
-// resource without them reads one cache line (TestRecordsAreOneCacheLine).
+// pointer, nil when there are none, so the struct is 64 bytes: a check the
+// view tables cannot answer reads one cache line of a resource without them
+// (TestRecordsAreOneCacheLine).
 type resource struct {
 	exists bool
 	public bool
@@ -314,6 +315,8 @@ func (s *space) gcGroup(slot uint32) {
 // gcResource frees the slot of a resource that no line names any more.
 func (s *space) gcResource(slot uint32) {
 	if r := s.resources.at(slot); r.empty() {
+		// Every fact that frees a resource has synced its summary already;
+		// forgetting here too keeps the rule in one place for both kinds.
 		s.forgetView(s.viewRes[r.kind], r.id)
 		delete(s.kinds[r.kind].ids, r.id)
 		*r = resource{}

@@ -8,8 +8,10 @@ import (
 // viewTable maps an id to a summary of what a View check reads of it (a
 // user's roles, deactivation and groups; a resource's registration, public
 // flag and groups), so that Can answers most View checks without taking the
-// workspace's lock: per id, one 32-byte slot (half a cache line) after
-// three pointer loads (table, directory, bucket) that stay in cache.
+// workspace's lock: per id, one 32-byte slot (half a cache line) at the end
+// of a short chain of dependent loads (table, directory, bucket pointer,
+// bucket, its words) whose first links are shared by every check and stay
+// in cache.
 //
 // Readers take no lock and write nothing: every word is read with an atomic
 // load, and space.seq, a sequence counter that is odd while Apply writes the

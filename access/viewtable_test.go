@@ -409,3 +409,39 @@ func TestViewFastDiscardsReadsAWriteOverlapped(t *testing.T) {
 		t.Fatal("Can(ann, view, d) = true after the revocation returned")
 	}
 }
+
+// TestViewTablesAreAllocatedAtTheirFirstId checks that a workspace pays for
+// a view table only once it holds an id of its kind: a workspace of one
+// user has no resource tables, and its first document set allocates that
+// kind's table alone.
+func TestViewTablesAreAllocatedAtTheirFirstId(t *testing.T) {
+	ix := NewIndex()
+	ix.Apply([]Line{RoleLine("w", "ann", Basic)}, nil)
+	s := ix.space("w")
+	if s.view.dir.Load() == nil {
+		t.Fatal("the users' table has no directory after a user was added")
+	}
+	for k := range s.viewRes {
+		if s.viewRes[k].dir.Load() != nil {
+			t.Fatalf("kind %s: table allocated before any resource of the kind", kindOf(kindIdx(k)))
+		}
+	}
+	ix.Apply([]Line{ExistsLine("w", Resource{DocumentSet, "d"})}, nil)
+	for k := range s.viewRes {
+		if got, want := s.viewRes[k].dir.Load() != nil, kindIdx(k) == kindDocumentSet(); got != want {
+			t.Fatalf("kind %s: table allocated = %v, want %v", kindOf(kindIdx(k)), got, want)
+		}
+	}
+	// An unallocated table answers nothing and removes nothing.
+	if _, ok := s.viewFast("ann", kindDocumentSet(), "d"); !ok {
+		t.Fatal("viewFast did not decide a check both tables hold")
+	}
+	k, _ := s.viewRes[0].encodeKey("c")
+	if _, found := s.viewRes[0].find(&k); found {
+		t.Fatal("an unallocated table found an id")
+	}
+	s.viewRes[0].remove(&k)
+	if s.viewRes[0].len() != 0 || s.viewRes[0].dir.Load() != nil {
+		t.Fatal("remove on an unallocated table allocated it")
+	}
+}
