@@ -315,8 +315,6 @@ func (s *space) gcGroup(slot uint32) {
 // gcResource frees the slot of a resource that no line names any more.
 func (s *space) gcResource(slot uint32) {
 	if r := s.resources.at(slot); r.empty() {
-		// Every fact that frees a resource has synced its summary already;
-		// forgetting here too keeps the rule in one place for both kinds.
 		s.forgetView(s.viewRes[r.kind], r.id)
 		delete(s.kinds[r.kind].ids, r.id)
 		*r = resource{}

@@ -117,8 +117,9 @@ func packView(flags uint64, groups []uint32) (data, w uint64, ok bool) {
 
 // forgetView removes the summary of an id whose entity is being freed,
 // whichever fact freed it (a removed curator flag or ownership frees a user
-// too), so the tables never hold ids the index no longer holds. s.mu is
-// held for writing and s.seq is odd.
+// too), so the tables never hold ids the index no longer holds; it is the
+// one place summaries of freed ids go. s.mu is held for writing and s.seq
+// is odd.
 func (s *space) forgetView(t *viewTable, id string) {
 	if k, ok := t.encodeKey(id); ok {
 		t.remove(&k)
@@ -143,8 +144,7 @@ func (s *space) syncViewUser(id string) {
 	}
 	slot, held := s.userIDs[id]
 	if !held {
-		s.view.remove(&k)
-		return
+		return // freed: gcUser forgot its summary
 	}
 	u := s.users.at(slot)
 	flags := uint64(u.roles)
@@ -162,8 +162,7 @@ func (s *space) syncViewResource(kind kindIdx, id string) {
 	}
 	slot, held := s.kinds[kind].ids[id]
 	if !held {
-		t.remove(&k)
-		return
+		return // freed: gcResource forgot its summary
 	}
 	r := s.resources.at(slot)
 	if r.people != nil {

@@ -220,21 +220,11 @@ func (t *viewTable) find(k *vtKey) ([]atomic.Uint64, bool) {
 		return nil, false
 	}
 	b := d.bucketOf(k.hash)
-	words, shift := b.words, t.shift
-	i := k.hash
-	for range vtSlots {
-		base := (i & (vtSlots - 1)) << shift
-		w := words[base : base+3 : base+3]
-		m := w[0].Load() & vtKeyMask
-		if m == 0 {
-			return nil, false
-		}
-		if m == k.meta && w[1].Load() == k.w1 && w[2].Load() == k.w2 {
-			return words[base : base+1<<shift], true
-		}
-		i++
+	i, found := t.probe(b, k)
+	if !found {
+		return nil, false
 	}
-	return nil, false
+	return t.slot(b, i), true
 }
 
 // put sets k's summary: data (at most 56 bits) in its meta word and extra in
@@ -271,11 +261,14 @@ func (t *viewTable) put(k *vtKey, data uint64, extra []uint64) bool {
 }
 
 // probe returns the index of k's slot in b and true, or of the empty slot
-// where k would go. For the writer: b always has an empty slot.
+// where k would go and false. It stops after vtSlots slots, so a reader
+// probing a bucket being written never loops forever; the writer's buckets
+// always have an empty slot, so it never stops there.
 func (t *viewTable) probe(b *vtBucket, k *vtKey) (uint64, bool) {
+	words, shift := b.words, t.shift
 	i := k.hash & (vtSlots - 1)
-	for {
-		w := t.slot(b, i)
+	for range vtSlots {
+		w := words[i<<shift : i<<shift+3 : i<<shift+3]
 		m := w[0].Load() & vtKeyMask
 		if m == 0 {
 			return i, false
@@ -285,6 +278,7 @@ func (t *viewTable) probe(b *vtBucket, k *vtKey) (uint64, bool) {
 		}
 		i = (i + 1) & (vtSlots - 1)
 	}
+	return i, false
 }
 
 // remove deletes k's summary, if any, closing the gap it leaves in its
